@@ -1,0 +1,293 @@
+//! Reading the stream. History comes through an ordered consumer (no acks, no
+//! state on the server); live events through the user's durable push
+//! consumer, whose deliver subject every terminal of that user subscribes to,
+//! so each terminal sees every event while the consumer keeps the user's
+//! place in the stream.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull, push};
+use async_nats::jetstream::stream::Stream;
+use async_nats::{Message, Subscriber};
+use futures::{StreamExt, TryStreamExt};
+use tokio::sync::mpsc;
+
+use super::BusError;
+use crate::app::{AckToken, Delivery, Msg};
+use crate::wire;
+
+/// Deliveries sent to the app in one message, at most.
+const BATCH: usize = 512;
+
+/// The user's durable consumer, as found or created.
+#[derive(Debug, Clone)]
+pub struct Durable {
+    pub name: String,
+    pub deliver_subject: String,
+    /// The last stream sequence this user acknowledged: what came after it
+    /// arrived while they were away.
+    pub ack_floor: u64,
+}
+
+/// A token safe in a consumer name or subject: the user name itself when it
+/// is plain, otherwise its plain characters and a hash of the whole name, so
+/// two different names never share a consumer.
+pub fn user_token(user: &str) -> String {
+    let plain: String = user
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(32)
+        .collect();
+    if plain == user {
+        return plain;
+    }
+    // FNV-1a: stable across versions and platforms, unlike std's hasher.
+    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{plain}-{hash:016x}")
+}
+
+impl Durable {
+    pub fn name_for(user: &str) -> String {
+        format!("jetfeed-{}", user_token(user))
+    }
+
+    pub fn config(stream: &str, user: &str) -> push::Config {
+        let name = Self::name_for(user);
+        push::Config {
+            durable_name: Some(name.clone()),
+            name: Some(name),
+            deliver_subject: format!("jetfeed.deliver.{stream}.{}", user_token(user)),
+            description: Some(format!("jetfeed feed of {}", wire::sanitize(user))),
+            // A new user starts reading now; history is loaded separately.
+            deliver_policy: DeliverPolicy::New,
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(30),
+            max_ack_pending: 1_000,
+            ..Default::default()
+        }
+    }
+
+    /// Finds the user's consumer, or creates it. An existing one is used as
+    /// it is, on whatever deliver subject it has.
+    pub async fn ensure(
+        stream: &Stream,
+        stream_name: &str,
+        user: &str,
+    ) -> Result<Durable, BusError> {
+        let name = Self::name_for(user);
+        let err = |e: &dyn std::fmt::Display| BusError::Consumer {
+            consumer: name.clone(),
+            reason: e.to_string(),
+        };
+        let consumer = match stream.get_consumer::<push::Config>(&name).await {
+            Ok(c) => c,
+            Err(_) => stream
+                .get_or_create_consumer(&name, Self::config(stream_name, user))
+                .await
+                .map_err(|e| err(&e))?,
+        };
+        let info = consumer.cached_info();
+        let Some(deliver_subject) = info
+            .config
+            .deliver_subject
+            .clone()
+            .filter(|s| !s.is_empty())
+        else {
+            return Err(err(
+                &"exists as a pull consumer; jetfeed needs a push consumer",
+            ));
+        };
+        Ok(Durable {
+            name: name.clone(),
+            deliver_subject,
+            ack_floor: info.ack_floor.stream_sequence,
+        })
+    }
+
+    pub fn error(&self, reason: String) -> BusError {
+        BusError::Consumer {
+            consumer: self.name.clone(),
+            reason,
+        }
+    }
+}
+
+/// Where a JetStream delivery sits, read from its ack subject:
+/// `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>`,
+/// or the newer form with a domain and account hash after `$JS.ACK`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckInfo {
+    pub stream_seq: u64,
+    pub pending: u64,
+}
+
+pub fn parse_ack_subject(reply: &str) -> Option<AckInfo> {
+    let t: Vec<&str> = reply.split('.').collect();
+    if t.len() < 9 || t[0] != "$JS" || t[1] != "ACK" {
+        return None;
+    }
+    let base = if t.len() == 9 { 2 } else { 4 };
+    let num = |i: usize| t.get(base + i).and_then(|s| s.parse::<u64>().ok());
+    Some(AckInfo {
+        stream_seq: num(3)?,
+        pending: num(6)?,
+    })
+}
+
+/// Turns one delivery into what the app consumes.
+pub fn delivery(msg: &Message, ack: bool, new_after: u64) -> Option<Delivery> {
+    let reply = msg.reply.as_ref()?;
+    let info = parse_ack_subject(reply)?;
+    let event = wire::decode(&msg.subject, &msg.payload);
+    if let Err(e) = &event {
+        tracing::warn!(seq = info.stream_seq, "skipped event: {e}");
+    }
+    Some(Delivery {
+        seq: info.stream_seq,
+        event,
+        ack: ack.then(|| AckToken(reply.to_string())),
+        new: info.stream_seq > new_after,
+    })
+}
+
+/// Reads the stream from its first event through an ordered consumer: a
+/// reader that moves no one's place. Yields each message with its sequence
+/// and how many remain after it.
+pub async fn ordered(
+    stream: &Stream,
+) -> Result<impl futures::Stream<Item = Result<(Message, AckInfo), BusError>> + use<>, BusError> {
+    let err = |e: &dyn std::fmt::Display| BusError::Consumer {
+        consumer: "ordered reader".into(),
+        reason: e.to_string(),
+    };
+    let consumer = stream
+        .create_consumer(pull::OrderedConfig {
+            deliver_policy: DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err(&e))?;
+    let messages = consumer.messages().await.map_err(|e| err(&e))?;
+    Ok(messages
+        .map_err(move |e| err(&e))
+        .try_filter_map(|m| async move {
+            let m = m.message;
+            Ok(m.reply
+                .as_deref()
+                .and_then(parse_ack_subject)
+                .map(|info| (m, info)))
+        }))
+}
+
+/// Loads the history up to `history_end` in batches, then forwards live
+/// deliveries from the user's consumer. Each live delivery carries the token
+/// that acks it once the app has applied it.
+pub async fn run_feed(
+    stream: Stream,
+    history_end: u64,
+    ack_floor: u64,
+    live: Subscriber,
+    tx: mpsc::Sender<Msg>,
+) {
+    if history_end > 0 {
+        match load_history(&stream, history_end, ack_floor, &tx).await {
+            Ok(n) => tracing::info!("history: {n} events up to {history_end}"),
+            Err(e) => tracing::error!("history not loaded: {e}"),
+        }
+    }
+    if tx.send(Msg::HistoryLoaded).await.is_err() {
+        return;
+    }
+    let mut live = live.ready_chunks(BATCH);
+    while let Some(chunk) = live.next().await {
+        let batch: Vec<Delivery> = chunk
+            .iter()
+            .filter_map(|m| delivery(m, true, u64::MAX))
+            .collect();
+        if !batch.is_empty() && tx.send(Msg::Delivered(batch)).await.is_err() {
+            return;
+        }
+    }
+    tracing::info!("live subscription ended");
+}
+
+async fn load_history(
+    stream: &Stream,
+    end: u64,
+    new_after: u64,
+    tx: &mpsc::Sender<Msg>,
+) -> Result<usize, BusError> {
+    let mut reader = Box::pin(ordered(stream).await?);
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut total = 0;
+    while let Some(item) = reader.next().await {
+        let (msg, info) = item?;
+        if let Some(mut d) = delivery(&msg, false, new_after) {
+            d.ack = None;
+            batch.push(d);
+        }
+        let done = info.stream_seq >= end || info.pending == 0;
+        if batch.len() >= BATCH || done {
+            total += batch.len();
+            if tx
+                .send(Msg::History(std::mem::take(&mut batch)))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_both_ack_subject_forms() {
+        let v1 = "$JS.ACK.TWITTERCLONE.jetfeed-ann.1.42.40.1700000000000000000.7";
+        assert_eq!(
+            parse_ack_subject(v1),
+            Some(AckInfo {
+                stream_seq: 42,
+                pending: 7
+            })
+        );
+        let v2 = "$JS.ACK.hub.ACCHASH.TWITTERCLONE.jetfeed-ann.1.43.41.1700000000000000000.0.rnd";
+        assert_eq!(
+            parse_ack_subject(v2),
+            Some(AckInfo {
+                stream_seq: 43,
+                pending: 0
+            })
+        );
+        assert_eq!(parse_ack_subject("_INBOX.abc"), None);
+        assert_eq!(parse_ack_subject("$JS.ACK.S.C.x.y.z.t.p"), None);
+    }
+
+    #[test]
+    fn user_tokens_are_safe_and_distinct() {
+        assert_eq!(user_token("ann_b-1"), "ann_b-1");
+        let dotted = user_token("ann.b");
+        assert!(dotted.starts_with("ann_b-") && dotted != user_token("ann_b"));
+        assert!(
+            user_token("a b*>.\u{1b}")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        );
+        assert_ne!(user_token("名前"), user_token("名字"));
+    }
+}

@@ -1,0 +1,180 @@
+//! The bus: the only code that talks to NATS. It turns JetStream deliveries
+//! into `Msg`s for the reducer and carries out the `Cmd`s it returns.
+//!
+//! - `connect`: the NATS connection and its state changes
+//! - `stream`: find or create the stream
+//! - `consumer`: the user's durable consumer, history, live deliveries
+//! - `publish`: events out, each awaited to its PubAck
+
+pub mod connect;
+pub mod consumer;
+pub mod publish;
+pub mod stream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::Client;
+use async_nats::jetstream::{self, Context};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::app::{AckToken, Cmd, Msg, Outgoing};
+
+pub use connect::Servers;
+
+/// Everything the bus needs to know to start.
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    pub servers: Servers,
+    pub stream: String,
+    pub user: String,
+    /// How long a publish waits for its PubAck.
+    pub publish_timeout: Duration,
+    /// Replicas for the stream, when jetfeed creates it.
+    pub replicas: usize,
+}
+
+/// Why the bus could not start or do what was asked. Always one line.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("cannot reach NATS at {servers}: {reason}")]
+    Unreachable { servers: String, reason: String },
+    #[error("bad server address {0:?}: expected nats://host:port")]
+    BadUrl(String),
+    #[error("JetStream is not enabled on {0}: start nats-server with -js")]
+    NoJetStream(String),
+    #[error("stream {stream}: {reason}")]
+    Stream { stream: String, reason: String },
+    #[error("consumer {consumer}: {reason}")]
+    Consumer { consumer: String, reason: String },
+    #[error("{0}")]
+    Publish(String),
+}
+
+/// How many publishes may wait for their PubAcks at once. async-nats stalls
+/// when more than its max_ack_inflight are held; this stays well below.
+pub const MAX_PUBLISHES_IN_FLIGHT: usize = 256;
+
+/// A running bus: deliveries flow to the `Msg` channel given to `start`;
+/// commands go in through `execute`.
+pub struct Bus {
+    client: Client,
+    acks: mpsc::UnboundedSender<AckToken>,
+    publishes: mpsc::UnboundedSender<Outgoing>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Bus {
+    /// Connects, finds or creates the stream and the user's durable consumer,
+    /// then loads the history and goes on with live deliveries in the
+    /// background. Fails with one line when any of that is impossible.
+    pub async fn start(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
+        let client = connect::connect(&cfg.servers, Some(tx.clone())).await?;
+        let js = context(&client, cfg.publish_timeout);
+        let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
+        let durable = consumer::Durable::ensure(&stream, &cfg.stream, &cfg.user).await?;
+        // Subscribe before taking the history's end, so that every event
+        // after that end is delivered live to this terminal.
+        let live = client
+            .subscribe(durable.deliver_subject.clone())
+            .await
+            .map_err(|e| durable.error(e.to_string()))?;
+        let info = stream
+            .get_info()
+            .await
+            .map_err(|e| stream::error(&cfg.stream, e))?;
+        let _ = tx.send(Msg::StreamMessages(info.state.messages)).await;
+        let history_end = info.state.last_sequence;
+
+        let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+        let (pub_tx, pub_rx) = mpsc::unbounded_channel();
+        let tasks = vec![
+            tokio::spawn(consumer::run_feed(
+                stream.clone(),
+                history_end,
+                durable.ack_floor,
+                live,
+                tx.clone(),
+            )),
+            tokio::spawn(stream::report_count(stream, tx.clone())),
+            tokio::spawn(ack_loop(client.clone(), ack_rx)),
+            tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx)),
+        ];
+        Ok(Bus {
+            client,
+            acks: ack_tx,
+            publishes: pub_tx,
+            tasks,
+        })
+    }
+
+    /// Carries out one command of the reducer's. Never blocks.
+    pub fn execute(&self, cmd: Cmd) {
+        match cmd {
+            Cmd::Ack(token) => {
+                let _ = self.acks.send(token);
+            }
+            Cmd::Publish(out) => {
+                let _ = self.publishes.send(out);
+            }
+            Cmd::Quit => {}
+        }
+    }
+
+    /// Sends what is queued (acks above all) and closes the connection.
+    pub async fn shutdown(self) {
+        drop(self.acks);
+        drop(self.publishes);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.client.flush()).await;
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// A JetStream context whose API requests and PubAcks wait `timeout`.
+pub fn context(client: &Client, timeout: Duration) -> Context {
+    jetstream::ContextBuilder::new()
+        .timeout(timeout)
+        .max_ack_inflight(MAX_PUBLISHES_IN_FLIGHT * 2)
+        .build(client.clone())
+}
+
+async fn ack_loop(client: Client, mut rx: mpsc::UnboundedReceiver<AckToken>) {
+    while let Some(AckToken(reply)) = rx.recv().await {
+        if let Err(e) = client.publish(reply, "+ACK".into()).await {
+            tracing::warn!("ack not sent: {e}");
+        }
+    }
+}
+
+async fn publish_loop(
+    js: Context,
+    stream: String,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    tx: mpsc::Sender<Msg>,
+) {
+    let in_flight = Arc::new(Semaphore::new(MAX_PUBLISHES_IN_FLIGHT));
+    while let Some(out) = rx.recv().await {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let (js, stream, tx) = (js.clone(), stream.clone(), tx.clone());
+        tokio::spawn(async move {
+            let result = publish::publish(&js, &stream, &out)
+                .await
+                .map_err(|e| e.to_string());
+            if let Err(e) = &result {
+                tracing::warn!(msg_id = %out.msg_id, "publish failed: {e}");
+            }
+            let _ = tx
+                .send(Msg::Published {
+                    msg_id: out.msg_id,
+                    result,
+                })
+                .await;
+            drop(permit);
+        });
+    }
+}

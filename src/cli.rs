@@ -1,0 +1,144 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jetfeed",
+    version,
+    about = "A live tweet feed in your terminal, carried by NATS JetStream"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// NATS server URLs, comma-separated (several for a cluster). Without
+    /// it, jetfeed uses nats://127.0.0.1:4222, starting its own server there
+    /// when none runs.
+    #[arg(long, env = "NATS_URL", global = true, value_name = "URLS")]
+    pub server: Option<String>,
+
+    /// The JetStream stream carrying the events.
+    #[arg(
+        long,
+        default_value = "TWITTERCLONE",
+        global = true,
+        value_name = "NAME"
+    )]
+    pub stream: String,
+
+    /// Who you are: the author of your tweets and likes [default: $USER]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The nats-server binary for the embedded server [default: from PATH or /usr/sbin]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub nats_server: Option<PathBuf>,
+
+    /// Where the embedded server keeps its store, and jetfeed its log
+    /// [default: $XDG_DATA_HOME/jetfeed]
+    #[arg(long, env = "JETFEED_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The loopback port of the embedded server.
+    #[arg(long, default_value_t = 4222, global = true, value_name = "PORT")]
+    pub embedded_port: u16,
+
+    /// Seconds a publish waits for the server's PubAck.
+    #[arg(long, default_value_t = 5.0, global = true, value_name = "SECS")]
+    pub publish_timeout: f64,
+
+    /// Replicas of the stream, when jetfeed creates it (3 on a cluster).
+    #[arg(long, default_value_t = 1, global = true, value_name = "N")]
+    pub replicas: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish a tweet and print its id.
+    Post {
+        /// The tweet's text (words are joined with spaces).
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Like a tweet.
+    Like { id: String },
+    /// Take a like back.
+    Unlike { id: String },
+    /// Print the history, then each event as it arrives, with like counts.
+    Tail {
+        /// One JSON object a line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A stream name NATS accepts: no dots, wildcards or spaces.
+pub fn check_stream(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.chars().any(|c| {
+            matches!(c, '.' | '*' | '>' | '/' | '\\') || c.is_whitespace() || c.is_control()
+        })
+    {
+        return Err(format!(
+            "bad stream name {:?}: no dots, wildcards or spaces",
+            crate::wire::sanitize(name)
+        ));
+    }
+    Ok(())
+}
+
+/// The user name: `--user`, else `$USER`; printable and not empty.
+pub fn resolve_user(flag: Option<&str>) -> Result<String, String> {
+    let user = flag
+        .map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_default();
+    let user = user.trim().to_owned();
+    if user.is_empty() {
+        return Err("no user name: pass --user NAME (or set $USER)".into());
+    }
+    if !crate::wire::is_clean(&user) || user.chars().count() > 64 {
+        return Err("bad user name: use at most 64 printable characters".into());
+    }
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "jetfeed", "post", "--user", "bob", "hello", "world", "--stream", "S",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.user.as_deref(), Some("bob"));
+        assert_eq!(cli.global.stream, "S");
+        assert!(matches!(cli.command, Some(Command::Post { text }) if text == ["hello", "world"]));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_stream("TWITTERCLONE").is_ok());
+        assert!(check_stream("A.B").is_err());
+        assert!(check_stream("").is_err());
+        assert_eq!(resolve_user(Some(" ann ")).unwrap(), "ann");
+        assert!(resolve_user(Some("a\u{1b}[2J")).is_err());
+        assert!(resolve_user(Some("  ")).is_err());
+    }
+}

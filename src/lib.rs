@@ -1,0 +1,19 @@
+//! jetfeed: a terminal client for a live tweet feed on NATS JetStream.
+//!
+//! Where things live:
+//! - a key press: `tui::spawn_input` turns it into `Msg::Key`; `app::update` handles it
+//! - a JetStream delivery: `bus::consumer::run_feed` turns it into `Msg::Delivered`;
+//!   `app::update` applies it to the `feed::Feed` and returns `Cmd::Ack`
+//! - a rendered row: `ui::view`, tweets in `ui/feed.rs`
+//! - the wire format and the sanitizer: `wire`
+//! - the embedded nats-server: `server`
+
+pub mod app;
+pub mod bus;
+pub mod cli;
+pub mod feed;
+pub mod headless;
+pub mod server;
+pub mod tui;
+pub mod ui;
+pub mod wire;

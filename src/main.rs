@@ -1,0 +1,190 @@
+//! Wiring only: read the command line, find or start the server, run the
+//! chosen mode, and turn every expected failure into one line and exit 1.
+
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::Parser;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use jetfeed::app::{App, Connection, Msg, update};
+use jetfeed::bus::{Bus, BusConfig, Servers, consumer};
+use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
+use jetfeed::server::{EmbeddedConfig, Supervisor, default_data_dir};
+use jetfeed::wire::EventKind;
+use jetfeed::{headless, tui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("jetfeed: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let g = &cli.global;
+    check_stream(&g.stream)?;
+    let user = match cli.command {
+        Some(Command::Tail { .. }) => resolve_user(g.user.as_deref()).unwrap_or_default(),
+        _ => resolve_user(g.user.as_deref())?,
+    };
+    if !(g.publish_timeout > 0.0 && g.publish_timeout <= 3600.0) {
+        return Err("--publish-timeout takes seconds, more than 0 and at most 3600".into());
+    }
+    let data_dir = g.data_dir.clone().unwrap_or_else(default_data_dir);
+    init_logging(&data_dir);
+
+    // Started on the main thread, which lives as long as the process: the
+    // server is told to stop when the thread that started it ends.
+    let (servers, supervisor) = match &g.server {
+        Some(list) => (Servers::parse(list).map_err(|e| e.to_string())?, None),
+        None => {
+            let cfg = EmbeddedConfig {
+                binary: g.nats_server.clone(),
+                data_dir: data_dir.clone(),
+                port: g.embedded_port,
+            };
+            let url = cfg.url();
+            let sup = Supervisor::start(cfg).map_err(|e| e.to_string())?;
+            (Servers::parse(&url).map_err(|e| e.to_string())?, Some(sup))
+        }
+    };
+    let cfg = BusConfig {
+        servers,
+        stream: g.stream.clone(),
+        user,
+        publish_timeout: Duration::from_secs_f64(g.publish_timeout),
+        replicas: g.replicas,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let result = runtime.block_on(async {
+        match cli.command {
+            None => run_tui(&cfg, &data_dir).await,
+            Some(Command::Post { text }) => {
+                let id = headless::send(&cfg, EventKind::TweetCreated, None, &text.join(" "))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("{id}");
+                Ok(())
+            }
+            Some(Command::Like { id }) => like(&cfg, EventKind::TweetLiked, &id).await,
+            Some(Command::Unlike { id }) => like(&cfg, EventKind::TweetUnliked, &id).await,
+            Some(Command::Tail { json }) => {
+                headless::tail(&cfg, json).await.map_err(|e| e.to_string())
+            }
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some(s) = supervisor {
+        s.stop();
+    }
+    result
+}
+
+async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<(), String> {
+    let id = id.trim();
+    if id.is_empty() || !jetfeed::wire::is_clean(id) {
+        return Err("bad tweet id".into());
+    }
+    headless::send(cfg, kind, Some(id), "")
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+async fn run_tui(cfg: &BusConfig, data_dir: &Path) -> Result<(), String> {
+    let (bus_tx, bus_rx) = mpsc::channel(256);
+    // Connect before taking over the screen, so a failure is one plain line.
+    let bus = Bus::start(cfg, bus_tx).await.map_err(|e| e.to_string())?;
+    let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
+    app.connection = Connection::Connected;
+    let draft_file = draft_path(data_dir, &cfg.user);
+    if let Ok(saved) = fs::read_to_string(&draft_file) {
+        update(&mut app, Msg::Paste(saved));
+        let _ = fs::remove_file(&draft_file);
+    }
+    tui::enter().map_err(|e| format!("cannot use the terminal: {e}"))?;
+    let result = async {
+        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        let size = terminal.size()?;
+        update(&mut app, Msg::Resize(size.width, size.height));
+        let (in_tx, in_rx) = mpsc::unbounded_channel();
+        tui::spawn_input(in_tx.clone());
+        spawn_signals(in_tx);
+        tui::run(&mut terminal, &mut app, in_rx, bus_rx, &bus).await
+    }
+    .await;
+    tui::leave();
+    bus.shutdown().await;
+    // Nothing typed is lost: an unsent draft comes back next time.
+    if !app.draft.text.trim().is_empty() {
+        if let Some(dir) = draft_file.parent() {
+            let _ = fs::create_dir_all(dir);
+        }
+        match fs::write(&draft_file, &app.draft.text) {
+            Ok(()) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
+            Err(_) => eprintln!("jetfeed: unsent draft: {}", app.draft.text),
+        }
+    }
+    result.map_err(|e| format!("terminal: {e}"))
+}
+
+fn draft_path(data_dir: &Path, user: &str) -> PathBuf {
+    data_dir
+        .join("drafts")
+        .join(format!("{}.txt", consumer::user_token(user)))
+}
+
+/// A closed terminal or a `kill` quits like `q` does: the screen is restored,
+/// the draft kept and the embedded server handed over.
+fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Msg::Quit);
+    });
+}
+
+/// Logs go to a file in the data directory, never to the screen.
+fn init_logging(data_dir: &Path) {
+    if fs::create_dir_all(data_dir).is_err() {
+        return;
+    }
+    let Ok(file) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join("jetfeed.log"))
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JETFEED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+}

@@ -1,0 +1,182 @@
+//! The feed pane: one block of rows per tweet, newest first. Only the tweets
+//! that fit on screen are wrapped and drawn, whatever the feed's length.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+
+use super::layout::{self, GUTTER, MAX_TEXT_LINES};
+use super::theme;
+use crate::app::{App, Focus};
+use crate::feed::Tweet;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let focused = app.focus == Focus::Feed;
+    let mut block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme::border(focused))
+        .title(Line::from(format!(" {} ", app.stream)).style(theme::author()));
+    let new = app.feed.new_count();
+    if app.loading {
+        block = block.title(
+            Line::from(" loading… ")
+                .right_aligned()
+                .style(theme::warn()),
+        );
+    } else if new > 0 {
+        block = block.title(
+            Line::from(format!(" {new} new "))
+                .right_aligned()
+                .style(theme::new_mark()),
+        );
+    }
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() {
+        return;
+    }
+    if app.feed.is_empty() {
+        let hint = if app.loading {
+            "Loading the feed…"
+        } else {
+            "No tweets yet. Write one below and press Enter."
+        };
+        Paragraph::new(hint)
+            .style(theme::dim())
+            .alignment(Alignment::Center)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render(inner, buf);
+        return;
+    }
+    let cols = inner.width.saturating_sub(GUTTER);
+    let selected = app.selected_index();
+    let mut y = inner.y;
+    let bottom = inner.bottom();
+    let mut index = app.top_index();
+    while y < bottom {
+        let Some(tweet) = app.feed.newest(index) else {
+            break;
+        };
+        let is_sel = selected == Some(index);
+        let bar = match (is_sel, focused) {
+            (true, true) => Span::styled("▌ ", Style::new().fg(theme::ACCENT)),
+            (true, false) => Span::styled("▌ ", theme::dim()),
+            _ => Span::raw("  "),
+        };
+        let mut rows = vec![header(
+            app,
+            tweet,
+            inner.width.saturating_sub(GUTTER),
+            is_sel,
+        )];
+        let text_style = if is_sel && focused {
+            Style::new().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        rows.extend(
+            layout::wrap(&tweet.text, cols, MAX_TEXT_LINES)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, text_style))),
+        );
+        for row in rows {
+            if y >= bottom {
+                break;
+            }
+            let line_area = Rect::new(inner.x, y, inner.width, 1);
+            let mut spans = vec![bar.clone()];
+            spans.extend(row.spans);
+            Line::from(spans).render(line_area, buf);
+            y += 1;
+        }
+        y += 1; // separator
+        index += 1;
+    }
+}
+
+/// `author · 5m · new` on the left, `♥ 3` on the right.
+fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> {
+    let cols = usize::from(cols);
+    let likes = tweet.likes();
+    let liked = tweet.liked_by(&app.user);
+    let heart = format!("{} {likes}", if liked { '♥' } else { '♡' });
+    let heart_style = if liked { theme::liked() } else { theme::dim() };
+    let mut meta = format!(" · {}", age(app.now, tweet.date));
+    if tweet.new {
+        meta.push_str(" · ");
+    }
+    let new_tag = if tweet.new { "new" } else { "" };
+    let right_w = layout::width(&heart) + 1;
+    let meta_w = layout::width(&meta) + new_tag.len();
+    let author_room = cols.saturating_sub(right_w + meta_w).max(cols.min(6));
+    let author = if tweet.author.is_empty() {
+        "anonymous"
+    } else {
+        tweet.author.as_str()
+    };
+    let author = layout::ellipsize(author, author_room);
+    let mut author_style = theme::author();
+    if selected {
+        author_style = author_style.add_modifier(Modifier::UNDERLINED);
+    }
+    let left_w = layout::width(&author) + meta_w;
+    let (meta, new_tag) = if left_w + right_w > cols {
+        (String::new(), "")
+    } else {
+        (meta, new_tag)
+    };
+    let used = layout::width(&author) + layout::width(&meta) + new_tag.len();
+    let pad = cols.saturating_sub(used + layout::width(&heart));
+    Line::from(vec![
+        Span::styled(author, author_style),
+        Span::styled(meta, theme::dim()),
+        Span::styled(new_tag, theme::new_mark()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(heart, heart_style),
+    ])
+}
+
+/// How long ago `date` was, in the fewest characters: `now`, `42s`, `5m`,
+/// `3h`, `2d`, then the date itself.
+pub fn age(now: DateTime<Utc>, date: DateTime<FixedOffset>) -> String {
+    let secs = (now - date.to_utc()).num_seconds();
+    match secs {
+        ..=4 => "now".into(),
+        5..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h", secs / 3600),
+        86_400..=604_799 => format!("{}d", secs / 86_400),
+        _ => {
+            let local = date.to_utc();
+            if local.format("%Y").to_string() == now.format("%Y").to_string() {
+                local.format("%b %-d").to_string()
+            } else {
+                local.format("%Y-%m-%d").to_string()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_short() {
+        let now = DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let ago = |s: i64| age(now, (now - chrono::Duration::seconds(s)).fixed_offset());
+        assert_eq!(ago(-30), "now", "a clock ahead of ours is not the future");
+        assert_eq!(ago(2), "now");
+        assert_eq!(ago(42), "42s");
+        assert_eq!(ago(300), "5m");
+        assert_eq!(ago(3 * 3600), "3h");
+        assert_eq!(ago(2 * 86_400), "2d");
+        assert_eq!(ago(30 * 86_400), "May 2");
+        assert_eq!(ago(400 * 86_400), "2023-04-28");
+    }
+}

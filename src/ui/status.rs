@@ -1,0 +1,59 @@
+//! The status bar: connection, user, server (or the latest notice), the
+//! stream's message count and the skipped-event count.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::layout;
+use super::theme;
+use crate::app::{App, Connection, Level};
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let (conn, conn_style) = match &app.connection {
+        Connection::Connecting => ("◌ connecting".to_owned(), theme::warn()),
+        Connection::Connected => ("● connected".to_owned(), theme::ok()),
+        Connection::Disconnected => ("○ reconnecting".to_owned(), theme::error()),
+        Connection::Failed(why) => (format!("✕ {why}"), theme::error()),
+    };
+    let mut right = Vec::new();
+    if let Some(n) = app.stream_messages {
+        right.push(Span::styled(format!(" {n} msgs"), theme::dim()));
+    }
+    if app.skipped > 0 {
+        right.push(Span::styled(
+            format!(" ⚠ {} skipped", app.skipped),
+            theme::warn(),
+        ));
+    }
+    let right_w: usize = right.iter().map(|s| layout::width(&s.content)).sum();
+    let cols = usize::from(area.width);
+    let conn = layout::ellipsize(&conn, cols.saturating_sub(right_w));
+    let user = format!(" @{}", app.user);
+    let (middle, middle_style) = match &app.notice {
+        Some(n) => (
+            format!(" {}", n.text),
+            if n.level == Level::Error {
+                theme::error()
+            } else {
+                theme::ok()
+            },
+        ),
+        None => (format!(" {}", app.server), theme::dim()),
+    };
+    let mut room = cols.saturating_sub(right_w + layout::width(&conn));
+    let user = layout::ellipsize(&user, room.min(17));
+    room = room.saturating_sub(layout::width(&user));
+    let middle = layout::ellipsize(&middle, room);
+    room = room.saturating_sub(layout::width(&middle));
+    let mut spans = vec![
+        Span::styled(conn, conn_style),
+        Span::styled(user, theme::author()),
+        Span::styled(middle, middle_style),
+        Span::raw(" ".repeat(room)),
+    ];
+    spans.extend(right);
+    Line::from(spans).style(Style::new()).render(area, buf);
+}

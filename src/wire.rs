@@ -1,0 +1,473 @@
+//! Events on the wire: the JSON that jetfeed and the Go example service
+//! exchange on `TWITTERCLONE.<messageType>`, decoded tolerantly and sanitized
+//! once, here, before any of it reaches the rest of the app.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The kinds of event on the stream. `TweetUnliked` is jetfeed's addition;
+/// the Go service never sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    TweetCreated,
+    TweetLiked,
+    TweetUnliked,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 3] = [Self::TweetCreated, Self::TweetLiked, Self::TweetUnliked];
+
+    /// The `messageType` value, also the last token of the subject.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TweetCreated => "tweet_created",
+            Self::TweetLiked => "tweet_liked",
+            Self::TweetUnliked => "tweet_unliked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event, decoded and sanitized: every string in it is safe to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventKind,
+    /// The tweet's id: the new tweet for `tweet_created`, the liked one otherwise.
+    pub id: String,
+    /// The tweet's text; empty for likes.
+    pub message: String,
+    pub date: DateTime<FixedOffset>,
+    /// Who wrote the tweet, or who liked it. Empty for an anonymous like.
+    pub author: String,
+}
+
+impl Event {
+    /// The subject this event is published on, in `stream`.
+    pub fn subject(&self, stream: &str) -> String {
+        format!("{stream}.{}", self.kind)
+    }
+
+    /// The JSON the Go service reads: its five fields, in its order.
+    pub fn encode(&self) -> Vec<u8> {
+        let out = OutEvent {
+            message_type: self.kind.as_str(),
+            id: &self.id,
+            message: &self.message,
+            date: format_date(&self.date),
+            author: &self.author,
+        };
+        // Serializing a struct of strings cannot fail.
+        serde_json::to_vec(&out).unwrap_or_default()
+    }
+}
+
+/// RFC 3339 as Go's `time.Time` marshals it (RFC3339Nano): fractional
+/// seconds without trailing zeros, `Z` for UTC.
+pub fn format_date(date: &DateTime<FixedOffset>) -> String {
+    let full = date.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    // "2024-03-05T13:08:00.500000000Z" -> "2024-03-05T13:08:00.5Z"
+    let Some(dot) = full.find('.') else {
+        return full;
+    };
+    let zone_at = full[dot..]
+        .find(['Z', '+', '-'])
+        .map_or(full.len(), |i| dot + i);
+    let digits = full[dot + 1..zone_at].trim_end_matches('0');
+    let frac = if digits.is_empty() {
+        String::new()
+    } else {
+        format!(".{digits}")
+    };
+    format!("{}{frac}{}", &full[..dot], &full[zone_at..])
+}
+
+/// Why an event could not be used. Shown in logs; counted in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not a JSON event object: {0}")]
+    Json(String),
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    #[error("event has no id")]
+    MissingId,
+    #[error("bad date {0:?}")]
+    Date(String),
+}
+
+#[derive(Serialize)]
+struct OutEvent<'a> {
+    #[serde(rename = "messageType")]
+    message_type: &'a str,
+    id: &'a str,
+    message: &'a str,
+    date: String,
+    author: &'a str,
+}
+
+#[derive(Deserialize)]
+struct InEvent {
+    #[serde(rename = "messageType", default, deserialize_with = "nullable")]
+    message_type: String,
+    #[serde(default, deserialize_with = "nullable")]
+    id: String,
+    #[serde(default, deserialize_with = "nullable")]
+    message: String,
+    #[serde(default, deserialize_with = "nullable")]
+    date: String,
+    #[serde(default, deserialize_with = "nullable")]
+    author: String,
+}
+
+/// Go writes `null` for nothing in some hand-rolled producers; read it as "".
+fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Longest error detail kept from untrusted input.
+const DETAIL_MAX: usize = 64;
+
+/// Decodes one event received on `subject`. Unknown fields are ignored; a
+/// missing `messageType` is taken from the subject's last token.
+pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
+    let raw: InEvent = serde_json::from_slice(payload).map_err(|e| {
+        // serde_json's messages quote no input beyond a short token.
+        DecodeError::Json(truncate(&sanitize(&e.to_string()), DETAIL_MAX))
+    })?;
+    let type_name = if raw.message_type.is_empty() {
+        subject.rsplit('.').next().unwrap_or_default()
+    } else {
+        raw.message_type.as_str()
+    };
+    let kind = EventKind::parse(type_name)
+        .ok_or_else(|| DecodeError::UnknownType(truncate(&sanitize(type_name), DETAIL_MAX)))?;
+    let id = sanitize(&raw.id).trim().to_owned();
+    if id.is_empty() {
+        return Err(DecodeError::MissingId);
+    }
+    let date = DateTime::parse_from_rfc3339(raw.date.trim())
+        .map_err(|_| DecodeError::Date(truncate(&sanitize(&raw.date), DETAIL_MAX)))?;
+    Ok(Event {
+        kind,
+        id,
+        message: sanitize(&raw.message).into_owned(),
+        date,
+        author: sanitize(&raw.author).trim().to_owned(),
+    })
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+/// What the sanitizer does with one character.
+enum Class {
+    Keep,
+    /// A line break or tab: becomes one space, so words stay apart.
+    Space,
+    /// A control or formatting character that must never reach a terminal.
+    Drop,
+    /// Starts an escape sequence whose body is dropped with it.
+    Escape,
+}
+
+fn classify(c: char) -> Class {
+    match c {
+        '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+            Class::Space
+        }
+        '\u{1B}' | '\u{90}' | '\u{98}' | '\u{9B}' | '\u{9D}' | '\u{9E}' | '\u{9F}' => Class::Escape,
+        '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => Class::Drop,
+        // Bidi embeddings, overrides, isolates and marks: they reorder what
+        // follows them on the line, including jetfeed's own columns.
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => Class::Drop,
+        // Invisible characters that break width arithmetic or hide text.
+        '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}' => Class::Drop,
+        '\u{FFF9}'..='\u{FFFB}' => Class::Drop,
+        _ => Class::Keep,
+    }
+}
+
+/// Makes untrusted text safe to show: line breaks and tabs become spaces;
+/// C0 and C1 controls, whole escape sequences (CSI, OSC, DCS, APC, PM, SOS)
+/// and bidi controls are removed. Borrows when nothing needs changing.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| matches!(classify(c), Class::Keep)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match classify(c) {
+            Class::Keep => out.push(c),
+            Class::Space => out.push(' '),
+            Class::Drop => {}
+            Class::Escape => skip_escape(c, &mut chars),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Consumes the body of the escape sequence introduced by `intro` (ESC or a
+/// C1 introducer), as a terminal would, so none of it is shown either.
+fn skip_escape(intro: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    let kind = if intro == '\u{1B}' {
+        match chars.peek().copied() {
+            Some('[') => '\u{9B}',
+            Some(']') => '\u{9D}',
+            Some('P') => '\u{90}',
+            Some('X') => '\u{98}',
+            Some('^') => '\u{9E}',
+            Some('_') => '\u{9F}',
+            // A two-character sequence (ESC 7, ESC c, ...): drop the second
+            // character unless it is a control, which is handled on its own.
+            Some(c) if !c.is_control() => {
+                chars.next();
+                return;
+            }
+            _ => return,
+        }
+    } else {
+        intro
+    };
+    if intro == '\u{1B}' {
+        chars.next();
+    }
+    if kind == '\u{9B}' {
+        // CSI: parameter and intermediate bytes, then one final byte.
+        while let Some(&c) = chars.peek() {
+            if ('\u{20}'..='\u{3F}').contains(&c) {
+                chars.next();
+            } else {
+                if ('\u{40}'..='\u{7E}').contains(&c) {
+                    chars.next();
+                }
+                return;
+            }
+        }
+        return;
+    }
+    // String sequences run to BEL, ST (ESC \ or U+9C), or the end of text.
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{07}' | '\u{9C}' => return,
+            '\u{1B}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// True when `text` holds nothing a terminal would act on.
+pub fn is_clean(text: &str) -> bool {
+    text.chars().all(|c| matches!(classify(c), Class::Keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Exactly what the Go service publishes: time.Time with nanoseconds and a
+    // zone offset, likes with empty message and author.
+    const GO_TWEET: &str = r#"{"messageType":"tweet_created","id":"6f1c7f4e-3c55-4a43-9a8e-0b1d2f3c4d5e","message":"hello from go","date":"2024-03-05T14:07:09.123456789+01:00","author":"gopher"}"#;
+    const GO_LIKE: &str = r#"{"messageType":"tweet_liked","id":"6f1c7f4e-3c55-4a43-9a8e-0b1d2f3c4d5e","message":"","date":"2024-03-05T13:08:00.5Z","author":""}"#;
+
+    #[test]
+    fn decodes_the_go_services_tweet() {
+        let e = decode("TWITTERCLONE.tweet_created", GO_TWEET.as_bytes()).unwrap();
+        assert_eq!(e.kind, EventKind::TweetCreated);
+        assert_eq!(e.id, "6f1c7f4e-3c55-4a43-9a8e-0b1d2f3c4d5e");
+        assert_eq!(e.message, "hello from go");
+        assert_eq!(e.author, "gopher");
+        assert_eq!(e.date.timestamp_subsec_nanos(), 123_456_789);
+        assert_eq!(e.date.offset().local_minus_utc(), 3600);
+        assert_eq!(
+            e.date.to_utc().to_rfc3339_opts(SecondsFormat::Nanos, true),
+            "2024-03-05T13:07:09.123456789Z"
+        );
+    }
+
+    #[test]
+    fn decodes_the_go_services_anonymous_like() {
+        let e = decode("TWITTERCLONE.tweet_liked", GO_LIKE.as_bytes()).unwrap();
+        assert_eq!(e.kind, EventKind::TweetLiked);
+        assert_eq!(e.author, "");
+        assert_eq!(e.message, "");
+        assert_eq!(e.date.timestamp_subsec_millis(), 500);
+    }
+
+    #[test]
+    fn encodes_what_it_decodes_byte_for_byte() {
+        for json in [GO_TWEET, GO_LIKE] {
+            let e = decode("TWITTERCLONE.x", json.as_bytes()).unwrap();
+            assert_eq!(String::from_utf8(e.encode()).unwrap(), json);
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_go_writes_them() {
+        let d = |s: &str| format_date(&DateTime::parse_from_rfc3339(s).unwrap());
+        assert_eq!(
+            d("2024-03-05T13:08:00.500000000Z"),
+            "2024-03-05T13:08:00.5Z"
+        );
+        assert_eq!(d("2024-03-05T13:08:00Z"), "2024-03-05T13:08:00Z");
+        assert_eq!(
+            d("2024-03-05T13:08:00.000000001-07:00"),
+            "2024-03-05T13:08:00.000000001-07:00"
+        );
+        assert_eq!(
+            d("2024-03-05T13:08:00.120+05:30"),
+            "2024-03-05T13:08:00.12+05:30"
+        );
+    }
+
+    #[test]
+    fn encoded_field_names_are_the_go_services() {
+        let e = decode("S.tweet_created", GO_TWEET.as_bytes()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&e.encode()).unwrap();
+        let mut keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["author", "date", "id", "message", "messageType"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_type_comes_from_subject() {
+        let json = r#"{"id":"t1","message":"m","date":"2024-01-01T00:00:00Z","author":"a","extra":{"x":[1,2]}}"#;
+        let e = decode("TWITTERCLONE.tweet_liked", json.as_bytes()).unwrap();
+        assert_eq!(e.kind, EventKind::TweetLiked);
+    }
+
+    #[test]
+    fn null_fields_read_as_empty() {
+        let json = r#"{"messageType":"tweet_liked","id":"t1","message":null,"date":"2024-01-01T00:00:00Z","author":null}"#;
+        let e = decode("S.tweet_liked", json.as_bytes()).unwrap();
+        assert_eq!((e.message.as_str(), e.author.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn bad_events_are_errors_not_panics() {
+        let d = |p: &str| decode("TWITTERCLONE.tweet_created", p.as_bytes());
+        assert!(matches!(d("not json"), Err(DecodeError::Json(_))));
+        assert!(matches!(d("[1,2]"), Err(DecodeError::Json(_))));
+        assert!(matches!(d(r#"{"id":5}"#), Err(DecodeError::Json(_))));
+        assert_eq!(
+            d(r#"{"messageType":"tweet_deleted","id":"x","date":"2024-01-01T00:00:00Z"}"#),
+            Err(DecodeError::UnknownType("tweet_deleted".into()))
+        );
+        assert_eq!(
+            d(r#"{"id":"","date":"2024-01-01T00:00:00Z"}"#),
+            Err(DecodeError::MissingId)
+        );
+        assert!(matches!(
+            d(r#"{"id":"x","date":"yesterday"}"#),
+            Err(DecodeError::Date(_))
+        ));
+        assert!(matches!(d(r#"{"id":"x"}"#), Err(DecodeError::Date(_))));
+        assert!(decode("S.tweet_created", &[0xff, 0xfe, b'{']).is_err());
+    }
+
+    #[test]
+    fn an_error_never_carries_control_characters() {
+        let p = "{\"messageType\":\"\u{1b}]0;owned\u{7}x\",\"id\":\"i\",\"date\":\"2024-01-01T00:00:00Z\"}";
+        let err = decode("S.x", p.as_bytes()).unwrap_err().to_string();
+        assert!(is_clean(&err), "{err:?}");
+    }
+
+    #[test]
+    fn sanitize_removes_escape_sequences_whole() {
+        assert_eq!(sanitize("a\u{1b}[2Jb"), "ab");
+        assert_eq!(sanitize("a\u{1b}[38;5;196mred\u{1b}[0m"), "ared");
+        assert_eq!(sanitize("x\u{1b}]0;title\u{7}y"), "xy");
+        assert_eq!(
+            sanitize("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
+            "xlinky"
+        );
+        assert_eq!(sanitize("x\u{1b}Pq#0;2;0;0;0\u{1b}\\y"), "xy");
+        assert_eq!(sanitize("x\u{9b}31mred"), "xred");
+        assert_eq!(sanitize("x\u{9d}0;t\u{9c}y"), "xy");
+        assert_eq!(sanitize("bell\u{7}\u{8}\u{0}"), "bell");
+        assert_eq!(sanitize("esc at end\u{1b}"), "esc at end");
+        assert_eq!(sanitize("\u{1b}c reset"), " reset");
+    }
+
+    #[test]
+    fn sanitize_drops_bidi_controls_and_flattens_lines() {
+        assert_eq!(sanitize("a\u{202E}cba\u{202C}"), "acba");
+        assert_eq!(sanitize("\u{2066}x\u{2069}"), "x");
+        assert_eq!(
+            sanitize("one\ntwo\r\nthree\u{2028}four"),
+            "one two  three four"
+        );
+    }
+
+    #[test]
+    fn sanitize_keeps_emoji_cjk_and_joiners() {
+        for s in ["héllo 世界", "👩‍💻 ok", "👍🏽", "ﾊﾝｶｸ", "עברית", ""] {
+            assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sanitized_text_is_always_clean(s in ".*") {
+            let clean = sanitize(&s);
+            proptest::prop_assert!(is_clean(&clean));
+        }
+
+        #[test]
+        fn sanitize_is_idempotent(s in ".*") {
+            let once = sanitize(&s).into_owned();
+            proptest::prop_assert_eq!(sanitize(&once), once.as_str());
+        }
+
+        #[test]
+        fn decode_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = decode("TWITTERCLONE.tweet_created", &bytes);
+        }
+
+        #[test]
+        fn decode_encode_round_trips(
+            id in "[a-z0-9-]{1,36}",
+            message in "\\PC{0,80}",
+            author in "\\PC{0,20}",
+            secs in 0i64..4_000_000_000,
+            nanos in 0u32..1_000_000_000,
+            offset_min in -720i32..=720,
+        ) {
+            let date = DateTime::from_timestamp(secs, nanos).unwrap()
+                .with_timezone(&FixedOffset::east_opt(offset_min * 60).unwrap());
+            let e = Event {
+                kind: EventKind::TweetCreated,
+                id: id.clone(),
+                message: sanitize(&message).into_owned(),
+                date,
+                author: sanitize(&author).trim().to_owned(),
+            };
+            let back = decode("S.tweet_created", &e.encode()).unwrap();
+            proptest::prop_assert_eq!(back, e);
+        }
+    }
+}
