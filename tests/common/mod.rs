@@ -1,0 +1,258 @@
+//! Test harness: real nats-server processes on free ports with temporary
+//! stores, killed when the test ends, and a headless jetfeed client that runs
+//! the app's own reducer and bus against them.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jetfeed::app::{App, Msg, update};
+use jetfeed::bus::{Bus, BusConfig, Servers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+/// The nats-server binary. Its absence fails the test: never a skip.
+pub fn nats_server_binary() -> PathBuf {
+    jetfeed::server::find_binary(None)
+        .expect("nats-server is required by the tests: sudo apt-get install nats-server")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A nats-server with JetStream on a free loopback port and its own store.
+pub struct NatsServer {
+    child: Option<Child>,
+    pub port: u16,
+    pub store: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl NatsServer {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let mut s = NatsServer {
+            child: None,
+            port: free_port(),
+            store,
+            _dir: dir,
+        };
+        s.restart();
+        s
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// (Re)starts the server on the same port and store.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let child = Command::new(nats_server_binary())
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server did not start");
+        self.child = Some(child);
+        wait_for_port(self.port, true);
+    }
+
+    /// SIGKILL: no flush, no goodbye.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM and wait: a clean shutdown.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+pub fn wait_for_port(port: u16, open: bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while port_open(port) != open {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} never became {}",
+            if open { "open" } else { "closed" }
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn bus_config(url: &str, user: &str) -> BusConfig {
+    BusConfig {
+        servers: Servers::parse(url).unwrap(),
+        stream: "TWITTERCLONE".into(),
+        user: user.into(),
+        publish_timeout: Duration::from_secs(2),
+        replicas: 1,
+    }
+}
+
+/// One jetfeed terminal without a terminal: the real bus and reducer, with
+/// the screen drawn into a TestBackend on demand.
+pub struct Client {
+    pub app: App,
+    bus: Bus,
+    rx: mpsc::Receiver<Msg>,
+}
+
+impl Client {
+    pub async fn start(url: &str, user: &str) -> Self {
+        Self::start_with(bus_config(url, user)).await
+    }
+
+    pub async fn start_with(cfg: BusConfig) -> Self {
+        let (tx, rx) = mpsc::channel(256);
+        let bus = Bus::start(&cfg, tx).await.expect("bus starts");
+        let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
+        update(&mut app, Msg::Resize(80, 24));
+        let mut c = Client { app, bus, rx };
+        c.until("history loaded", |a| !a.loading).await;
+        c
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        self.app.now = Utc::now();
+        for cmd in update(&mut self.app, msg) {
+            self.bus.execute(cmd);
+        }
+    }
+
+    /// Handles bus messages until `done` holds; fails the test after 10 s.
+    pub async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done(&self.app) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => self.handle(msg),
+                Ok(None) => panic!("bus closed while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; state: notice {:?}, {} tweets, connection {:?}",
+                    self.app.notice,
+                    self.app.feed.len(),
+                    self.app.connection
+                ),
+            }
+        }
+    }
+
+    /// Handles whatever arrives within `d`.
+    pub async fn settle(&mut self, d: Duration) {
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
+            self.handle(msg);
+        }
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        self.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    pub fn type_text(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Types and posts a tweet, waiting for its PubAck.
+    pub async fn post(&mut self, text: &str) {
+        if self.app.focus != jetfeed::app::Focus::Input {
+            self.key(KeyCode::Tab);
+        }
+        self.type_text(text);
+        self.key(KeyCode::Enter);
+        self.until("the post to settle", |a| a.draft.sending.is_none())
+            .await;
+    }
+
+    pub fn likes(&self, text: &str) -> Option<u64> {
+        (0..self.app.feed.len())
+            .filter_map(|i| self.app.feed.newest(i))
+            .find(|t| t.text == text)
+            .map(|t| t.likes())
+    }
+
+    /// The screen as text, one line a row.
+    pub fn screen(&self, w: u16, h: u16) -> String {
+        let mut app = self.app.clone();
+        update(&mut app, Msg::Resize(w, h));
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+        let buf = t.backend().buffer();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub async fn shutdown(self) {
+        self.bus.shutdown().await;
+    }
+}
+
+/// Publishes raw bytes on a subject and waits for the PubAck, as another
+/// producer (the Go service, or a hostile one) would.
+pub async fn publish_raw(url: &str, subject: &str, payload: &[u8]) -> u64 {
+    let client = async_nats::connect(url).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    js.publish(subject.to_owned(), payload.to_vec().into())
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .sequence
+}
+
+/// The jetfeed binary under test.
+pub fn jetfeed() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_jetfeed"))
+}
+
+pub fn jetfeed_in(data_dir: &Path) -> Command {
+    let mut c = jetfeed();
+    c.env("JETFEED_DATA_DIR", data_dir).env_remove("NATS_URL");
+    c
+}

@@ -1,0 +1,370 @@
+//! The feed end to end against real nats-server processes: two users, two
+//! terminals of one user, restarts, bad events, failed publishes, and the Go
+//! service's own JSON.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Client, NatsServer, bus_config, publish_raw};
+use crossterm::event::KeyCode;
+use jetfeed::app::{Level, Outgoing};
+use jetfeed::bus::{self, connect, consumer::Durable, publish};
+use jetfeed::headless;
+use jetfeed::wire::{Event, EventKind};
+
+async fn consumer_state(url: &str, user: &str) -> (u64, usize) {
+    let client = async_nats::connect(url).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    let info = stream.consumer_info(Durable::name_for(user)).await.unwrap();
+    (info.ack_floor.stream_sequence, info.num_ack_pending)
+}
+
+async fn stream_messages(url: &str) -> u64 {
+    let client = async_nats::connect(url).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    js.get_stream("TWITTERCLONE")
+        .await
+        .unwrap()
+        .get_info()
+        .await
+        .unwrap()
+        .state
+        .messages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_see_each_others_tweets_and_likes() {
+    let server = NatsServer::start();
+    let mut ann = Client::start(&server.url(), "ann").await;
+    let mut bob = Client::start(&server.url(), "bob").await;
+
+    ann.post("hello from ann").await;
+    bob.until("ann's tweet", |a| a.feed.len() == 1).await;
+    assert_eq!(bob.app.feed.newest(0).unwrap().author, "ann");
+
+    bob.key(KeyCode::Tab);
+    bob.key(KeyCode::Char('l'));
+    ann.until("bob's like", |a| {
+        a.feed.newest(0).is_some_and(|t| t.likes() == 1)
+    })
+    .await;
+    bob.until("bob's own like", |a| {
+        a.feed.newest(0).is_some_and(|t| t.liked_by("bob"))
+    })
+    .await;
+
+    let screen = bob.screen(80, 24);
+    assert!(screen.contains("hello from ann"), "{screen}");
+    assert!(
+        screen.contains("♥ 1"),
+        "bob liked it: a full heart\n{screen}"
+    );
+    let screen = ann.screen(80, 24);
+    assert!(
+        screen.contains("♡ 1"),
+        "ann did not: an empty one\n{screen}"
+    );
+
+    // Every delivery was acked: bob's consumer is at the stream's end.
+    bob.settle(Duration::from_millis(300)).await;
+    assert_eq!(consumer_state(&server.url(), "bob").await, (2, 0));
+
+    // bob takes it back; both see it go.
+    bob.key(KeyCode::Char('l'));
+    ann.until("bob's unlike", |a| {
+        a.feed.newest(0).is_some_and(|t| t.likes() == 0)
+    })
+    .await;
+    ann.shutdown().await;
+    bob.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_terminals_of_one_user_each_see_every_event() {
+    let server = NatsServer::start();
+    let mut first = Client::start(&server.url(), "ann").await;
+    let mut second = Client::start(&server.url(), "ann").await;
+    let cfg = bus_config(&server.url(), "cy");
+    for i in 0..20 {
+        headless::send(&cfg, EventKind::TweetCreated, None, &format!("tweet {i}"))
+            .await
+            .unwrap();
+    }
+    first
+        .until("20 tweets in the first terminal", |a| a.feed.len() == 20)
+        .await;
+    second
+        .until("20 tweets in the second terminal", |a| a.feed.len() == 20)
+        .await;
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_rebuilds_history_counts_and_new_marks() {
+    let mut server = NatsServer::start();
+    let url = server.url();
+    let mut bob = Client::start(&url, "bob").await;
+    let ann = bus_config(&url, "ann");
+    let first = headless::send(&ann, EventKind::TweetCreated, None, "first")
+        .await
+        .unwrap();
+    let second = headless::send(&ann, EventKind::TweetCreated, None, "second")
+        .await
+        .unwrap();
+    headless::send(&ann, EventKind::TweetLiked, Some(&first), "")
+        .await
+        .unwrap();
+    headless::send(&ann, EventKind::TweetLiked, Some(&first), "")
+        .await
+        .unwrap(); // repeated: once
+    headless::send(
+        &bus_config(&url, "cy"),
+        EventKind::TweetLiked,
+        Some(&first),
+        "",
+    )
+    .await
+    .unwrap();
+    headless::send(
+        &bus_config(&url, "cy"),
+        EventKind::TweetLiked,
+        Some(&second),
+        "",
+    )
+    .await
+    .unwrap();
+    headless::send(
+        &bus_config(&url, "cy"),
+        EventKind::TweetUnliked,
+        Some(&second),
+        "",
+    )
+    .await
+    .unwrap();
+    // Two anonymous likes, as the Go service sends them.
+    let anon = format!(
+        r#"{{"messageType":"tweet_liked","id":"{second}","message":"","date":"2024-01-01T00:00:00Z","author":""}}"#
+    );
+    publish_raw(&url, "TWITTERCLONE.tweet_liked", anon.as_bytes()).await;
+    publish_raw(&url, "TWITTERCLONE.tweet_liked", anon.as_bytes()).await;
+    bob.until("all events", |a| a.feed.last_seq() == 9).await;
+    bob.settle(Duration::from_millis(300)).await;
+    bob.shutdown().await;
+
+    // While bob is away: one more tweet, then the server restarts.
+    headless::send(&ann, EventKind::TweetCreated, None, "while you were away")
+        .await
+        .unwrap();
+    server.stop();
+    server.restart();
+
+    let bob = Client::start(&url, "bob").await;
+    let f = &bob.app.feed;
+    assert_eq!(f.len(), 3);
+    assert_eq!(f.get(&first).unwrap().likes(), 2, "ann once, cy once");
+    assert_eq!(
+        f.get(&second).unwrap().likes(),
+        2,
+        "cy unliked; two anonymous"
+    );
+    let away = f.newest(0).unwrap();
+    assert_eq!(away.text, "while you were away");
+    assert!(away.new, "arrived while bob was away");
+    assert!(!f.get(&first).unwrap().new && !f.get(&second).unwrap().new);
+    assert_eq!(f.new_count(), 1);
+    let screen = bob.screen(80, 24);
+    assert!(screen.contains("1 new"), "{screen}");
+    bob.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_events_are_acked_skipped_and_counted_without_stalling() {
+    let server = NatsServer::start();
+    let url = server.url();
+    // Bad events in the history...
+    let first = headless::send(
+        &bus_config(&url, "ann"),
+        EventKind::TweetCreated,
+        None,
+        "good one",
+    )
+    .await
+    .unwrap();
+    publish_raw(&url, "TWITTERCLONE.tweet_created", b"not json at all").await;
+    publish_raw(
+        &url,
+        "TWITTERCLONE.tweet_deleted",
+        br#"{"id":"x","date":"2024-01-01T00:00:00Z"}"#,
+    )
+    .await;
+    let mut bob = Client::start(&url, "bob").await;
+    assert_eq!(bob.app.skipped, 2);
+    assert_eq!(bob.app.feed.len(), 1);
+
+    // ...and live, each followed by a good one that must still arrive.
+    publish_raw(&url, "TWITTERCLONE.tweet_liked", br#"{"messageType":"tweet_liked","id":"no-such-tweet","date":"2024-01-01T00:00:00Z","author":"x"}"#).await;
+    publish_raw(&url, "TWITTERCLONE.tweet_created", &[0xff, 0xfe, 0x00]).await;
+    publish_raw(
+        &url,
+        "TWITTERCLONE.tweet_created",
+        br#"{"messageType":"tweet_created","id":5}"#,
+    )
+    .await;
+    headless::send(
+        &bus_config(&url, "ann"),
+        EventKind::TweetLiked,
+        Some(&first),
+        "",
+    )
+    .await
+    .unwrap();
+    headless::send(
+        &bus_config(&url, "ann"),
+        EventKind::TweetCreated,
+        None,
+        "after the bad ones",
+    )
+    .await
+    .unwrap();
+    bob.until("the good tweet after the bad ones", |a| a.feed.len() == 2)
+        .await;
+    assert_eq!(bob.app.skipped, 5);
+    assert_eq!(bob.app.feed.get(&first).unwrap().likes(), 1);
+    assert!(
+        bob.screen(80, 24).contains("⚠ 5 skipped"),
+        "{}",
+        bob.screen(80, 24)
+    );
+    bob.settle(Duration::from_millis(300)).await;
+    let (floor, pending) = consumer_state(&url, "bob").await;
+    assert_eq!((floor, pending), (8, 0), "bad events are acked too");
+    bob.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_publish_keeps_the_draft_and_a_retry_stores_it_once() {
+    let mut server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    server.kill();
+    ann.until("the disconnect", |a| {
+        a.connection == jetfeed::app::Connection::Disconnected
+    })
+    .await;
+    ann.type_text("do not lose me");
+    ann.key(KeyCode::Enter);
+    ann.until("the publish to fail", |a| a.draft.sending.is_none())
+        .await;
+    assert_eq!(ann.app.draft.text, "do not lose me");
+    let notice = ann.app.notice.clone().unwrap();
+    assert_eq!(notice.level, Level::Error);
+    assert!(
+        ann.screen(80, 24).contains("draft kept"),
+        "{}",
+        ann.screen(80, 24)
+    );
+
+    server.restart();
+    ann.until("the reconnect", |a| {
+        a.connection == jetfeed::app::Connection::Connected
+    })
+    .await;
+    // The client may deliver the first attempt on reconnect; the retry has
+    // the same Nats-Msg-Id, so either way the tweet is stored once.
+    ann.key(KeyCode::Enter);
+    ann.until("the draft to be posted", |a| a.draft.text.is_empty())
+        .await;
+    ann.until("the tweet in the feed", |a| a.feed.len() == 1)
+        .await;
+    ann.settle(Duration::from_millis(500)).await;
+    assert_eq!(ann.app.feed.len(), 1);
+    assert_eq!(stream_messages(&url).await, 1);
+    ann.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_publish_with_the_same_msg_id_is_stored_once() {
+    let server = NatsServer::start();
+    let cfg = bus_config(&server.url(), "ann");
+    let client = connect::connect(&cfg.servers, None).await.unwrap();
+    let js = bus::context(&client, cfg.publish_timeout);
+    bus::stream::ensure(&js, "TWITTERCLONE", 1, &cfg.servers)
+        .await
+        .unwrap();
+    let event = Event {
+        kind: EventKind::TweetCreated,
+        id: "tweet-1".into(),
+        message: "once".into(),
+        date: chrono::Utc::now().fixed_offset(),
+        author: "ann".into(),
+    };
+    let out = Outgoing {
+        msg_id: "tweet-1".into(),
+        event,
+    };
+    let a = publish::publish(&js, "TWITTERCLONE", &out).await.unwrap();
+    let b = publish::publish(&js, "TWITTERCLONE", &out).await.unwrap();
+    assert_eq!(a, b, "the retry is acked with the first one's sequence");
+    assert_eq!(stream_messages(&server.url()).await, 1);
+}
+
+const GO_TWEET: &str = r#"{"messageType":"tweet_created","id":"0b6f4c1e-8a59-4d1c-9f5e-2a7d3c4b5e6f","message":"written by the Go service","date":"2024-03-05T14:07:09.123456789+01:00","author":"gopher"}"#;
+const GO_LIKE: &str = r#"{"messageType":"tweet_liked","id":"0b6f4c1e-8a59-4d1c-9f5e-2a7d3c4b5e6f","message":"","date":"2024-03-05T14:08:00.5+01:00","author":""}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interoperates_with_the_go_service_both_ways() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    // Go to jetfeed: its exact JSON, shown with its count.
+    publish_raw(&url, "TWITTERCLONE.tweet_created", GO_TWEET.as_bytes()).await;
+    publish_raw(&url, "TWITTERCLONE.tweet_liked", GO_LIKE.as_bytes()).await;
+    publish_raw(&url, "TWITTERCLONE.tweet_liked", GO_LIKE.as_bytes()).await;
+    ann.until("the Go tweet with two likes", |a| {
+        a.feed.newest(0).is_some_and(|t| t.likes() == 2)
+    })
+    .await;
+    assert_eq!(ann.app.skipped, 0);
+    let screen = ann.screen(80, 24);
+    assert!(
+        screen.contains("gopher") && screen.contains("written by the Go service"),
+        "{screen}"
+    );
+
+    // jetfeed to Go: the five string fields Go's struct reads, on the subject
+    // it subscribes to, with a Nats-Msg-Id header.
+    ann.post("written by jetfeed").await;
+    ann.key(KeyCode::Tab);
+    ann.key(KeyCode::Char('l'));
+    ann.until("the like", |a| {
+        a.feed.newest(0).is_some_and(|t| t.likes() == 1)
+    })
+    .await;
+    let client = async_nats::connect(url.clone()).await.unwrap();
+    let stream = async_nats::jetstream::new(client)
+        .get_stream("TWITTERCLONE")
+        .await
+        .unwrap();
+    for (seq, kind) in [(4, "tweet_created"), (5, "tweet_liked")] {
+        let raw = stream.get_raw_message(seq).await.unwrap();
+        assert_eq!(raw.subject.as_str(), format!("TWITTERCLONE.{kind}"));
+        assert!(
+            raw.headers.get("Nats-Msg-Id").is_some(),
+            "seq {seq} has no Nats-Msg-Id"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&raw.payload).unwrap();
+        let obj = v.as_object().unwrap();
+        let mut keys: Vec<_> = obj.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["author", "date", "id", "message", "messageType"]);
+        assert!(obj.values().all(|v| v.is_string()));
+        assert_eq!(obj["messageType"], kind);
+        assert_eq!(obj["author"], "ann");
+        // Go's time.Time parses RFC 3339.
+        chrono::DateTime::parse_from_rfc3339(obj["date"].as_str().unwrap()).unwrap();
+    }
+    ann.shutdown().await;
+}
