@@ -352,9 +352,6 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             Focus::Input => Focus::Feed,
             Focus::Feed => Focus::Input,
         };
-        if app.focus == Focus::Feed {
-            app.feed.mark_all_seen();
-        }
         return vec![];
     }
     match app.focus {

@@ -95,11 +95,14 @@ pub fn check_stream(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The user name: `--user`, else `$USER`; printable and not empty.
+/// The user name: `--user`, else `$USER`, `$LOGNAME`, or the login name of
+/// the process's user; printable and not empty.
 pub fn resolve_user(flag: Option<&str>) -> Result<String, String> {
     let user = flag
         .map(str::to_owned)
-        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
+        .or_else(login_name)
         .unwrap_or_default();
     let user = user.trim().to_owned();
     if user.is_empty() {
@@ -109,6 +112,21 @@ pub fn resolve_user(flag: Option<&str>) -> Result<String, String> {
         return Err("bad user name: use at most 64 printable characters".into());
     }
     Ok(user)
+}
+
+fn login_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or null; the
+    // name is copied out before any other call could overwrite it.
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        if pw.is_null() || (*pw).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*pw).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
 }
 
 #[cfg(test)]

@@ -173,17 +173,6 @@ impl Feed {
             }
         }
     }
-
-    /// Clears every "new" mark, once the user has seen them.
-    pub fn mark_all_seen(&mut self) {
-        if self.new_count == 0 {
-            return;
-        }
-        for t in self.tweets.iter_mut().filter(|t| t.new) {
-            t.new = false;
-        }
-        self.new_count = 0;
-    }
 }
 
 #[cfg(test)]
@@ -310,16 +299,14 @@ mod tests {
     }
 
     #[test]
-    fn new_marks_are_counted_and_cleared() {
+    fn new_marks_are_counted() {
         let mut f = Feed::new();
         f.apply(1, &tweet("a"), false).unwrap();
         f.apply(2, &tweet("b"), true).unwrap();
         f.apply(3, &tweet("c"), true).unwrap();
         assert_eq!(f.new_count(), 2);
         assert!(f.get("b").unwrap().new);
-        f.mark_all_seen();
-        assert_eq!(f.new_count(), 0);
-        assert!(!f.get("c").unwrap().new);
+        assert!(!f.get("a").unwrap().new);
     }
 
     #[derive(Debug, Clone)]

@@ -4,7 +4,6 @@
 use std::io::Write;
 
 use chrono::Utc;
-use futures::StreamExt;
 use serde_json::json;
 
 use crate::app::Outgoing;
@@ -44,16 +43,19 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
     let client = connect::connect(&cfg.servers, None).await?;
     let js = bus::context(&client, cfg.publish_timeout);
     let stream = bus::stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
-    let mut reader = Box::pin(consumer::ordered(&stream).await?);
+    let mut reader = consumer::read_from(stream, 1);
     let mut feed = Feed::new();
     let mut out = std::io::stdout().lock();
-    loop {
+    let result = loop {
         let item = tokio::select! {
-            item = reader.next() => item,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            item = reader.recv() => item,
+            _ = tokio::signal::ctrl_c() => break Ok(()),
         };
-        let Some(item) = item else { return Ok(()) };
-        let (msg, info) = item?;
+        let (msg, info) = match item {
+            Some(Ok(read)) => read,
+            Some(Err(e)) => break Err(e),
+            None => break Ok(()),
+        };
         let seq = info.stream_seq;
         let event = match wire::decode(&msg.subject, &msg.payload) {
             Ok(e) => e,
@@ -76,9 +78,11 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
         };
         if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
             // The reader went away (a closed pipe): nothing left to do.
-            return Ok(());
+            break Ok(());
         }
-    }
+    };
+    reader.close().await;
+    result
 }
 
 /// One object a line: the event's wire fields, its stream sequence, and the

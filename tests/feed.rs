@@ -16,7 +16,7 @@ use jetfeed::wire::{Event, EventKind};
 async fn consumer_state(url: &str, user: &str) -> (u64, usize) {
     let client = async_nats::connect(url).await.unwrap();
     let js = async_nats::jetstream::new(client);
-    let mut stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
     let info = stream.consumer_info(Durable::name_for(user)).await.unwrap();
     (info.ack_floor.stream_sequence, info.num_ack_pending)
 }

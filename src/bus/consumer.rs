@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull, push};
 use async_nats::jetstream::stream::Stream;
 use async_nats::{Message, Subscriber};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::BusError;
@@ -158,33 +158,126 @@ pub fn delivery(msg: &Message, ack: bool, new_after: u64) -> Option<Delivery> {
     })
 }
 
-/// Reads the stream from its first event through an ordered consumer: a
-/// reader that moves no one's place. Yields each message with its sequence
-/// and how many remain after it.
-pub async fn ordered(
+/// One message read from the stream, with where it sits.
+pub type Read = Result<(Message, AckInfo), BusError>;
+
+/// How often the server proves an idle reader is still alive; two missed
+/// heartbeats and the reader starts over where it was.
+const READER_HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Reads the stream from sequence `from` on, in order, through ephemeral
+/// pull consumers that need no acks and move no one's place. When the server
+/// goes away, restarts, or the consumer is deleted, a new one resumes after
+/// the last message read: nothing is skipped or repeated. The reader stops
+/// when the receiver is dropped.
+pub fn read_from(stream: Stream, from: u64) -> Reader {
+    let (tx, rx) = mpsc::channel(BATCH);
+    let task = tokio::spawn(async move {
+        let mut next = from.max(1);
+        let mut failures = 0u32;
+        loop {
+            match read_once(&stream, &mut next, &tx).await {
+                Ok(()) => return, // the receiver is gone
+                Err(e) => {
+                    tracing::debug!("reader restarts at {next}: {e}");
+                    failures += 1;
+                    let backoff = Duration::from_millis(50 * u64::from(failures.min(20)));
+                    tokio::time::sleep(backoff).await;
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    Reader { rx, task }
+}
+
+/// A running reader: `recv` the messages, `close` to stop it and remove its
+/// consumer from the server.
+pub struct Reader {
+    rx: mpsc::Receiver<Read>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Reader {
+    pub async fn recv(&mut self) -> Option<Read> {
+        self.rx.recv().await
+    }
+
+    pub async fn close(self) {
+        drop(self.rx);
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.task).await;
+    }
+}
+
+/// One consumer's life: reads until an error, which the caller recovers
+/// from, or until the receiver is dropped (`Ok`).
+async fn read_once(
     stream: &Stream,
-) -> Result<impl futures::Stream<Item = Result<(Message, AckInfo), BusError>> + use<>, BusError> {
+    next: &mut u64,
+    tx: &mpsc::Sender<Read>,
+) -> Result<(), BusError> {
     let err = |e: &dyn std::fmt::Display| BusError::Consumer {
-        consumer: "ordered reader".into(),
+        consumer: "reader".into(),
         reason: e.to_string(),
     };
     let consumer = stream
-        .create_consumer(pull::OrderedConfig {
-            deliver_policy: DeliverPolicy::All,
+        .create_consumer(pull::Config {
+            deliver_policy: DeliverPolicy::ByStartSequence {
+                start_sequence: *next,
+            },
+            ack_policy: AckPolicy::None,
+            inactive_threshold: Duration::from_secs(30),
+            memory_storage: true,
+            num_replicas: 1,
             ..Default::default()
         })
         .await
         .map_err(|e| err(&e))?;
-    let messages = consumer.messages().await.map_err(|e| err(&e))?;
-    Ok(messages
-        .map_err(move |e| err(&e))
-        .try_filter_map(|m| async move {
-            let m = m.message;
-            Ok(m.reply
-                .as_deref()
-                .and_then(parse_ack_subject)
-                .map(|info| (m, info)))
-        }))
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(BATCH)
+        .heartbeat(READER_HEARTBEAT)
+        .expires(READER_HEARTBEAT * 5)
+        .messages()
+        .await
+        .map_err(|e| err(&e))?;
+    let name = consumer.cached_info().name.clone();
+    let mut missed = 0;
+    loop {
+        let item = tokio::select! {
+            item = messages.next() => item,
+            () = tx.closed() => {
+                // Nobody reads any more: free the server's consumer now.
+                let _ = stream.delete_consumer(&name).await;
+                return Ok(());
+            }
+        };
+        let Some(item) = item else {
+            return Err(err(&"consumer ended"));
+        };
+        let msg = match item {
+            Ok(m) => m.message,
+            Err(e) if e.kind() == pull::MessagesErrorKind::MissingHeartbeat && missed == 0 => {
+                missed += 1;
+                continue;
+            }
+            Err(e) => return Err(err(&e)),
+        };
+        missed = 0;
+        let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) else {
+            continue;
+        };
+        if info.stream_seq < *next {
+            continue;
+        }
+        *next = info.stream_seq + 1;
+        if tx.send(Ok((msg, info))).await.is_err() {
+            let _ = stream.delete_consumer(&name).await;
+            return Ok(());
+        }
+    }
 }
 
 /// Loads the history up to `history_end` in batches, then forwards live
@@ -225,11 +318,17 @@ async fn load_history(
     new_after: u64,
     tx: &mpsc::Sender<Msg>,
 ) -> Result<usize, BusError> {
-    let mut reader = Box::pin(ordered(stream).await?);
+    let mut reader = read_from(stream.clone(), 1);
     let mut batch = Vec::with_capacity(BATCH);
     let mut total = 0;
-    while let Some(item) = reader.next().await {
-        let (msg, info) = item?;
+    while let Some(item) = reader.recv().await {
+        let (msg, info) = match item {
+            Ok(read) => read,
+            Err(e) => {
+                reader.close().await;
+                return Err(e);
+            }
+        };
         if let Some(mut d) = delivery(&msg, false, new_after) {
             d.ack = None;
             batch.push(d);
@@ -249,6 +348,7 @@ async fn load_history(
             break;
         }
     }
+    reader.close().await;
     Ok(total)
 }
 

@@ -3,7 +3,8 @@
 //! every one of them touches only the tweets that can be on screen.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use unicode_width::UnicodeWidthChar;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 use crate::feed::{Feed, Tweet};
 
@@ -47,9 +48,10 @@ pub fn tweet_height(tweet: &Tweet, cols: u16) -> usize {
     2 + wrap(&tweet.text, cols, MAX_TEXT_LINES).len()
 }
 
-/// Display width of a string, in terminal columns.
+/// Display width of a string, in terminal columns, measured as ratatui
+/// measures it (emoji sequences and modifiers included).
 pub fn width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
 /// Word-wraps `text` to `cols` columns, breaking words longer than a line,
@@ -93,8 +95,8 @@ pub fn wrap(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
                 break;
             }
         }
-        for c in word.chars() {
-            let w = c.width().unwrap_or(0);
+        for c in word.graphemes(true) {
+            let w = c.width();
             if w > cols {
                 // Wider than the whole pane (a wide glyph at one column).
                 continue;
@@ -107,7 +109,7 @@ pub fn wrap(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
                     break 'words;
                 }
             }
-            line.push(c);
+            line.push_str(c);
             line_w += w;
         }
     }
@@ -125,12 +127,12 @@ pub fn wrap(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
 pub fn truncate(s: &str, cols: usize) -> String {
     let mut out = String::new();
     let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
+    for c in s.graphemes(true) {
+        let cw = c.width();
         if w + cw > cols {
             break;
         }
-        out.push(c);
+        out.push_str(c);
         w += cw;
     }
     out
@@ -212,6 +214,8 @@ mod tests {
     fn wide_characters_take_two_columns() {
         assert_eq!(wrap("世界世界世", 4, 9), ["世界", "世界", "世"]);
         assert_eq!(width("👍 ok"), 5);
+        assert_eq!(width("👋🏽"), 2, "a skin tone is part of its emoji");
+        assert_eq!(wrap("👋🏽👋🏽👋🏽", 4, 9), ["👋🏽👋🏽", "👋🏽"]);
     }
 
     #[test]

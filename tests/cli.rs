@@ -1,0 +1,284 @@
+//! The jetfeed binary: headless commands, error lines, and the embedded
+//! server's start, hand-over and stop, each against real nats-server
+//! processes.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use common::{
+    NatsServer, Proc, alive, free_port, jetfeed, jetfeed_in, parent_of, port_open, wait_for_port,
+};
+
+fn run_ok(args: &[&str]) -> String {
+    let out = jetfeed()
+        .args(args)
+        .env_remove("NATS_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "jetfeed {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+}
+
+#[test]
+fn post_like_unlike_and_tail_json() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let id = run_ok(&[
+        "--server", &url, "post", "--user", "ann", "hello", "from", "a", "script",
+    ]);
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    run_ok(&["--server", &url, "like", "--user", "bob", &id]);
+    run_ok(&["--server", &url, "like", "--user", "cy", &id]);
+    run_ok(&["--server", &url, "unlike", "--user", "bob", &id]);
+
+    let mut cmd = jetfeed();
+    cmd.args(["--server", &url, "tail", "--json"]);
+    let mut tail = Proc::spawn(cmd);
+    let first = json(&tail.line_matching(|_| true));
+    assert_eq!(first["messageType"], "tweet_created");
+    assert_eq!(first["id"], id.as_str());
+    assert_eq!(first["message"], "hello from a script");
+    assert_eq!(first["author"], "ann");
+    assert_eq!(first["likes"], 0);
+    let counts: Vec<_> = (0..3)
+        .map(|_| json(&tail.line_matching(|_| true))["likes"].clone())
+        .collect();
+    assert_eq!(counts, [1, 2, 1], "each event with the count after it");
+
+    // Then live: a new like arrives while tailing.
+    run_ok(&["--server", &url, "like", "--user", "dee", &id]);
+    let live = json(&tail.line_matching(|_| true));
+    assert_eq!(
+        (live["author"].as_str(), live["likes"].as_i64()),
+        (Some("dee"), Some(2))
+    );
+    assert!(tail.interrupt().success(), "Ctrl-C ends tail cleanly");
+}
+
+#[test]
+fn tail_moves_no_users_consumer() {
+    let server = NatsServer::start();
+    let url = server.url();
+    run_ok(&["--server", &url, "post", "--user", "ann", "x"]);
+    let mut cmd = jetfeed();
+    cmd.args(["--server", &url, "tail"]);
+    let mut tail = Proc::spawn(cmd);
+    let line = tail.line_matching(|_| true);
+    assert!(
+        line.contains("tweet_created") && line.contains("@ann") && line.contains("♥0"),
+        "{line}"
+    );
+    tail.interrupt();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let consumers = rt.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+        let stream = js.get_stream("TWITTERCLONE").await.unwrap();
+        stream.get_info().await.unwrap().state.consumer_count
+    });
+    assert_eq!(
+        consumers, 0,
+        "tail reads through ephemeral consumers, gone after it"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_and_exit_1() {
+    let url = format!("nats://127.0.0.1:{}", free_port());
+    for args in [
+        vec!["post", "--user", "ann", "hi"],
+        vec!["tail"],
+        vec!["like", "--user", "a", "x"],
+        vec![],
+    ] {
+        let out = jetfeed()
+            .arg("--server")
+            .arg(&url)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("jetfeed: cannot reach NATS at nats://127.0.0.1:"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn credentials_in_a_url_are_never_printed() {
+    let url = format!("nats://bob:hunter2@127.0.0.1:{}", free_port());
+    let out = jetfeed().args(["--server", &url, "tail"]).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !err.contains("hunter2") && err.contains("127.0.0.1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_arguments_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["--stream", "A.B", "tail"], "bad stream name"),
+        (
+            &[
+                "--nats-server",
+                "/nonexistent/nats-server",
+                "--embedded-port",
+                "1",
+                "tail",
+            ],
+            "not executable",
+        ),
+        (
+            &[
+                "--server",
+                "nats://127.0.0.1:1",
+                "post",
+                "--user",
+                "\u{1b}[2J",
+                "hi",
+            ],
+            "bad user name",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = jetfeed_in(dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+}
+
+fn server_pid(data_dir: &std::path::Path) -> Option<i32> {
+    std::fs::read_to_string(data_dir.join("nats-server.pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_embedded_server_starts_hands_over_and_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("jetfeed");
+    let port = free_port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let tail_cmd = || {
+        let mut c = jetfeed_in(&data);
+        c.args(["--embedded-port", &port.to_string(), "tail", "--json"]);
+        c
+    };
+
+    // The first jetfeed starts a server, private to the user.
+    let mut first = Proc::spawn(tail_cmd());
+    wait_for_port(port, true);
+    wait_until("the pid file", || server_pid(&data).is_some());
+    let s1 = server_pid(&data).unwrap();
+    assert_eq!(
+        parent_of(s1),
+        Some(first.pid()),
+        "started by the first jetfeed"
+    );
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let listen = std::fs::read_to_string(format!("/proc/{s1}/cmdline"))
+        .unwrap()
+        .replace('\0', " ");
+    assert!(listen.contains("-a 127.0.0.1"), "loopback only: {listen}");
+
+    // A second one joins it.
+    let mut second = Proc::spawn(tail_cmd());
+    let before = run_ok(&[
+        "--server",
+        &url,
+        "post",
+        "--user",
+        "ann",
+        "before the hand-over",
+    ]);
+    first.line_matching(|l| l.contains(&before));
+    second.line_matching(|l| l.contains(&before));
+    assert_eq!(server_pid(&data), Some(s1), "one server for both");
+
+    // The first quits: its server stops, the second takes over on the store.
+    assert!(first.interrupt().success());
+    assert!(!alive(s1), "the first jetfeed's server stopped with it");
+    wait_until("a new server", || {
+        server_pid(&data).is_some_and(|p| p != s1 && alive(p)) && port_open(port)
+    });
+    let s2 = server_pid(&data).unwrap();
+    assert_eq!(
+        parent_of(s2),
+        Some(second.pid()),
+        "taken over by the second jetfeed"
+    );
+    let after = run_ok(&[
+        "--server",
+        &url,
+        "post",
+        "--user",
+        "ann",
+        "after the hand-over",
+    ]);
+    second.line_matching(|l| l.contains(&after));
+    let seen: Vec<String> = second.drain();
+    assert!(
+        !seen.iter().any(|l| l.contains(&before)),
+        "nothing doubled: {seen:?}"
+    );
+
+    // Nothing was lost: a fresh reader finds both.
+    let mut cmd = jetfeed();
+    cmd.args(["--server", &url, "tail", "--json"]);
+    let mut check = Proc::spawn(cmd);
+    check.line_matching(|l| l.contains(&before));
+    check.line_matching(|l| l.contains(&after));
+    check.interrupt();
+
+    // The last one quits: no server is left.
+    assert!(second.interrupt().success());
+    assert!(!alive(s2));
+    wait_for_port(port, false);
+    assert_eq!(server_pid(&data), None);
+}
+
+#[test]
+fn an_embedded_server_dies_with_a_killed_jetfeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = jetfeed_in(dir.path());
+    cmd.args(["--embedded-port", &port.to_string(), "tail"]);
+    let mut p = Proc::spawn(cmd);
+    wait_for_port(port, true);
+    wait_until("the pid file", || server_pid(dir.path()).is_some());
+    let s = server_pid(dir.path()).unwrap();
+    unsafe { libc::kill(p.pid(), libc::SIGKILL) };
+    p.wait_exit();
+    wait_until("the orphaned server to stop", || !alive(s));
+    wait_for_port(port, false);
+}

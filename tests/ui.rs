@@ -1,0 +1,259 @@
+//! What the screen shows: snapshots of whole frames at 80×24 and 40×12, and
+//! proof that text from the stream never reaches the terminal as control.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jetfeed::app::{AckToken, App, Connection, Delivery, Msg, update};
+use jetfeed::wire;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+/// Events as they come off the wire, decoded and sanitized on the way in.
+fn raw(kind: &str, id: &str, message: &str, date: &str, author: &str) -> Vec<u8> {
+    serde_json::json!({"messageType": kind, "id": id, "message": message, "date": date, "author": author})
+        .to_string()
+        .into_bytes()
+}
+
+fn deliver(app: &mut App, seq: u64, payload: &[u8], new: bool) {
+    let event = wire::decode("TWITTERCLONE.x", payload);
+    let d = Delivery {
+        seq,
+        event,
+        ack: Some(AckToken(format!("ack.{seq}"))),
+        new,
+    };
+    update(app, Msg::Delivered(vec![d]));
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// A feed with what people really post: long text, CJK, emoji, likes, a
+/// tweet from while the user was away, and one trying escape sequences.
+fn busy_app(w: u16, h: u16) -> App {
+    let mut app = App::new("me", "nats://127.0.0.1:4222", "TWITTERCLONE", now());
+    update(&mut app, Msg::Resize(w, h));
+    update(&mut app, Msg::Connection(Connection::Connected));
+    update(&mut app, Msg::HistoryLoaded);
+    update(&mut app, Msg::StreamMessages(9));
+    let events: Vec<(Vec<u8>, bool)> = vec![
+        (
+            raw(
+                "tweet_created",
+                "t1",
+                "JetStream keeps every event; this feed is a fold of them all, newest first, wrapped to the pane's width.",
+                "2024-06-01T09:00:00Z",
+                "ann",
+            ),
+            false,
+        ),
+        (
+            raw(
+                "tweet_created",
+                "t2",
+                "世界のみなさん、こんにちは 👋🏽 emoji and CJK keep their columns",
+                "2024-06-01T11:55:00+02:00",
+                "健太",
+            ),
+            false,
+        ),
+        (
+            raw("tweet_liked", "t1", "", "2024-06-01T11:56:00Z", "me"),
+            false,
+        ),
+        (
+            raw("tweet_liked", "t1", "", "2024-06-01T11:56:30Z", ""),
+            false,
+        ),
+        (
+            raw(
+                "tweet_created",
+                "t3",
+                "\u{1b}]0;owned\u{7}title change and \u{1b}[2Jscreen clear, \u{202e}reversed\u{202c} text",
+                "2024-06-01T11:59:30Z",
+                "mallory\u{1b}[31m",
+            ),
+            false,
+        ),
+        (
+            raw("tweet_liked", "t2", "", "2024-06-01T11:59:40Z", "bob"),
+            false,
+        ),
+        (
+            raw(
+                "tweet_created",
+                "t4",
+                "posted while you were away",
+                "2024-06-01T11:59:58Z",
+                "a-very-long-author-name-that-goes-on",
+            ),
+            true,
+        ),
+    ];
+    for (i, (payload, new)) in events.iter().enumerate() {
+        deliver(&mut app, i as u64 + 1, payload, *new);
+    }
+    deliver(&mut app, 8, b"{not json", false);
+    app
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| jetfeed::ui::view(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    for cell in buf.content() {
+        assert!(
+            wire::is_clean(cell.symbol()),
+            "control character in a cell: {:?}",
+            cell.symbol()
+        );
+    }
+    // A wide character's second cell is part of it: skip it, so each line
+    // reads as the terminal shows it.
+    (0..h)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < w {
+                let sym = buf[(x, y)].symbol();
+                line.push_str(sym);
+                x += jetfeed::ui::layout::width(sym).max(1) as u16;
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn feed_80x24() {
+    let mut app = busy_app(80, 24);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('j'));
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn feed_40x12() {
+    let mut app = busy_app(40, 12);
+    key(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn scrolled_to_the_oldest_40x12() {
+    let mut app = busy_app(40, 12);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('G'));
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn help_40x12() {
+    let mut app = busy_app(40, 12);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn empty_feed_while_loading_80x24() {
+    let mut app = App::new("me", "nats://127.0.0.1:4222", "TWITTERCLONE", now());
+    update(&mut app, Msg::Resize(80, 24));
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn failed_publish_keeps_the_draft_80x24() {
+    let mut app = busy_app(80, 24);
+    update(&mut app, Msg::Connection(Connection::Disconnected));
+    for c in "a draft that must survive".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    let id = app.draft.sending.clone().unwrap();
+    update(
+        &mut app,
+        Msg::Published {
+            msg_id: id,
+            result: Err("no PubAck in time: server unreachable".into()),
+        },
+    );
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn a_resize_reflows_the_feed() {
+    let mut app = busy_app(80, 24);
+    let wide = screen(&app, 80, 24);
+    update(&mut app, Msg::Resize(40, 12));
+    let narrow = screen(&app, 40, 12);
+    assert!(wide.contains("fold of them all, newest first,"), "{wide}");
+    assert!(
+        narrow.lines().all(|l| jetfeed::ui::layout::width(l) == 40),
+        "{narrow}"
+    );
+    assert!(
+        narrow.contains("title change and screen clear,  "),
+        "rewrapped\n{narrow}"
+    );
+    assert_ne!(wide, narrow);
+}
+
+/// The bytes a real terminal would receive: only the cursor moves and
+/// colours ratatui writes itself, nothing from the tweets.
+#[test]
+fn escape_sequences_in_a_tweet_never_reach_the_terminal() {
+    let app = busy_app(80, 24);
+    let area = Rect::new(0, 0, 80, 24);
+    let mut out = Vec::new();
+    {
+        let backend = CrosstermBackend::new(&mut out);
+        let mut t = Terminal::with_options(
+            backend,
+            TerminalOptions {
+                viewport: Viewport::Fixed(area),
+            },
+        )
+        .unwrap();
+        t.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+    }
+    let text = String::from_utf8(out).unwrap();
+    for word in ["title", "change", "screen", "clear,", "reversed"] {
+        assert!(
+            text.contains(word),
+            "the tweet is shown, as text: {word} missing"
+        );
+    }
+    assert!(!text.contains("owned"), "the OSC body is dropped with it");
+    for (i, c) in text.char_indices() {
+        match c {
+            '\u{1b}' => {
+                // Only CSI sequences ratatui emits: cursor position, SGR,
+                // cursor show/hide. No OSC, DCS, clear screen, or title.
+                let rest = &text[i + 1..];
+                let end = rest.find(|c: char| c.is_ascii_alphabetic()).unwrap();
+                let seq = &rest[..=end];
+                assert!(seq.starts_with('['), "non-CSI escape {seq:?}");
+                assert!(
+                    matches!(&seq[seq.len() - 1..], "H" | "m" | "l" | "h"),
+                    "unexpected sequence ESC{seq:?}"
+                );
+                assert_ne!(seq, "[2J");
+            }
+            '\u{7}' | '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                panic!("control character {c:?} reached the terminal")
+            }
+            _ => {}
+        }
+    }
+}
