@@ -92,7 +92,11 @@ pub enum Level {
 pub struct Notice {
     pub level: Level,
     pub text: String,
+    pub at: DateTime<Utc>,
 }
+
+/// How long an info notice stays; errors stay until replaced.
+pub const NOTICE_SECS: i64 = 4;
 
 /// The text being composed. While a publish of it is in flight it cannot be
 /// edited; if the publish fails it stays, and a retry reuses its id.
@@ -224,6 +228,7 @@ impl App {
         self.notice = Some(Notice {
             level: Level::Info,
             text: text.into(),
+            at: self.now,
         });
     }
 
@@ -231,6 +236,7 @@ impl App {
         self.notice = Some(Notice {
             level: Level::Error,
             text: text.into(),
+            at: self.now,
         });
     }
 }
@@ -250,7 +256,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             scroll_into_view(app);
             vec![]
         }
-        Msg::Tick => vec![],
+        Msg::Tick => {
+            if app.notice.as_ref().is_some_and(|n| {
+                n.level == Level::Info && (app.now - n.at).num_seconds() >= NOTICE_SECS
+            }) {
+                app.notice = None;
+            }
+            vec![]
+        }
         Msg::Quit => quit(app),
         Msg::History(batch) => apply_deliveries(app, batch),
         Msg::HistoryLoaded => {
@@ -684,6 +697,40 @@ mod tests {
             delivered(1, event(EventKind::TweetCreated, &id, "me")),
         );
         assert_eq!(a.draft.text, "");
+    }
+
+    #[test]
+    fn info_notices_fade_and_errors_stay() {
+        let mut a = app();
+        type_text(&mut a, "hi");
+        let id = published(&update(&mut a, key(KeyCode::Enter)))
+            .msg_id
+            .clone();
+        update(
+            &mut a,
+            Msg::Published {
+                msg_id: id,
+                result: Ok(1),
+            },
+        );
+        assert_eq!(a.notice.as_ref().unwrap().text, "posted");
+        a.now += chrono::Duration::seconds(NOTICE_SECS);
+        update(&mut a, Msg::Tick);
+        assert_eq!(a.notice, None);
+        type_text(&mut a, "x");
+        let id = published(&update(&mut a, key(KeyCode::Enter)))
+            .msg_id
+            .clone();
+        update(
+            &mut a,
+            Msg::Published {
+                msg_id: id,
+                result: Err("down".into()),
+            },
+        );
+        a.now += chrono::Duration::seconds(60);
+        update(&mut a, Msg::Tick);
+        assert_eq!(a.notice.as_ref().unwrap().level, Level::Error);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::{Deserialize, Deserializer, Serialize};
+use unicode_width::UnicodeWidthChar;
 
 /// The kinds of event on the stream. `TweetUnliked` is jetfeed's addition;
 /// the Go service never sends it.
@@ -174,6 +175,9 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// VARIATION SELECTOR-16: "show the character before as an emoji".
+const VS16: char = '\u{FE0F}';
+
 /// What the sanitizer does with one character.
 enum Class {
     Keep,
@@ -210,14 +214,25 @@ fn classify(c: char) -> Class {
 /// C0 and C1 controls, whole escape sequences (CSI, OSC, DCS, APC, PM, SOS)
 /// and bidi controls are removed. Borrows when nothing needs changing.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if text.chars().all(|c| matches!(classify(c), Class::Keep)) {
+    if text
+        .chars()
+        .all(|c| matches!(classify(c), Class::Keep) && c != VS16)
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
+    let mut prev = '\0';
     while let Some(c) = chars.next() {
         match classify(c) {
-            Class::Keep => out.push(c),
+            // Terminals disagree on the width of a narrow symbol made emoji
+            // by VS16 (☀️): some draw one column, some two. Without it every
+            // terminal draws one, and the columns stay aligned.
+            Class::Keep if c == VS16 && prev.width() == Some(1) => {}
+            Class::Keep => {
+                out.push(c);
+                prev = c;
+            }
             Class::Space => out.push(' '),
             Class::Drop => {}
             Class::Escape => skip_escape(c, &mut chars),
@@ -421,6 +436,12 @@ mod tests {
             sanitize("one\ntwo\r\nthree\u{2028}four"),
             "one two  three four"
         );
+    }
+
+    #[test]
+    fn sanitize_drops_vs16_only_after_narrow_symbols() {
+        assert_eq!(sanitize("sun \u{2600}\u{FE0F} ok"), "sun \u{2600} ok");
+        assert_eq!(sanitize("\u{1F44D}\u{FE0F}"), "\u{1F44D}\u{FE0F}");
     }
 
     #[test]

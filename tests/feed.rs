@@ -106,8 +106,17 @@ async fn two_terminals_of_one_user_each_see_every_event() {
 async fn a_restart_rebuilds_history_counts_and_new_marks() {
     let mut server = NatsServer::start();
     let url = server.url();
-    let mut bob = Client::start(&url, "bob").await;
+    // Tweets from before bob's first visit are history, not news.
     let ann = bus_config(&url, "ann");
+    headless::send(&ann, EventKind::TweetCreated, None, "before bob")
+        .await
+        .unwrap();
+    let mut bob = Client::start(&url, "bob").await;
+    assert_eq!(
+        bob.app.feed.new_count(),
+        0,
+        "a first visit marks nothing new"
+    );
     let first = headless::send(&ann, EventKind::TweetCreated, None, "first")
         .await
         .unwrap();
@@ -150,7 +159,7 @@ async fn a_restart_rebuilds_history_counts_and_new_marks() {
     );
     publish_raw(&url, "TWITTERCLONE.tweet_liked", anon.as_bytes()).await;
     publish_raw(&url, "TWITTERCLONE.tweet_liked", anon.as_bytes()).await;
-    bob.until("all events", |a| a.feed.last_seq() == 9).await;
+    bob.until("all events", |a| a.feed.last_seq() == 10).await;
     bob.settle(Duration::from_millis(300)).await;
     bob.shutdown().await;
 
@@ -163,7 +172,7 @@ async fn a_restart_rebuilds_history_counts_and_new_marks() {
 
     let bob = Client::start(&url, "bob").await;
     let f = &bob.app.feed;
-    assert_eq!(f.len(), 3);
+    assert_eq!(f.len(), 4);
     assert_eq!(f.get(&first).unwrap().likes(), 2, "ann once, cy once");
     assert_eq!(
         f.get(&second).unwrap().likes(),

@@ -108,7 +108,13 @@ impl Durable {
         Ok(Durable {
             name: name.clone(),
             deliver_subject,
-            ack_floor: info.ack_floor.stream_sequence,
+            // A consumer that never had an ack reports a floor of 0; where
+            // it started reading (its delivered mark) is then the user's place.
+            ack_floor: if info.ack_floor.consumer_sequence == 0 {
+                info.delivered.stream_sequence
+            } else {
+                info.ack_floor.stream_sequence
+            },
         })
     }
 
