@@ -200,6 +200,13 @@ impl Client {
         self.key(KeyCode::Enter);
         self.until("the post to settle", |a| a.draft.sending.is_none())
             .await;
+        let text = text.to_owned();
+        self.until("the tweet in the own feed", move |a| {
+            (0..a.feed.len())
+                .filter_map(|i| a.feed.newest(i))
+                .any(|t| t.text == text)
+        })
+        .await;
     }
 
     pub fn likes(&self, text: &str) -> Option<u64> {
