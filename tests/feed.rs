@@ -21,6 +21,13 @@ async fn consumer_state(url: &str, user: &str) -> (u64, usize) {
     (info.ack_floor.stream_sequence, info.num_ack_pending)
 }
 
+/// Publishes an event as `user` through the headless path; returns the id.
+async fn send(url: &str, user: &str, kind: EventKind, id: Option<&str>, text: &str) -> String {
+    headless::send(&bus_config(url, user), kind, id, text)
+        .await
+        .unwrap()
+}
+
 async fn stream_messages(url: &str) -> u64 {
     let client = async_nats::connect(url).await.unwrap();
     let js = async_nats::jetstream::new(client);
@@ -107,52 +114,20 @@ async fn a_restart_rebuilds_history_counts_and_new_marks() {
     let mut server = NatsServer::start();
     let url = server.url();
     // Tweets from before bob's first visit are history, not news.
-    let ann = bus_config(&url, "ann");
-    headless::send(&ann, EventKind::TweetCreated, None, "before bob")
-        .await
-        .unwrap();
+    send(&url, "ann", EventKind::TweetCreated, None, "before bob").await;
     let mut bob = Client::start(&url, "bob").await;
     assert_eq!(
         bob.app.feed.new_count(),
         0,
         "a first visit marks nothing new"
     );
-    let first = headless::send(&ann, EventKind::TweetCreated, None, "first")
-        .await
-        .unwrap();
-    let second = headless::send(&ann, EventKind::TweetCreated, None, "second")
-        .await
-        .unwrap();
-    headless::send(&ann, EventKind::TweetLiked, Some(&first), "")
-        .await
-        .unwrap();
-    headless::send(&ann, EventKind::TweetLiked, Some(&first), "")
-        .await
-        .unwrap(); // repeated: once
-    headless::send(
-        &bus_config(&url, "cy"),
-        EventKind::TweetLiked,
-        Some(&first),
-        "",
-    )
-    .await
-    .unwrap();
-    headless::send(
-        &bus_config(&url, "cy"),
-        EventKind::TweetLiked,
-        Some(&second),
-        "",
-    )
-    .await
-    .unwrap();
-    headless::send(
-        &bus_config(&url, "cy"),
-        EventKind::TweetUnliked,
-        Some(&second),
-        "",
-    )
-    .await
-    .unwrap();
+    let first = send(&url, "ann", EventKind::TweetCreated, None, "first").await;
+    let second = send(&url, "ann", EventKind::TweetCreated, None, "second").await;
+    send(&url, "ann", EventKind::TweetLiked, Some(&first), "").await;
+    send(&url, "ann", EventKind::TweetLiked, Some(&first), "").await; // repeated: once
+    send(&url, "cy", EventKind::TweetLiked, Some(&first), "").await;
+    send(&url, "cy", EventKind::TweetLiked, Some(&second), "").await;
+    send(&url, "cy", EventKind::TweetUnliked, Some(&second), "").await;
     // Two anonymous likes, as the Go service sends them.
     let anon = format!(
         r#"{{"messageType":"tweet_liked","id":"{second}","message":"","date":"2024-01-01T00:00:00Z","author":""}}"#
@@ -164,9 +139,14 @@ async fn a_restart_rebuilds_history_counts_and_new_marks() {
     bob.shutdown().await;
 
     // While bob is away: one more tweet, then the server restarts.
-    headless::send(&ann, EventKind::TweetCreated, None, "while you were away")
-        .await
-        .unwrap();
+    send(
+        &url,
+        "ann",
+        EventKind::TweetCreated,
+        None,
+        "while you were away",
+    )
+    .await;
     server.stop();
     server.restart();
 
@@ -194,14 +174,7 @@ async fn bad_events_are_acked_skipped_and_counted_without_stalling() {
     let server = NatsServer::start();
     let url = server.url();
     // Bad events in the history...
-    let first = headless::send(
-        &bus_config(&url, "ann"),
-        EventKind::TweetCreated,
-        None,
-        "good one",
-    )
-    .await
-    .unwrap();
+    let first = send(&url, "ann", EventKind::TweetCreated, None, "good one").await;
     publish_raw(&url, "TWITTERCLONE.tweet_created", b"not json at all").await;
     publish_raw(
         &url,
@@ -222,22 +195,15 @@ async fn bad_events_are_acked_skipped_and_counted_without_stalling() {
         br#"{"messageType":"tweet_created","id":5}"#,
     )
     .await;
-    headless::send(
-        &bus_config(&url, "ann"),
-        EventKind::TweetLiked,
-        Some(&first),
-        "",
-    )
-    .await
-    .unwrap();
-    headless::send(
-        &bus_config(&url, "ann"),
+    send(&url, "ann", EventKind::TweetLiked, Some(&first), "").await;
+    send(
+        &url,
+        "ann",
         EventKind::TweetCreated,
         None,
         "after the bad ones",
     )
-    .await
-    .unwrap();
+    .await;
     bob.until("the good tweet after the bad ones", |a| a.feed.len() == 2)
         .await;
     assert_eq!(bob.app.skipped, 5);
