@@ -61,8 +61,14 @@ pub enum Msg {
     Tick,
     /// Quit as if `q` were pressed (a signal, a closed terminal).
     Quit,
-    /// Events read from the stream's history (no acks).
-    History(Vec<Delivery>),
+    /// A chunk of history: every event stored from `from` to `to`, read
+    /// newest chunk first (no acks). `at_start`: nothing older exists.
+    History {
+        from: u64,
+        to: u64,
+        events: Vec<Delivery>,
+        at_start: bool,
+    },
     HistoryLoaded,
     /// Events delivered live by this user's durable consumer.
     Delivered(Vec<Delivery>),
@@ -79,6 +85,10 @@ pub enum Msg {
 pub enum Cmd {
     Ack(AckToken),
     Publish(Outgoing),
+    /// Read the chunk of history just before sequence `before`.
+    LoadOlder {
+        before: u64,
+    },
     Quit,
 }
 
@@ -168,10 +178,10 @@ pub struct App {
     pub feed: Feed,
     pub focus: Focus,
     pub draft: Draft,
-    /// Arrival position of the selected tweet.
-    pub selected: Option<usize>,
-    /// Arrival position of the first tweet shown at the top of the pane.
-    pub top: Option<usize>,
+    /// Stream sequence of the selected tweet.
+    pub selected: Option<u64>,
+    /// Stream sequence of the tweet shown at the top of the pane.
+    pub top: Option<u64>,
     /// Keep the newest tweet selected as new ones arrive.
     pub follow: bool,
     /// Columns and rows of the whole terminal.
@@ -182,6 +192,8 @@ pub struct App {
     pub notice: Option<Notice>,
     pub show_help: bool,
     pub loading: bool,
+    /// Older history has been asked for and has not arrived yet.
+    pub loading_older: bool,
     /// Likes and unlikes in flight, by message id, with the tweet's id.
     pub pending_likes: HashMap<String, String>,
     /// The clock the view and new events use; the run loop sets it.
@@ -208,6 +220,7 @@ impl App {
             notice: None,
             show_help: false,
             loading: true,
+            loading_older: false,
             pending_likes: HashMap::new(),
             now,
             quit: false,
@@ -216,12 +229,19 @@ impl App {
 
     /// Newest-first index of the selected tweet.
     pub fn selected_index(&self) -> Option<usize> {
-        self.selected.map(|p| self.feed.index_of(p))
+        self.selected.and_then(|s| self.feed.index_of_seq(s))
     }
 
     /// Newest-first index of the tweet at the top of the pane.
     pub fn top_index(&self) -> usize {
-        self.top.map_or(0, |p| self.feed.index_of(p))
+        self.top
+            .and_then(|s| self.feed.index_of_seq(s))
+            .unwrap_or(0)
+    }
+
+    /// The selected tweet.
+    pub fn selected_tweet(&self) -> Option<&crate::feed::Tweet> {
+        self.selected_index().and_then(|i| self.feed.newest(i))
     }
 
     fn info(&mut self, text: impl Into<String>) {
@@ -265,10 +285,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::Quit => quit(app),
-        Msg::History(batch) => apply_deliveries(app, batch),
+        Msg::History {
+            from,
+            to,
+            events,
+            at_start,
+        } => apply_history(app, from, to, events, at_start),
         Msg::HistoryLoaded => {
             app.loading = false;
-            vec![]
+            load_older_if_near_end(app)
         }
         Msg::Delivered(batch) => apply_deliveries(app, batch),
         Msg::Connection(c) => {
@@ -302,7 +327,7 @@ fn apply_deliveries(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
                         tweet_posted(app);
                     }
                 }
-                Ok(Change::Likes(_)) => {}
+                Ok(Change::Likes(_) | Change::Deferred) => {}
                 Err(skip) if skip.is_bad() => app.skipped += 1,
                 Err(_) => {}
             },
@@ -313,6 +338,7 @@ fn apply_deliveries(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
             cmds.push(Cmd::Ack(token));
         }
     }
+    app.skipped += app.feed.take_discarded();
     if added {
         if app.follow || app.selected.is_none() {
             select_index(app, 0);
@@ -321,6 +347,39 @@ fn apply_deliveries(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
         }
     }
     cmds
+}
+
+fn apply_history(
+    app: &mut App,
+    from: u64,
+    to: u64,
+    events: Vec<Delivery>,
+    at_start: bool,
+) -> Vec<Cmd> {
+    if app.loading && app.feed.is_empty() && app.feed.last_seq() == 0 {
+        // The first chunk is the newest: the feed is a window ending at `to`.
+        app.feed = Feed::window(to + 1);
+    }
+    app.loading_older = false;
+    let decoded: Vec<(u64, Event, bool)> = events
+        .into_iter()
+        .filter_map(|d| match d.event {
+            Ok(e) => Some((d.seq, e, d.new)),
+            Err(_) => {
+                app.skipped += 1;
+                None
+            }
+        })
+        .collect();
+    app.skipped += app
+        .feed
+        .prepend(from, decoded.iter().map(|(s, e, n)| (*s, e, *n)), at_start);
+    if app.selected.is_none() && !app.feed.is_empty() {
+        select_index(app, 0);
+    } else {
+        scroll_into_view(app);
+    }
+    load_older_if_near_end(app)
 }
 
 fn tweet_posted(app: &mut App) {
@@ -464,7 +523,7 @@ fn on_feed_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Char('i') | KeyCode::Esc => app.focus = Focus::Input,
         _ => {}
     }
-    vec![]
+    load_older_if_near_end(app)
 }
 
 fn move_by(app: &mut App, index: Option<usize>, delta: isize) {
@@ -474,13 +533,32 @@ fn move_by(app: &mut App, index: Option<usize>, delta: isize) {
 }
 
 fn select_index(app: &mut App, index: usize) {
-    app.selected = app.feed.pos_of(index);
+    app.selected = app.feed.seq_at(index);
     app.follow = index == 0;
     if app.follow {
-        app.top = app.feed.pos_of(0);
+        app.top = app.feed.seq_at(0);
     }
     scroll_into_view(app);
 }
+
+/// Asks for older history when the selection comes within a page of the
+/// oldest tweet loaded.
+fn load_older_if_near_end(app: &mut App) -> Vec<Cmd> {
+    let near_end = app
+        .selected_index()
+        .is_none_or(|i| i + OLDER_MARGIN >= app.feed.len());
+    if app.loading || app.loading_older || app.feed.is_complete() || !near_end {
+        return vec![];
+    }
+    app.loading_older = true;
+    vec![Cmd::LoadOlder {
+        before: app.feed.first_seq(),
+    }]
+}
+
+/// How close to the oldest loaded tweet the selection may come before older
+/// ones are asked for.
+const OLDER_MARGIN: usize = 20;
 
 /// Moves the top of the pane so that the selected tweet is wholly visible,
 /// scrolling as little as possible.
@@ -489,11 +567,11 @@ fn scroll_into_view(app: &mut App) {
         return;
     };
     let top = layout::scroll_top(&app.feed, app.top_index(), sel, app.size);
-    app.top = app.feed.pos_of(top);
+    app.top = app.feed.seq_at(top);
 }
 
 fn toggle_like(app: &mut App) -> Vec<Cmd> {
-    let Some(tweet) = app.selected.and_then(|p| app.feed.at(p)) else {
+    let Some(tweet) = app.selected_tweet() else {
         app.info("no tweet selected");
         return vec![];
     };
@@ -576,7 +654,15 @@ mod tests {
                 new: false,
             })
             .collect();
-        update(&mut a, Msg::History(batch));
+        update(
+            &mut a,
+            Msg::History {
+                from: 1,
+                to: n as u64,
+                events: batch,
+                at_start: true,
+            },
+        );
         update(&mut a, Msg::HistoryLoaded);
         a
     }
@@ -806,7 +892,7 @@ mod tests {
             &mut a,
             delivered(4, event(EventKind::TweetCreated, "t4", "ann")),
         );
-        assert_eq!(a.feed.at(a.selected.unwrap()).unwrap().id, "t4");
+        assert_eq!(a.selected_tweet().unwrap().id, "t4");
     }
 
     #[test]
@@ -814,12 +900,12 @@ mod tests {
         let mut a = with_tweets(3);
         update(&mut a, key(KeyCode::Tab));
         update(&mut a, key(KeyCode::Char('j')));
-        assert_eq!(a.feed.at(a.selected.unwrap()).unwrap().id, "t2");
+        assert_eq!(a.selected_tweet().unwrap().id, "t2");
         update(
             &mut a,
             delivered(4, event(EventKind::TweetCreated, "t4", "ann")),
         );
-        assert_eq!(a.feed.at(a.selected.unwrap()).unwrap().id, "t2");
+        assert_eq!(a.selected_tweet().unwrap().id, "t2");
     }
 
     #[test]

@@ -65,7 +65,9 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
             }
         };
         let likes = match feed.apply(seq, &event, false) {
-            Ok(Change::Tweet(pos) | Change::Likes(pos)) => feed.at(pos).map_or(0, |t| t.likes()),
+            Ok(Change::Tweet(_) | Change::Likes(_) | Change::Deferred) => {
+                feed.get(&event.id).map_or(0, |t| t.likes())
+            }
             Err(skip) => {
                 eprintln!("skipped event {seq}: {skip}");
                 continue;

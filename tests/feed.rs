@@ -343,3 +343,81 @@ async fn interoperates_with_the_go_service_both_ways() {
     }
     ann.shutdown().await;
 }
+
+fn event(kind: EventKind, id: &str, author: &str, message: &str) -> Event {
+    Event {
+        kind,
+        id: id.into(),
+        message: message.into(),
+        date: chrono::Utc::now().fixed_offset(),
+        author: author.into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_stream_loads_a_window_and_older_tweets_on_demand_with_exact_counts() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let filler = jetfeed::bus::consumer::CHUNK_EVENTS as usize + 2_000;
+    let mut events = vec![
+        event(EventKind::TweetCreated, "old", "ann", "the oldest tweet"),
+        event(EventKind::TweetLiked, "old", "u1", ""),
+    ];
+    events.extend((0..filler).map(|i| {
+        event(
+            EventKind::TweetCreated,
+            &format!("t{i}"),
+            "bot",
+            &format!("filler {i}"),
+        )
+    }));
+    // Likes for the oldest tweet, stored long after it: in the newest chunk.
+    events.push(event(EventKind::TweetLiked, "old", "u2", ""));
+    events.push(event(EventKind::TweetLiked, "old", "", ""));
+    events.push(event(EventKind::TweetUnliked, "old", "u1", ""));
+    events.push(event(EventKind::TweetLiked, "old", "bob", ""));
+    common::publish_many(&url, &events).await;
+
+    let mut bob = Client::start(&url, "bob").await;
+    let loaded = bob.app.feed.len();
+    assert!(
+        loaded >= jetfeed::bus::consumer::WINDOW_TWEETS,
+        "a window of tweets: {loaded}"
+    );
+    assert!(loaded < filler + 1, "not the whole stream: {loaded}");
+    assert!(!bob.app.feed.is_complete());
+    assert_eq!(
+        bob.app.skipped, 0,
+        "likes for older tweets are not bad events"
+    );
+
+    // Scrolling to the end asks for what is older.
+    bob.key(KeyCode::Tab);
+    bob.key(KeyCode::End);
+    bob.until("older tweets", |a| a.feed.len() > loaded).await;
+    for _ in 0..10 {
+        if bob.app.feed.is_complete() {
+            break;
+        }
+        bob.key(KeyCode::End);
+        bob.until("more older tweets", |a| !a.loading_older).await;
+    }
+    assert!(bob.app.feed.is_complete());
+    assert_eq!(bob.app.feed.len(), filler + 1);
+    let old = bob.app.feed.get("old").unwrap();
+    assert_eq!(
+        old.likes(),
+        3,
+        "u2, bob and one anonymous; u1 took theirs back"
+    );
+    assert!(old.liked_by("bob") && !old.liked_by("u1"));
+    assert_eq!(bob.app.skipped, 0);
+    bob.key(KeyCode::End);
+    assert_eq!(bob.app.selected_tweet().unwrap().id, "old");
+    let screen = bob.screen(80, 24);
+    assert!(
+        screen.contains("the oldest tweet") && screen.contains("♥ 3"),
+        "{screen}"
+    );
+    bob.shutdown().await;
+}

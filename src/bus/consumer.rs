@@ -286,19 +286,19 @@ async fn read_once(
     }
 }
 
-/// Loads the history up to `history_end` in batches, then forwards live
-/// deliveries from the user's consumer. Each live delivery carries the token
-/// that acks it once the app has applied it.
+/// Loads the newest window of history, then forwards live deliveries from
+/// the user's consumer. Each live delivery carries the token that acks it
+/// once the app has applied it.
 pub async fn run_feed(
     stream: Stream,
-    history_end: u64,
+    history: Span,
     ack_floor: u64,
     live: Subscriber,
     tx: mpsc::Sender<Msg>,
 ) {
-    if history_end > 0 {
-        match load_history(&stream, history_end, ack_floor, &tx).await {
-            Ok(n) => tracing::info!("history: {n} events up to {history_end}"),
+    if history.last > 0 {
+        match load_window(&stream, history.first, history.last, ack_floor, &tx).await {
+            Ok(n) => tracing::info!("history: {n} events up to {}", history.last),
             Err(e) => tracing::error!("history not loaded: {e}"),
         }
     }
@@ -318,44 +318,142 @@ pub async fn run_feed(
     tracing::info!("live subscription ended");
 }
 
-async fn load_history(
+/// Events in one chunk of history, at most.
+pub const CHUNK_EVENTS: u64 = 16_384;
+/// The first window holds at least this many tweets, when the stream has
+/// them; older ones load as the user scrolls down to them.
+pub const WINDOW_TWEETS: usize = 2_000;
+/// A chunk whose next message takes longer than this is cut short (its
+/// messages were deleted, or the server went away): what was read is used.
+const CHUNK_STALL: Duration = Duration::from_secs(5);
+
+/// Where the stream's history starts and ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub first: u64,
+    pub last: u64,
+}
+
+/// One chunk of history as read: every event from `from` to just before the
+/// sequence asked for, and whether `from` is the stream's first message.
+#[derive(Debug)]
+pub struct Chunk {
+    pub from: u64,
+    pub to: u64,
+    pub events: Vec<Delivery>,
+    pub at_start: bool,
+}
+
+impl Chunk {
+    pub fn into_msg(self) -> Msg {
+        Msg::History {
+            from: self.from,
+            to: self.to,
+            events: self.events,
+            at_start: self.at_start,
+        }
+    }
+}
+
+/// Reads the chunk of history just before sequence `before`.
+pub async fn load_chunk(
     stream: &Stream,
+    span: Span,
+    before: u64,
+    new_after: u64,
+) -> Result<Chunk, BusError> {
+    let from = before.saturating_sub(CHUNK_EVENTS).max(span.first).max(1);
+    let to = before.saturating_sub(1);
+    let at_start = from <= span.first.max(1);
+    let mut events = Vec::with_capacity((to + 1).saturating_sub(from) as usize);
+    if from > to {
+        return Ok(Chunk {
+            from,
+            to,
+            events,
+            at_start: true,
+        });
+    }
+    let mut reader = read_from(stream.clone(), from);
+    let result = loop {
+        let item = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
+            Ok(Some(item)) => item,
+            Ok(None) => break Ok(()),
+            Err(_) => {
+                tracing::warn!("history chunk {from}..={to} stalled; using what was read");
+                break Ok(());
+            }
+        };
+        let (msg, info) = match item {
+            Ok(read) => read,
+            Err(e) => break Err(e),
+        };
+        if info.stream_seq > to {
+            break Ok(());
+        }
+        if let Some(d) = delivery(&msg, false, new_after) {
+            events.push(Delivery { ack: None, ..d });
+        }
+        if info.stream_seq >= to || info.pending == 0 {
+            break Ok(());
+        }
+    };
+    reader.close().await;
+    result.map(|()| Chunk {
+        from,
+        to,
+        events,
+        at_start,
+    })
+}
+
+/// The stream's first and last sequence now.
+pub async fn span(stream: &Stream) -> Result<Span, BusError> {
+    let info = stream
+        .get_info()
+        .await
+        .map_err(|e| super::stream::error(&info_name(stream), e))?;
+    Ok(Span {
+        first: info.state.first_sequence,
+        last: info.state.last_sequence,
+    })
+}
+
+fn info_name(stream: &Stream) -> String {
+    stream.cached_info().config.name.clone()
+}
+
+/// Loads the newest chunks of history, up to `end`, until they hold a
+/// window of tweets or reach the stream's start.
+async fn load_window(
+    stream: &Stream,
+    first: u64,
     end: u64,
     new_after: u64,
     tx: &mpsc::Sender<Msg>,
 ) -> Result<usize, BusError> {
-    let mut reader = read_from(stream.clone(), 1);
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut total = 0;
-    while let Some(item) = reader.recv().await {
-        let (msg, info) = match item {
-            Ok(read) => read,
-            Err(e) => {
-                reader.close().await;
-                return Err(e);
-            }
-        };
-        if let Some(mut d) = delivery(&msg, false, new_after) {
-            d.ack = None;
-            batch.push(d);
-        }
-        let done = info.stream_seq >= end || info.pending == 0;
-        if batch.len() >= BATCH || done {
-            total += batch.len();
-            if tx
-                .send(Msg::History(std::mem::take(&mut batch)))
-                .await
-                .is_err()
-            {
-                break;
-            }
-        }
-        if done {
+    let span = Span { first, last: end };
+    let mut before = end + 1;
+    let (mut tweets, mut events) = (0, 0);
+    while before > first.max(1) && tweets < WINDOW_TWEETS {
+        let chunk = load_chunk(stream, span, before, new_after).await?;
+        tweets += chunk
+            .events
+            .iter()
+            .filter(|d| {
+                d.event
+                    .as_ref()
+                    .is_ok_and(|e| e.kind == crate::wire::EventKind::TweetCreated)
+            })
+            .count();
+        events += chunk.events.len();
+        before = chunk.from;
+        let at_start = chunk.at_start;
+        if tx.send(chunk.into_msg()).await.is_err() || at_start {
             break;
         }
     }
-    reader.close().await;
-    Ok(total)
+    Ok(events)
 }
 
 #[cfg(test)]

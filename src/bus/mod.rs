@@ -60,6 +60,10 @@ pub const MAX_PUBLISHES_IN_FLIGHT: usize = 256;
 /// commands go in through `execute`.
 pub struct Bus {
     client: Client,
+    stream: jetstream::stream::Stream,
+    /// The user's place in the stream when jetfeed started.
+    new_after: u64,
+    tx: mpsc::Sender<Msg>,
     acks: mpsc::UnboundedSender<AckToken>,
     publishes: mpsc::UnboundedSender<Outgoing>,
     tasks: Vec<JoinHandle<()>>,
@@ -67,7 +71,7 @@ pub struct Bus {
 
 impl Bus {
     /// Connects, finds or creates the stream and the user's durable consumer,
-    /// then loads the history and goes on with live deliveries in the
+    /// then loads the newest history and goes on with live deliveries in the
     /// background. Fails with one line when any of that is impossible.
     pub async fn start(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
         let client = connect::connect(&cfg.servers, Some(tx.clone())).await?;
@@ -85,24 +89,30 @@ impl Bus {
             .await
             .map_err(|e| stream::error(&cfg.stream, e))?;
         let _ = tx.send(Msg::StreamMessages(info.state.messages)).await;
-        let history_end = info.state.last_sequence;
+        let history = consumer::Span {
+            first: info.state.first_sequence,
+            last: info.state.last_sequence,
+        };
 
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let (pub_tx, pub_rx) = mpsc::unbounded_channel();
         let tasks = vec![
             tokio::spawn(consumer::run_feed(
                 stream.clone(),
-                history_end,
+                history,
                 durable.ack_floor,
                 live,
                 tx.clone(),
             )),
-            tokio::spawn(stream::report_count(stream, tx.clone())),
+            tokio::spawn(stream::report_count(stream.clone(), tx.clone())),
             tokio::spawn(ack_loop(client.clone(), ack_rx)),
-            tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx)),
+            tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx.clone())),
         ];
         Ok(Bus {
             client,
+            stream,
+            new_after: durable.ack_floor,
+            tx,
             acks: ack_tx,
             publishes: pub_tx,
             tasks,
@@ -117,6 +127,27 @@ impl Bus {
             }
             Cmd::Publish(out) => {
                 let _ = self.publishes.send(out);
+            }
+            Cmd::LoadOlder { before } => {
+                let (stream, tx, new_after) =
+                    (self.stream.clone(), self.tx.clone(), self.new_after);
+                tokio::spawn(async move {
+                    let chunk = match consumer::span(&stream).await {
+                        Ok(span) => consumer::load_chunk(&stream, span, before, new_after).await,
+                        Err(e) => Err(e),
+                    };
+                    let msg = chunk.map(consumer::Chunk::into_msg).unwrap_or_else(|e| {
+                        tracing::warn!("older history not loaded: {e}");
+                        // An empty chunk ends the wait; scrolling asks again.
+                        Msg::History {
+                            from: before,
+                            to: before.saturating_sub(1),
+                            events: vec![],
+                            at_start: false,
+                        }
+                    });
+                    let _ = tx.send(msg).await;
+                });
             }
             Cmd::Quit => {}
         }

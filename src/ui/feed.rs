@@ -95,6 +95,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         y += 1; // separator
         index += 1;
     }
+    if y < bottom && app.loading_older {
+        let hint = Line::from(Span::styled("  loading older tweets…", theme::dim()));
+        hint.render(Rect::new(inner.x, y, inner.width, 1), buf);
+    }
 }
 
 /// `author · 5m · new` on the left, `♥ 3` on the right.

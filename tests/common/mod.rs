@@ -360,3 +360,28 @@ pub fn parent_of(pid: i32) -> Option<i32> {
         .parse()
         .ok()
 }
+
+/// Publishes many events quickly, awaiting PubAcks in windows of 512.
+pub async fn publish_many(url: &str, events: &[jetfeed::wire::Event]) {
+    let cfg = bus_config(url, "loader");
+    let client = jetfeed::bus::connect::connect(&cfg.servers, None)
+        .await
+        .unwrap();
+    let js = jetfeed::bus::context(&client, Duration::from_secs(10));
+    jetfeed::bus::stream::ensure(&js, "TWITTERCLONE", 1, &cfg.servers)
+        .await
+        .unwrap();
+    for window in events.chunks(512) {
+        let mut acks = Vec::with_capacity(window.len());
+        for e in window {
+            acks.push(
+                js.publish(e.subject("TWITTERCLONE"), e.encode().into())
+                    .await
+                    .unwrap(),
+            );
+        }
+        for ack in acks {
+            ack.await.unwrap();
+        }
+    }
+}
