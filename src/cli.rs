@@ -55,6 +55,10 @@ pub struct Global {
     #[arg(long, default_value_t = 5.0, global = true, value_name = "SECS")]
     pub publish_timeout: f64,
 
+    /// Quit once the loaded feed is on screen (for measuring start-up).
+    #[arg(long, hide = true, global = true)]
+    pub exit_after_first_frame: bool,
+
     /// Replicas of the stream, when jetfeed creates it (3 on a cluster).
     #[arg(long, default_value_t = 1, global = true, value_name = "N")]
     pub replicas: usize,

@@ -73,7 +73,7 @@ fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| format!("cannot start: {e}"))?;
     let result = runtime.block_on(async {
         match cli.command {
-            None => run_tui(&cfg, &data_dir).await,
+            None => run_tui(&cfg, &data_dir, g.exit_after_first_frame).await,
             Some(Command::Post { text }) => {
                 let id = headless::send(&cfg, EventKind::TweetCreated, None, &text.join(" "))
                     .await
@@ -106,7 +106,11 @@ async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<(), String> 
         .map_err(|e| e.to_string())
 }
 
-async fn run_tui(cfg: &BusConfig, data_dir: &Path) -> Result<(), String> {
+async fn run_tui(
+    cfg: &BusConfig,
+    data_dir: &Path,
+    exit_after_first_frame: bool,
+) -> Result<(), String> {
     let (bus_tx, bus_rx) = mpsc::channel(256);
     // Connect before taking over the screen, so a failure is one plain line.
     let bus = Bus::start(cfg, bus_tx).await.map_err(|e| e.to_string())?;
@@ -125,7 +129,10 @@ async fn run_tui(cfg: &BusConfig, data_dir: &Path) -> Result<(), String> {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         tui::spawn_input(in_tx.clone());
         spawn_signals(in_tx);
-        tui::run(&mut terminal, &mut app, in_rx, bus_rx, &bus).await
+        let options = tui::RunOptions {
+            exit_after_first_frame,
+        };
+        tui::run(&mut terminal, &mut app, in_rx, bus_rx, &bus, options).await
     }
     .await;
     tui::leave();

@@ -19,8 +19,12 @@ use crate::app::{App, Msg, update};
 use crate::bus::Bus;
 use crate::ui::view;
 
-/// Frames are at least this far apart: bursts of events coalesce into one.
+/// Frames are at least this far apart when only counts and clocks changed:
+/// a burst of likes coalesces into one frame.
 pub const FRAME: Duration = Duration::from_millis(16);
+/// A key press or a new tweet is drawn sooner, but frames are never closer
+/// than this.
+pub const URGENT_FRAME: Duration = Duration::from_millis(6);
 /// Most bus messages handled between two looks at the keyboard.
 const DRAIN: usize = 64;
 
@@ -36,6 +40,23 @@ impl Effects for Bus {
     }
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Quit after the first frame that shows the loaded feed (for measuring
+    /// start-up).
+    pub exit_after_first_frame: bool,
+}
+
+/// How soon a change must reach the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Redraw {
+    None,
+    /// Within a frame: counts, clocks, the status bar.
+    Soon,
+    /// As soon as allowed: the user's own keys, new tweets.
+    Now,
+}
+
 /// Runs the app until it quits: input first (keys are never stuck behind a
 /// burst of events), then the bus, drawing when something changed.
 pub async fn run<B: Backend, E: Effects>(
@@ -44,36 +65,45 @@ pub async fn run<B: Backend, E: Effects>(
     mut input: mpsc::UnboundedReceiver<Msg>,
     mut bus: mpsc::Receiver<Msg>,
     effects: &E,
+    options: RunOptions,
 ) -> Result<(), B::Error> {
-    let mut dirty = true;
+    let mut redraw = Redraw::Now;
     let mut last_draw = Instant::now() - FRAME;
     let mut bus_open = true;
     while !app.quit {
-        if dirty && last_draw.elapsed() >= FRAME {
+        let gap = if redraw == Redraw::Now {
+            URGENT_FRAME
+        } else {
+            FRAME
+        };
+        if redraw > Redraw::None && last_draw.elapsed() >= gap {
             terminal.draw(|f| view(app, f))?;
-            dirty = false;
+            redraw = Redraw::None;
             last_draw = Instant::now();
+            if options.exit_after_first_frame && !app.loading {
+                break;
+            }
         }
-        let next_frame = last_draw + FRAME;
+        let next_frame = last_draw + gap;
         tokio::select! {
             biased;
             msg = input.recv() => match msg {
-                Some(msg) => dirty |= handle(app, msg, effects),
+                Some(msg) => redraw = redraw.max(handle(app, msg, effects)),
                 None => break,
             },
             msg = bus.recv(), if bus_open => match msg {
                 Some(msg) => {
-                    dirty |= handle(app, msg, effects);
+                    redraw = redraw.max(handle(app, msg, effects));
                     for _ in 0..DRAIN {
                         match bus.try_recv() {
-                            Ok(msg) => dirty |= handle(app, msg, effects),
+                            Ok(msg) => redraw = redraw.max(handle(app, msg, effects)),
                             Err(_) => break,
                         }
                     }
                 }
                 None => bus_open = false,
             },
-            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = tokio::time::sleep_until(next_frame), if redraw > Redraw::None => {}
         }
     }
     // The last state is on screen when the app quits.
@@ -81,12 +111,18 @@ pub async fn run<B: Backend, E: Effects>(
     Ok(())
 }
 
-fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> bool {
+fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {
     app.now = Utc::now();
+    let urgent = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..));
+    let tweets = app.feed.len();
     for cmd in update(app, msg) {
         effects.execute(cmd);
     }
-    true
+    if urgent || app.feed.len() != tweets {
+        Redraw::Now
+    } else {
+        Redraw::Soon
+    }
 }
 
 /// Puts the terminal in raw mode on the alternate screen, and makes sure it

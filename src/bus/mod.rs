@@ -69,11 +69,31 @@ pub struct Bus {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// What a running bus is made of: the connection, the stream, and the
+/// user's live subscription with where the history ends.
+pub struct Parts {
+    pub client: Client,
+    pub js: Context,
+    pub stream: jetstream::stream::Stream,
+    /// The user's place in the stream: what came after it is new.
+    pub ack_floor: u64,
+    /// The subscription to the user's durable consumer's deliver subject.
+    pub live: async_nats::Subscriber,
+    /// The history to load before going live.
+    pub history: consumer::Span,
+}
+
 impl Bus {
     /// Connects, finds or creates the stream and the user's durable consumer,
     /// then loads the newest history and goes on with live deliveries in the
     /// background. Fails with one line when any of that is impossible.
     pub async fn start(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
+        let parts = Self::open(cfg, &tx).await?;
+        Ok(Self::run(cfg, parts, tx))
+    }
+
+    /// Everything `start` does before it starts the background tasks.
+    pub async fn open(cfg: &BusConfig, tx: &mpsc::Sender<Msg>) -> Result<Parts, BusError> {
         let client = connect::connect(&cfg.servers, Some(tx.clone())).await?;
         let js = context(&client, cfg.publish_timeout);
         let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
@@ -93,14 +113,34 @@ impl Bus {
             first: info.state.first_sequence,
             last: info.state.last_sequence,
         };
+        Ok(Parts {
+            client,
+            js,
+            stream,
+            ack_floor: durable.ack_floor,
+            live,
+            history,
+        })
+    }
 
+    /// Starts the background tasks: history then live deliveries, the
+    /// stream's count, acks, publishes.
+    pub fn run(cfg: &BusConfig, parts: Parts, tx: mpsc::Sender<Msg>) -> Bus {
+        let Parts {
+            client,
+            js,
+            stream,
+            ack_floor,
+            live,
+            history,
+        } = parts;
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let (pub_tx, pub_rx) = mpsc::unbounded_channel();
         let tasks = vec![
             tokio::spawn(consumer::run_feed(
                 stream.clone(),
                 history,
-                durable.ack_floor,
+                ack_floor,
                 live,
                 tx.clone(),
             )),
@@ -108,15 +148,15 @@ impl Bus {
             tokio::spawn(ack_loop(client.clone(), ack_rx)),
             tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx.clone())),
         ];
-        Ok(Bus {
+        Bus {
             client,
             stream,
-            new_after: durable.ack_floor,
+            new_after: ack_floor,
             tx,
             acks: ack_tx,
             publishes: pub_tx,
             tasks,
-        })
+        }
     }
 
     /// Carries out one command of the reducer's. Never blocks.

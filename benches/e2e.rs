@@ -1,0 +1,718 @@
+//! The end-to-end benchmark: jetfeed against a bare async-nats client doing
+//! only the transport work, side by side, on one real nats-server.
+//!
+//! `cargo bench --bench e2e -- [--events N] [--json] [--quick]`
+//!
+//! `--quick` skips the million-tweet sizes (to keep the command working in CI).
+
+#[path = "../tests/common/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod common;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use jetfeed::app::{App, Cmd, Msg, Outgoing, update};
+use jetfeed::bus::consumer::{self, Durable, Span};
+use jetfeed::bus::{self, Bus, Parts};
+use jetfeed::tui::{self, Effects as _, RunOptions};
+use jetfeed::wire::{Event, EventKind};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use common::{NatsServer, bus_config, publish_many};
+
+/// Rounds of each side-by-side throughput measurement; medians are quoted.
+const ROUNDS: usize = 3;
+const STREAM: &str = "TWITTERCLONE";
+
+struct Args {
+    events: usize,
+    json: bool,
+    quick: bool,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        events: 100_000,
+        json: false,
+        quick: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--events" => a.events = it.next().and_then(|n| n.parse().ok()).expect("--events N"),
+            "--json" => a.json = true,
+            "--quick" => a.quick = true,
+            _ => {} // cargo passes --bench
+        }
+    }
+    a
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// A deterministic mix: one tweet in four events, the rest likes of recent
+/// tweets by 50 users, one in seven anonymous, now and then an unlike.
+fn mix(n: usize, prefix: &str) -> Vec<Event> {
+    let date: DateTime<Utc> = Utc::now();
+    let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut tweets = 0usize;
+    (0..n)
+        .map(|i| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            if i % 4 == 0 || tweets == 0 {
+                tweets += 1;
+                return Event {
+                    kind: EventKind::TweetCreated,
+                    id: format!("{prefix}{}", tweets - 1),
+                    message: format!("tweet number {tweets}: a line of text about as long as people write, with a few words more"),
+                    date: date.fixed_offset(),
+                    author: format!("user{}", rng % 50),
+                };
+            }
+            let target = tweets - 1 - (rng as usize >> 8) % tweets.min(200);
+            let (kind, author) = match rng % 14 {
+                0 | 1 => (EventKind::TweetLiked, String::new()),
+                2 => (EventKind::TweetUnliked, format!("user{}", (rng >> 4) % 50)),
+                _ => (EventKind::TweetLiked, format!("user{}", (rng >> 4) % 50)),
+            };
+            Event { kind, id: format!("{prefix}{target}"), message: String::new(), date: date.fixed_offset(), author }
+        })
+        .collect()
+}
+
+async fn stream_handle(url: &str) -> async_nats::jetstream::stream::Stream {
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    js.get_stream(STREAM).await.unwrap()
+}
+
+// ---------------------------------------------------------------- history
+
+async fn raw_ordered(url: &str, n: usize) -> f64 {
+    let stream = stream_handle(url).await;
+    let t = Instant::now();
+    let consumer = stream
+        .create_consumer(pull::OrderedConfig::default())
+        .await
+        .unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    for _ in 0..n {
+        messages.next().await.unwrap().unwrap();
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+/// jetfeed's history path over the whole stream: chunks read newest first,
+/// decoded and sanitized by the bus, folded by the reducer.
+async fn jetfeed_history(url: &str, n: usize) -> f64 {
+    let stream = stream_handle(url).await;
+    let t = Instant::now();
+    let (tx, mut rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        let span = consumer::span(&stream).await.unwrap();
+        let mut before = span.last + 1;
+        loop {
+            let chunk = consumer::load_chunk(&stream, span, before, 0)
+                .await
+                .unwrap();
+            let (from, done) = (chunk.from, chunk.at_start);
+            tx.send(chunk.into_msg()).await.unwrap();
+            if done {
+                break;
+            }
+            before = from;
+        }
+    });
+    let mut app = App::new("bench", "", STREAM, Utc::now());
+    while let Some(msg) = rx.recv().await {
+        update(&mut app, msg);
+    }
+    assert!(app.feed.is_complete() && app.feed.last_seq() >= n as u64);
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+// ------------------------------------------------------------------- live
+
+async fn raw_durable_ack(url: &str, n: usize, round: usize) -> f64 {
+    let stream = stream_handle(url).await;
+    let t = Instant::now();
+    let consumer = stream
+        .create_consumer(pull::Config {
+            durable_name: Some(format!("raw-{round}")),
+            ack_policy: AckPolicy::Explicit,
+            deliver_policy: DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    for _ in 0..n {
+        let m = messages.next().await.unwrap().unwrap();
+        m.ack().await.unwrap();
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+/// jetfeed's live path: its durable push consumer (here reading from the
+/// stream's start), each delivery decoded, folded by the reducer, acked.
+async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
+    let cfg = bus_config(url, &format!("live-{round}"));
+    let client = bus::connect::connect(&cfg.servers, None).await.unwrap();
+    let js = bus::context(&client, Duration::from_secs(10));
+    let stream = js.get_stream(STREAM).await.unwrap();
+    let t = Instant::now();
+    let mut config = Durable::config(STREAM, &cfg.user);
+    config.deliver_policy = DeliverPolicy::All;
+    let push = stream.create_consumer(config.clone()).await.unwrap();
+    let live = client
+        .subscribe(config.deliver_subject.clone())
+        .await
+        .unwrap();
+    let (tx, mut rx) = mpsc::channel(256);
+    let parts = Parts {
+        client,
+        js,
+        stream,
+        ack_floor: 0,
+        live,
+        history: Span { first: 1, last: 0 },
+    };
+    let bus = Bus::run(&cfg, parts, tx);
+    let mut app = App::new(&cfg.user, "", STREAM, Utc::now());
+    while app.feed.last_seq() < n as u64 {
+        let msg = rx.recv().await.unwrap();
+        for cmd in update(&mut app, msg) {
+            bus.execute(cmd);
+        }
+    }
+    let eps = n as f64 / t.elapsed().as_secs_f64();
+    bus.shutdown().await;
+    drop(push);
+    eps
+}
+
+// ---------------------------------------------------------------- publish
+
+async fn raw_publish(url: &str, n: usize) -> f64 {
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let events = mix(n, "rawpub");
+    let t = Instant::now();
+    for window in events.chunks(bus::MAX_PUBLISHES_IN_FLIGHT) {
+        let mut acks = Vec::with_capacity(window.len());
+        for e in window {
+            acks.push(
+                js.publish(e.subject(STREAM), e.encode().into())
+                    .await
+                    .unwrap(),
+            );
+        }
+        for a in acks {
+            a.await.unwrap();
+        }
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
+    let (tx, mut rx) = mpsc::channel(1024);
+    let bus = Bus::start(&bus_config(url, &format!("pub-{round}")), tx)
+        .await
+        .unwrap();
+    let events = mix(n, &format!("pub{round}-"));
+    let t = Instant::now();
+    for e in events {
+        let msg_id = uuid::Uuid::new_v4().to_string();
+        bus.execute(Cmd::Publish(Outgoing { msg_id, event: e }));
+    }
+    let mut done = 0;
+    while done < n {
+        if let Msg::Published { result, .. } = rx.recv().await.unwrap() {
+            result.unwrap();
+            done += 1;
+        }
+    }
+    let eps = n as f64 / t.elapsed().as_secs_f64();
+    bus.shutdown().await;
+    eps
+}
+
+// ---------------------------------------------------------------- latency
+
+/// A TestBackend that notes when each `lat-N` tweet first reaches a frame.
+struct Probe {
+    inner: TestBackend,
+    seen: Arc<Mutex<HashMap<u32, Instant>>>,
+}
+
+impl Backend for Probe {
+    type Error = std::convert::Infallible;
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
+        &mut self,
+        content: I,
+    ) -> Result<(), Self::Error> {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(p)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(t)
+    }
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        let now = Instant::now();
+        let buf = self.inner.buffer();
+        let area = buf.area;
+        let mut seen = self.seen.lock().unwrap();
+        for y in 0..area.height {
+            let row: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+            for part in row.split("lat-").skip(1) {
+                let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(k) = digits.parse() {
+                    seen.entry(k).or_insert(now);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// From a publish in one client to the tweet in the rendered frame of
+/// another, with 1,000 likes a second of background traffic.
+async fn latency(url: &str, samples: u32) -> (f64, f64) {
+    let seen = Arc::new(Mutex::new(HashMap::new()));
+    // The viewer: the real run loop, drawing into the probe.
+    let (vtx, vrx) = mpsc::channel(256);
+    let viewer = Bus::start(&bus_config(url, "viewer"), vtx).await.unwrap();
+    let (in_tx, in_rx) = mpsc::unbounded_channel();
+    let probe = Probe {
+        inner: TestBackend::new(120, 40),
+        seen: seen.clone(),
+    };
+    let view_task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(probe).unwrap();
+        let mut app = App::new("viewer", "", STREAM, Utc::now());
+        update(&mut app, Msg::Resize(120, 40));
+        tui::run(
+            &mut terminal,
+            &mut app,
+            in_rx,
+            vrx,
+            &viewer,
+            RunOptions::default(),
+        )
+        .await
+        .unwrap();
+        viewer.shutdown().await;
+    });
+    // Background: likes at 1,000 a second.
+    let bg_url = url.to_owned();
+    let background = tokio::spawn(async move {
+        let js = async_nats::jetstream::new(async_nats::connect(bg_url).await.unwrap());
+        let like = Event {
+            kind: EventKind::TweetLiked,
+            id: "bench-0".into(),
+            message: String::new(),
+            date: Utc::now().fixed_offset(),
+            author: String::new(),
+        };
+        let mut tick = tokio::time::interval(Duration::from_millis(10));
+        loop {
+            tick.tick().await;
+            let mut acks = Vec::new();
+            for _ in 0..10 {
+                acks.push(
+                    js.publish(like.subject(STREAM), like.encode().into())
+                        .await
+                        .unwrap(),
+                );
+            }
+            for a in acks {
+                let _ = a.await;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (ptx, mut prx) = mpsc::channel(256);
+    let poster = Bus::start(&bus_config(url, "poster"), ptx).await.unwrap();
+    tokio::spawn(async move { while prx.recv().await.is_some() {} });
+    let mut sent = HashMap::new();
+    for k in 0..samples {
+        let event = Event {
+            kind: EventKind::TweetCreated,
+            id: uuid::Uuid::new_v4().to_string(),
+            message: format!("lat-{k} measuring"),
+            date: Utc::now().fixed_offset(),
+            author: "poster".into(),
+        };
+        sent.insert(k, Instant::now());
+        poster.execute(Cmd::Publish(Outgoing {
+            msg_id: event.id.clone(),
+            event,
+        }));
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    background.abort();
+    let _ = in_tx.send(Msg::Quit);
+    let _ = view_task.await;
+    poster.shutdown().await;
+    let seen = seen.lock().unwrap();
+    let lat: Vec<f64> = sent
+        .iter()
+        .filter_map(|(k, t0)| seen.get(k).map(|t| (*t - *t0).as_secs_f64() * 1e3))
+        .collect();
+    assert_eq!(
+        lat.len(),
+        samples as usize,
+        "every tweet reached the screen"
+    );
+    (percentile(lat.clone(), 0.5), percentile(lat, 0.99))
+}
+
+// ----------------------------------------------------------------- render
+
+fn render_ms(tweets: usize) -> f64 {
+    let mut app = App::new("me", "nats://127.0.0.1:4222", STREAM, Utc::now());
+    update(&mut app, Msg::Resize(120, 40));
+    let date = Utc::now().fixed_offset();
+    let batch: Vec<_> = (0..tweets)
+        .map(|i| jetfeed::app::Delivery {
+            seq: i as u64 + 1,
+            event: Ok(Event {
+                kind: EventKind::TweetCreated,
+                id: format!("t{i}"),
+                message: format!(
+                    "tweet {i}: some words to wrap across the width of the pane, as tweets do"
+                ),
+                date,
+                author: format!("user{}", i % 50),
+            }),
+            ack: None,
+            new: false,
+        })
+        .collect();
+    update(
+        &mut app,
+        Msg::History {
+            from: 1,
+            to: tweets as u64,
+            events: batch,
+            at_start: true,
+        },
+    );
+    update(&mut app, Msg::HistoryLoaded);
+    update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Tab,
+        )),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut times = Vec::new();
+    for i in 0..105 {
+        // Move the selection so every frame has something to draw.
+        let key = if i % 2 == 0 { 'j' } else { 'k' };
+        update(
+            &mut app,
+            Msg::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char(key),
+            )),
+        );
+        let t = Instant::now();
+        terminal.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+        if i >= 5 {
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    median(times)
+}
+
+// ---------------------------------------------------------------- startup
+
+/// Runs jetfeed on a pseudo-terminal until its first complete frame; returns
+/// the wall time and the peak resident memory.
+fn startup(url: &str, stream: &str) -> (f64, f64) {
+    let mut master = -1;
+    let mut slave = -1;
+    let ws = libc::winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty fills two descriptors we then own.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &ws,
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jetfeed"));
+    cmd.args([
+        "--server",
+        url,
+        "--stream",
+        stream,
+        "--user",
+        "bench",
+        "--exit-after-first-frame",
+    ])
+    .env(
+        "JETFEED_DATA_DIR",
+        std::env::temp_dir().join("jetfeed-bench"),
+    )
+    .stdin(Stdio::from(slave.try_clone().unwrap()))
+    .stdout(Stdio::from(slave.try_clone().unwrap()))
+    .stderr(Stdio::from(slave));
+    // SAFETY: setsid and TIOCSCTTY between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let t = Instant::now();
+    let child = cmd.spawn().unwrap();
+    drop(cmd);
+    let reader = std::thread::spawn(move || {
+        let mut f = std::fs::File::from(master);
+        let mut buf = [0u8; 65536];
+        while matches!(f.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child.
+    unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "jetfeed failed: {status}"
+    );
+    let _ = reader.join();
+    (ms, usage.ru_maxrss as f64 / 1024.0)
+}
+
+async fn create_stream(url: &str, name: &str) {
+    let cfg = bus_config(url, "loader");
+    let client = bus::connect::connect(&cfg.servers, None).await.unwrap();
+    let js = bus::context(&client, Duration::from_secs(10));
+    bus::stream::ensure(&js, name, 1, &cfg.servers)
+        .await
+        .unwrap();
+}
+
+async fn load_named(url: &str, name: &str, events: &[Event]) {
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    for window in events.chunks(1024) {
+        let mut acks = Vec::with_capacity(window.len());
+        for e in window {
+            acks.push(
+                js.publish(e.subject(name), e.encode().into())
+                    .await
+                    .unwrap(),
+            );
+        }
+        for a in acks {
+            a.await.unwrap();
+        }
+    }
+}
+
+// ------------------------------------------------------------------- main
+
+fn main() {
+    let args = args();
+    let n = args.events;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = NatsServer::start();
+    let url = server.url();
+    let say = |s: &str| {
+        if !args.json {
+            eprintln!("{s}");
+        }
+    };
+
+    say(&format!("loading {n} events…"));
+    rt.block_on(publish_many(&url, &mix(n, "bench-")));
+
+    let mut raw_hist = Vec::new();
+    let mut hist = Vec::new();
+    let mut raw_live = Vec::new();
+    let mut live = Vec::new();
+    for round in 0..ROUNDS {
+        say(&format!("history and live, round {}…", round + 1));
+        raw_hist.push(rt.block_on(raw_ordered(&url, n)));
+        hist.push(rt.block_on(jetfeed_history(&url, n)));
+        raw_live.push(rt.block_on(raw_durable_ack(&url, n, round)));
+        live.push(rt.block_on(jetfeed_live(&url, n, round)));
+    }
+    let n_pub = n.min(20_000);
+    let mut raw_pub = Vec::new();
+    let mut publ = Vec::new();
+    for round in 0..ROUNDS {
+        say(&format!("publish, round {}…", round + 1));
+        raw_pub.push(rt.block_on(raw_publish(&url, n_pub)));
+        publ.push(rt.block_on(jetfeed_publish(&url, n_pub, round)));
+    }
+    say("latency…");
+    let (p50, p99) = rt.block_on(latency(&url, 200));
+
+    say("render…");
+    let render_sizes: &[usize] = if args.quick {
+        &[100, 10_000]
+    } else {
+        &[100, 10_000, 1_000_000]
+    };
+    let render: serde_json::Map<String, serde_json::Value> = render_sizes
+        .iter()
+        .map(|&s| (s.to_string(), json!(render_ms(s))))
+        .collect();
+
+    let startup_sizes: &[usize] = if args.quick {
+        &[10_000]
+    } else {
+        &[10_000, 1_000_000]
+    };
+    let mut startup_ms = serde_json::Map::new();
+    let mut rss = serde_json::Map::new();
+    for &size in startup_sizes {
+        let name = format!("START{size}");
+        say(&format!("start-up with {size} events…"));
+        rt.block_on(create_stream(&url, &name));
+        rt.block_on(load_named(&url, &name, &mix(size, "s-")));
+        let runs: Vec<(f64, f64)> = (0..ROUNDS).map(|_| startup(&url, &name)).collect();
+        startup_ms.insert(
+            size.to_string(),
+            json!(median(runs.iter().map(|r| r.0).collect())),
+        );
+        rss.insert(
+            size.to_string(),
+            json!(median(runs.iter().map(|r| r.1).collect())),
+        );
+    }
+
+    let (rh, h, rl, l, rp, p) = (
+        median(raw_hist),
+        median(hist),
+        median(raw_live),
+        median(live),
+        median(raw_pub),
+        median(publ),
+    );
+    let report = json!({
+        "events": n,
+        "raw_ordered_eps": rh.round(),
+        "history_eps": h.round(),
+        "history_ratio": h / rh,
+        "raw_durable_ack_eps": rl.round(),
+        "live_eps": l.round(),
+        "live_ratio": l / rl,
+        "raw_publish_eps": rp.round(),
+        "publish_eps": p.round(),
+        "latency_p50_ms": p50,
+        "latency_p99_ms": p99,
+        "render_ms": render,
+        "startup_ms": startup_ms,
+        "rss_mib": rss,
+    });
+    if args.json {
+        println!("{report}");
+        return;
+    }
+    println!("jetfeed end-to-end benchmark: {n} events, medians of {ROUNDS} rounds side by side");
+    println!(
+        "{:<34} {:>14} {:>14} {:>8}",
+        "", "bare client", "jetfeed", "ratio"
+    );
+    println!(
+        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+        "history (events/s)",
+        rh,
+        h,
+        h / rh
+    );
+    println!(
+        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+        "live, acked (events/s)",
+        rl,
+        l,
+        l / rl
+    );
+    println!(
+        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+        "publish with PubAck (events/s)",
+        rp,
+        p,
+        p / rp
+    );
+    println!(
+        "{:<34} {:>14.2} {:>14.2}",
+        "latency to frame p50 / p99 (ms)", p50, p99
+    );
+    for (k, v) in &report["render_ms"].as_object().unwrap().clone() {
+        println!(
+            "{:<34} {:>14.3}",
+            format!("render 120x40, {k} tweets (ms)"),
+            v.as_f64().unwrap()
+        );
+    }
+    for (k, v) in report["startup_ms"].as_object().unwrap() {
+        let mib = report["rss_mib"][k].as_f64().unwrap();
+        println!(
+            "{:<34} {:>14.0} {:>14.1}",
+            format!("start-up (ms) / RSS (MiB), {k} events"),
+            v.as_f64().unwrap(),
+            mib
+        );
+    }
+}
