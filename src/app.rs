@@ -371,9 +371,7 @@ fn apply_history(
             }
         })
         .collect();
-    app.skipped += app
-        .feed
-        .prepend(from, decoded.iter().map(|(s, e, n)| (*s, e, *n)), at_start);
+    app.skipped += app.feed.prepend(from, decoded, at_start);
     if app.selected.is_none() && !app.feed.is_empty() {
         select_index(app, 0);
     } else {

@@ -124,7 +124,7 @@ impl LikeLog {
 }
 
 /// One event of a history chunk: its sequence, the event, whether it is new.
-pub type ChunkEvent<'a> = (u64, &'a Event, bool);
+pub type ChunkEvent = (u64, Event, bool);
 
 /// Tweets in stream order, indexed by id.
 #[derive(Debug, Clone)]
@@ -251,6 +251,14 @@ impl Feed {
         if seq <= self.last_seq {
             return Err(Skip::Seen(seq));
         }
+        self.apply_owned(seq, event.clone(), new)
+    }
+
+    /// `apply`, taking the event: its strings move into the feed.
+    pub fn apply_owned(&mut self, seq: u64, event: Event, new: bool) -> Result<Change, Skip> {
+        if seq <= self.last_seq {
+            return Err(Skip::Seen(seq));
+        }
         self.last_seq = seq;
         match event.kind {
             EventKind::TweetCreated => {
@@ -261,8 +269,8 @@ impl Feed {
                     // Likes for this id came before it existed: they were bad.
                     self.discarded += early.events;
                 }
-                self.tweets.push_back(new_tweet(seq, event, new));
                 self.by_id.insert(event.id.clone(), seq);
+                self.tweets.push_back(new_tweet(seq, event, new));
                 self.new_count += usize::from(new);
                 Ok(Change::Tweet(seq))
             }
@@ -279,7 +287,7 @@ impl Feed {
                     return Err(Skip::UnknownTweet);
                 }
                 self.pending
-                    .entry(event.id.clone())
+                    .entry(event.id)
                     .or_default()
                     .later(&event.author, liked);
                 Ok(Change::Deferred)
@@ -291,10 +299,10 @@ impl Feed {
     /// to (not including) what the feed already holds, in stream order.
     /// `at_start` says the chunk begins at the stream's first message.
     /// Returns how many of its events were bad.
-    pub fn prepend<'a>(
+    pub fn prepend(
         &mut self,
         from: u64,
-        events: impl IntoIterator<Item = ChunkEvent<'a>>,
+        events: impl IntoIterator<Item = ChunkEvent>,
         at_start: bool,
     ) -> u64 {
         let mut bad = 0;
@@ -311,7 +319,7 @@ impl Feed {
                 chunk.last_seq = seq;
                 continue;
             }
-            match chunk.apply(seq, event, new) {
+            match chunk.apply_owned(seq, event, new) {
                 Err(skip) if skip.is_bad() => bad += 1,
                 _ => {}
             }
@@ -347,11 +355,11 @@ impl Feed {
     }
 }
 
-fn new_tweet(seq: u64, event: &Event, new: bool) -> Tweet {
+fn new_tweet(seq: u64, event: Event, new: bool) -> Tweet {
     Tweet {
-        id: event.id.clone(),
-        author: event.author.clone(),
-        text: event.message.clone(),
+        id: event.id,
+        author: event.author,
+        text: event.message,
         date: event.date,
         seq,
         new,
@@ -566,7 +574,7 @@ mod tests {
             if lo >= hi {
                 continue;
             }
-            let chunk = (lo..hi).map(|s| (s, &events[s as usize - 1], false));
+            let chunk = (lo..hi).map(|s| (s, events[s as usize - 1].clone(), false));
             bad += f.prepend(lo, chunk, lo == 1);
             hi = lo;
         }
@@ -585,14 +593,14 @@ mod tests {
             like("a", ""),
         ];
         let mut f = Feed::window(7);
-        let newest = (3..7).map(|s| (s, &events[s as usize - 1], false));
+        let newest = (3..7).map(|s| (s, events[s as usize - 1].clone(), false));
         assert_eq!(f.prepend(3, newest, false), 0);
         assert_eq!(f.len(), 1);
         assert!(!f.is_complete());
         assert_eq!(f.pending_tweets(), 1);
         // Live, while "a" is still not loaded.
         assert_eq!(f.apply(7, &like("a", "dee"), false), Ok(Change::Deferred));
-        let oldest = (1..3).map(|s| (s, &events[s as usize - 1], false));
+        let oldest = (1..3).map(|s| (s, events[s as usize - 1].clone(), false));
         assert_eq!(f.prepend(1, oldest, true), 0);
         assert!(f.is_complete());
         let a = f.get("a").unwrap();
@@ -608,12 +616,12 @@ mod tests {
         assert_eq!(
             f.prepend(
                 2,
-                (2..4).map(|s| (s, &events[s as usize - 1], false)),
+                (2..4).map(|s| (s, events[s as usize - 1].clone(), false)),
                 false
             ),
             0
         );
-        assert_eq!(f.prepend(1, [(1, &events[0], false)], true), 2);
+        assert_eq!(f.prepend(1, [(1, events[0].clone(), false)], true), 2);
         assert_eq!(
             f.apply(4, &like("ghost", "x"), false),
             Err(Skip::UnknownTweet)

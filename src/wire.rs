@@ -117,23 +117,28 @@ struct OutEvent<'a> {
     author: &'a str,
 }
 
+/// The fields as they are in the payload: borrowed unless they hold escapes.
 #[derive(Deserialize)]
-struct InEvent {
-    #[serde(rename = "messageType", default, deserialize_with = "nullable")]
-    message_type: String,
-    #[serde(default, deserialize_with = "nullable")]
-    id: String,
-    #[serde(default, deserialize_with = "nullable")]
-    message: String,
-    #[serde(default, deserialize_with = "nullable")]
-    date: String,
-    #[serde(default, deserialize_with = "nullable")]
-    author: String,
+struct InEvent<'a> {
+    #[serde(rename = "messageType", default, borrow, deserialize_with = "nullable")]
+    message_type: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    id: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    message: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    date: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    author: Cow<'a, str>,
 }
 
 /// Go writes `null` for nothing in some hand-rolled producers; read it as "".
-fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Text<'de>>::deserialize(d)?
+        .map(|t| t.0)
+        .unwrap_or_default())
 }
 
 /// Longest error detail kept from untrusted input.
@@ -149,7 +154,7 @@ pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
     let type_name = if raw.message_type.is_empty() {
         subject.rsplit('.').next().unwrap_or_default()
     } else {
-        raw.message_type.as_str()
+        raw.message_type.as_ref()
     };
     let kind = EventKind::parse(type_name)
         .ok_or_else(|| DecodeError::UnknownType(truncate(&sanitize(type_name), DETAIL_MAX)))?;

@@ -136,11 +136,16 @@ pub struct AckInfo {
 }
 
 pub fn parse_ack_subject(reply: &str) -> Option<AckInfo> {
-    let t: Vec<&str> = reply.split('.').collect();
-    if t.len() < 9 || t[0] != "$JS" || t[1] != "ACK" {
+    let mut t = [""; 12];
+    let mut n = 0;
+    for part in reply.split('.') {
+        *t.get_mut(n)? = part;
+        n += 1;
+    }
+    if n < 9 || t[0] != "$JS" || t[1] != "ACK" {
         return None;
     }
-    let base = if t.len() == 9 { 2 } else { 4 };
+    let base = if n == 9 { 2 } else { 4 };
     let num = |i: usize| t.get(base + i).and_then(|s| s.parse::<u64>().ok());
     Some(AckInfo {
         stream_seq: num(3)?,
@@ -150,18 +155,24 @@ pub fn parse_ack_subject(reply: &str) -> Option<AckInfo> {
 
 /// Turns one delivery into what the app consumes.
 pub fn delivery(msg: &Message, ack: bool, new_after: u64) -> Option<Delivery> {
-    let reply = msg.reply.as_ref()?;
-    let info = parse_ack_subject(reply)?;
+    let info = parse_ack_subject(msg.reply.as_ref()?)?;
+    Some(delivery_at(msg, info, ack, new_after))
+}
+
+/// `delivery`, for a message whose place in the stream is already known.
+pub fn delivery_at(msg: &Message, info: AckInfo, ack: bool, new_after: u64) -> Delivery {
     let event = wire::decode(&msg.subject, &msg.payload);
     if let Err(e) = &event {
         tracing::warn!(seq = info.stream_seq, "skipped event: {e}");
     }
-    Some(Delivery {
+    Delivery {
         seq: info.stream_seq,
         event,
-        ack: ack.then(|| AckToken(reply.to_string())),
+        ack: ack
+            .then(|| msg.reply.as_ref().map(|r| AckToken(r.to_string())))
+            .flatten(),
         new: info.stream_seq > new_after,
-    })
+    }
 }
 
 /// One message read from the stream, with where it sits.
@@ -391,9 +402,7 @@ pub async fn load_chunk(
         if info.stream_seq > to {
             break Ok(());
         }
-        if let Some(d) = delivery(&msg, false, new_after) {
-            events.push(Delivery { ack: None, ..d });
-        }
+        events.push(delivery_at(&msg, info, false, new_after));
         if info.stream_seq >= to || info.pending == 0 {
             break Ok(());
         }

@@ -11,12 +11,13 @@ pub mod consumer;
 pub mod publish;
 pub mod stream;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::Client;
 use async_nats::jetstream::{self, Context};
-use tokio::sync::{Semaphore, mpsc};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::{AckToken, Cmd, Msg, Outgoing};
@@ -220,32 +221,41 @@ async fn ack_loop(client: Client, mut rx: mpsc::UnboundedReceiver<AckToken>) {
     }
 }
 
+/// Publishes what the app sends, in order, with up to
+/// `MAX_PUBLISHES_IN_FLIGHT` PubAcks awaited at once; each outcome goes back
+/// to the app as `Msg::Published`.
 async fn publish_loop(
     js: Context,
     stream: String,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     tx: mpsc::Sender<Msg>,
 ) {
-    let in_flight = Arc::new(Semaphore::new(MAX_PUBLISHES_IN_FLIGHT));
-    while let Some(out) = rx.recv().await {
-        let Ok(permit) = in_flight.clone().acquire_owned().await else {
-            return;
-        };
-        let (js, stream, tx) = (js.clone(), stream.clone(), tx.clone());
-        tokio::spawn(async move {
-            let result = publish::publish(&js, &stream, &out)
-                .await
-                .map_err(|e| e.to_string());
-            if let Err(e) = &result {
-                tracing::warn!(msg_id = %out.msg_id, "publish failed: {e}");
-            }
-            let _ = tx
-                .send(Msg::Published {
-                    msg_id: out.msg_id,
-                    result,
-                })
-                .await;
-            drop(permit);
-        });
+    let mut in_flight = FuturesUnordered::new();
+    let mut open = true;
+    loop {
+        tokio::select! {
+            out = rx.recv(), if open && in_flight.len() < MAX_PUBLISHES_IN_FLIGHT => match out {
+                Some(out) => {
+                    let sent = publish::send(&js, &stream, &out).await;
+                    in_flight.push(async move {
+                        let result = match sent {
+                            Ok(ack) => publish::acked(ack).await,
+                            Err(e) => Err(e),
+                        };
+                        (out.msg_id, result.map_err(|e| e.to_string()))
+                    });
+                }
+                None => open = false,
+            },
+            Some((msg_id, result)) = in_flight.next(), if !in_flight.is_empty() => {
+                if let Err(e) = &result {
+                    tracing::warn!(%msg_id, "publish failed: {e}");
+                }
+                if tx.send(Msg::Published { msg_id, result }).await.is_err() {
+                    return;
+                }
+            },
+            else => return,
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! PubAck arrives.
 
 use async_nats::jetstream::Context;
-use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 
 use super::BusError;
@@ -10,13 +10,28 @@ use crate::app::Outgoing;
 
 /// Publishes one event and waits for its PubAck; returns its stream sequence.
 pub async fn publish(js: &Context, stream: &str, out: &Outgoing) -> Result<u64, BusError> {
+    let ack = send(js, stream, out).await?;
+    acked(ack).await
+}
+
+/// Sends one event; the returned future resolves with its PubAck. Sending
+/// only queues the message on the connection, so many PubAcks can be awaited
+/// together.
+pub async fn send(
+    js: &Context,
+    stream: &str,
+    out: &Outgoing,
+) -> Result<PublishAckFuture, BusError> {
     let subject = out.event.subject(stream);
     let msg = PublishMessage::build()
         .message_id(&out.msg_id)
         .payload(out.event.encode().into());
-    let ack = js.send_publish(subject, msg).await.map_err(describe)?;
-    let ack = ack.await.map_err(describe)?;
-    Ok(ack.sequence)
+    js.send_publish(subject, msg).await.map_err(describe)
+}
+
+/// Waits for a PubAck; returns the stream sequence it stored the event at.
+pub async fn acked(ack: PublishAckFuture) -> Result<u64, BusError> {
+    Ok(ack.await.map_err(describe)?.sequence)
 }
 
 fn describe(e: async_nats::jetstream::context::PublishError) -> BusError {
