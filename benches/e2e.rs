@@ -6,7 +6,7 @@
 //! `--quick` skips the million-tweet sizes (to keep the command working in CI).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use futures::StreamExt;
 use jetfeed::app::{App, Cmd, Msg, Outgoing, update};
 use jetfeed::bus::consumer::{self, Durable, Span};
 use jetfeed::bus::{self, Bus, Parts};
-use jetfeed::tui::{self, Effects as _, RunOptions};
+use jetfeed::tui::{self, RunOptions};
 use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
@@ -265,6 +265,7 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
 struct Probe {
     inner: TestBackend,
     seen: Arc<Mutex<HashMap<u32, Instant>>>,
+    frames: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Backend for Probe {
@@ -300,6 +301,8 @@ impl Backend for Probe {
         self.inner.window_size()
     }
     fn flush(&mut self) -> Result<(), Self::Error> {
+        self.frames
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let now = Instant::now();
         let buf = self.inner.buffer();
         let area = buf.area;
@@ -328,6 +331,7 @@ async fn latency(url: &str, samples: u32) -> (f64, f64) {
     let probe = Probe {
         inner: TestBackend::new(120, 40),
         seen: seen.clone(),
+        frames: Default::default(),
     };
     let view_task = tokio::spawn(async move {
         let mut terminal = Terminal::new(probe).unwrap();
@@ -408,6 +412,86 @@ async fn latency(url: &str, samples: u32) -> (f64, f64) {
         "every tweet reached the screen"
     );
     (percentile(lat.clone(), 0.5), percentile(lat, 0.99))
+}
+
+// ------------------------------------------------------------- like burst
+
+/// One tweet liked 10,000 times a second for two seconds while a viewer
+/// watches it: how many likes it applied and how many frames it drew.
+async fn like_burst(url: &str) -> (f64, f64) {
+    let frames = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let poster = bus_config(url, "burster");
+    let id = jetfeed::headless::send(
+        &poster,
+        EventKind::TweetCreated,
+        None,
+        "liked ten thousand times a second",
+    )
+    .await
+    .unwrap();
+    let tweet_id = id.clone();
+    let (vtx, vrx) = mpsc::channel(256);
+    let viewer = Bus::start(&bus_config(url, "burst-viewer"), vtx)
+        .await
+        .unwrap();
+    let (in_tx, in_rx) = mpsc::unbounded_channel();
+    let probe = Probe {
+        inner: TestBackend::new(120, 40),
+        seen: Default::default(),
+        frames: frames.clone(),
+    };
+    let view_task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(probe).unwrap();
+        let mut app = App::new("burst-viewer", "", STREAM, Utc::now());
+        update(&mut app, Msg::Resize(120, 40));
+        tui::run(
+            &mut terminal,
+            &mut app,
+            in_rx,
+            vrx,
+            &viewer,
+            RunOptions::default(),
+        )
+        .await
+        .unwrap();
+        viewer.shutdown().await;
+        app.feed.get(&id).map_or(0, |t| t.likes())
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let start_frames = frames.load(std::sync::atomic::Ordering::Relaxed);
+    let t = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let mut sent = 0u64;
+    while t.elapsed() < Duration::from_secs(2) {
+        tick.tick().await;
+        let mut acks = Vec::with_capacity(100);
+        for _ in 0..100 {
+            let like = Event {
+                kind: EventKind::TweetLiked,
+                id: tweet_id.clone(),
+                message: String::new(),
+                date: Utc::now().fixed_offset(),
+                author: String::new(),
+            };
+            acks.push(
+                js.publish(like.subject(STREAM), like.encode().into())
+                    .await
+                    .unwrap(),
+            );
+            sent += 1;
+        }
+        for a in acks {
+            a.await.unwrap();
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let drawn = frames.load(std::sync::atomic::Ordering::Relaxed) - start_frames;
+    let _ = in_tx.send(Msg::Quit);
+    let likes = view_task.await.unwrap();
+    assert_eq!(likes, sent, "every like applied");
+    (sent as f64 / secs, drawn as f64 / secs)
 }
 
 // ----------------------------------------------------------------- render
@@ -519,24 +603,33 @@ fn startup(url: &str, stream: &str) -> (f64, f64) {
         });
     }
     let t = Instant::now();
-    let child = cmd.spawn().unwrap();
+    let mut child = cmd.spawn().unwrap();
     drop(cmd);
     let reader = std::thread::spawn(move || {
         let mut f = std::fs::File::from(master);
+        let mut out = Vec::new();
         let mut buf = [0u8; 65536];
-        while matches!(f.read(&mut buf), Ok(n) if n > 0) {}
+        while let Ok(n) = f.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
     });
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child.
-    unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let status = child.wait().unwrap();
     let ms = t.elapsed().as_secs_f64() * 1e3;
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "jetfeed failed: {status}"
-    );
-    let _ = reader.join();
-    (ms, usage.ru_maxrss as f64 / 1024.0)
+    assert!(status.success(), "jetfeed failed: {status}");
+    // The child's own count: rusage would include the pages it shared with
+    // this process before exec.
+    let out = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    let kib: f64 = out
+        .split("resident memory ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("jetfeed reports its memory");
+    (ms, kib / 1024.0)
 }
 
 async fn create_stream(url: &str, name: &str) {
@@ -607,6 +700,9 @@ fn main() {
     say("latency…");
     let (p50, p99) = rt.block_on(latency(&url, 200));
 
+    say("like burst…");
+    let (burst_likes, burst_frames) = rt.block_on(like_burst(&url));
+
     say("render…");
     let render_sizes: &[usize] = if args.quick {
         &[100, 10_000]
@@ -661,6 +757,7 @@ fn main() {
         "publish_eps": p.round(),
         "latency_p50_ms": p50,
         "latency_p99_ms": p99,
+        "like_burst": {"likes_per_s": burst_likes.round(), "frames_per_s": burst_frames.round()},
         "render_ms": render,
         "startup_ms": startup_ms,
         "rss_mib": rss,
@@ -698,6 +795,10 @@ fn main() {
     println!(
         "{:<34} {:>14.2} {:>14.2}",
         "latency to frame p50 / p99 (ms)", p50, p99
+    );
+    println!(
+        "{:<34} {:>14.0} {:>14.0}",
+        "like burst: likes/s, frames/s", burst_likes, burst_frames
     );
     for (k, v) in &report["render_ms"].as_object().unwrap().clone() {
         println!(

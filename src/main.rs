@@ -136,6 +136,13 @@ async fn run_tui(
     }
     .await;
     tui::leave();
+    if exit_after_first_frame {
+        // Start-up measurements read this: the memory the first frame took.
+        eprintln!(
+            "jetfeed: first frame drawn, resident memory {} KiB",
+            resident_kib().unwrap_or(0)
+        );
+    }
     bus.shutdown().await;
     // Nothing typed is lost: an unsent draft comes back next time.
     if !app.draft.text.trim().is_empty() {
@@ -148,6 +155,13 @@ async fn run_tui(
         }
     }
     result.map_err(|e| format!("terminal: {e}"))
+}
+
+/// This process's resident memory, from /proc.
+fn resident_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn draft_path(data_dir: &Path, user: &str) -> PathBuf {

@@ -330,7 +330,7 @@ pub async fn run_feed(
 }
 
 /// Events in one chunk of history, at most.
-pub const CHUNK_EVENTS: u64 = 16_384;
+pub const CHUNK_EVENTS: u64 = 8_192;
 /// The first window holds at least this many tweets, when the stream has
 /// them; older ones load as the user scrolls down to them.
 pub const WINDOW_TWEETS: usize = 2_000;
