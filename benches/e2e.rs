@@ -135,7 +135,13 @@ async fn jetfeed_history(url: &str, n: usize) -> f64 {
         let span = consumer::span(&stream).await.unwrap();
         let mut before = span.last + 1;
         loop {
-            let chunk = consumer::load_chunk(&stream, span, before, 0)
+            // The first chunk as at start-up, then older ones as on scrolling.
+            let size = if before > span.last {
+                consumer::CHUNK_EVENTS
+            } else {
+                consumer::OLDER_CHUNK_EVENTS
+            };
+            let chunk = consumer::load_chunk(&stream, span, before, size, 0)
                 .await
                 .unwrap();
             let (from, done) = (chunk.from, chunk.at_start);

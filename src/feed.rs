@@ -326,12 +326,14 @@ impl Feed {
         }
         bad += chunk.discarded;
         // Likes stored after this chunk apply on top of what it folded.
-        for tweet in &mut chunk.tweets {
-            if let Some(later) = self.pending.remove(&tweet.id) {
-                tweet.apply_later(later);
+        if !self.pending.is_empty() {
+            for tweet in &mut chunk.tweets {
+                if let Some(later) = self.pending.remove(&tweet.id) {
+                    tweet.apply_later(later);
+                }
             }
-            self.by_id.insert(tweet.id.clone(), tweet.seq);
         }
+        self.by_id.extend(chunk.by_id.drain());
         for (id, earlier) in chunk.pending {
             match self.pending.entry(id) {
                 Entry::Occupied(mut later) => later.get_mut().earlier(earlier),

@@ -331,6 +331,9 @@ pub async fn run_feed(
 
 /// Events in one chunk of history, at most.
 pub const CHUNK_EVENTS: u64 = 8_192;
+/// Events in one chunk of older history, loaded as the user scrolls: larger,
+/// since whoever scrolls that far is likely to go on.
+pub const OLDER_CHUNK_EVENTS: u64 = 32_768;
 /// The first window holds at least this many tweets, when the stream has
 /// them; older ones load as the user scrolls down to them.
 pub const WINDOW_TWEETS: usize = 2_000;
@@ -366,14 +369,15 @@ impl Chunk {
     }
 }
 
-/// Reads the chunk of history just before sequence `before`.
+/// Reads the chunk of history of `size` events just before sequence `before`.
 pub async fn load_chunk(
     stream: &Stream,
     span: Span,
     before: u64,
+    size: u64,
     new_after: u64,
 ) -> Result<Chunk, BusError> {
-    let from = before.saturating_sub(CHUNK_EVENTS).max(span.first).max(1);
+    let from = before.saturating_sub(size).max(span.first).max(1);
     let to = before.saturating_sub(1);
     let at_start = from <= span.first.max(1);
     let mut events = Vec::with_capacity((to + 1).saturating_sub(from) as usize);
@@ -445,7 +449,7 @@ async fn load_window(
     let mut before = end + 1;
     let (mut tweets, mut events) = (0, 0);
     while before > first.max(1) && tweets < WINDOW_TWEETS {
-        let chunk = load_chunk(stream, span, before, new_after).await?;
+        let chunk = load_chunk(stream, span, before, CHUNK_EVENTS, new_after).await?;
         tweets += chunk
             .events
             .iter()

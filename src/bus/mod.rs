@@ -174,7 +174,16 @@ impl Bus {
                     (self.stream.clone(), self.tx.clone(), self.new_after);
                 tokio::spawn(async move {
                     let chunk = match consumer::span(&stream).await {
-                        Ok(span) => consumer::load_chunk(&stream, span, before, new_after).await,
+                        Ok(span) => {
+                            consumer::load_chunk(
+                                &stream,
+                                span,
+                                before,
+                                consumer::OLDER_CHUNK_EVENTS,
+                                new_after,
+                            )
+                            .await
+                        }
                         Err(e) => Err(e),
                     };
                     let msg = chunk.map(consumer::Chunk::into_msg).unwrap_or_else(|e| {
