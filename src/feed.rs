@@ -7,8 +7,10 @@
 //! of each user, and a count of anonymous likes) until their tweet's chunk
 //! arrives, so every tweet, whenever it is loaded, shows its exact count.
 
+use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet, VecDeque};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::{DateTime, FixedOffset};
 

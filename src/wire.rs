@@ -219,6 +219,10 @@ fn classify(c: char) -> Class {
 /// C0 and C1 controls, whole escape sequences (CSI, OSC, DCS, APC, PM, SOS)
 /// and bidi controls are removed. Borrows when nothing needs changing.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
+    // Most text is printable ASCII: checked a byte at a time, vectorized.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(text);
+    }
     if text
         .chars()
         .all(|c| matches!(classify(c), Class::Keep) && c != VS16)

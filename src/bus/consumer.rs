@@ -178,6 +178,14 @@ pub fn delivery_at(msg: &Message, info: AckInfo, ack: bool, new_after: u64) -> D
 /// One message read from the stream, with where it sits.
 pub type Read = Result<(Message, AckInfo), BusError>;
 
+/// What the reader task hands over at once: a batch, or the error that
+/// ended it.
+type Batch = Result<Vec<(Message, AckInfo)>, BusError>;
+
+/// Messages a reader asks the server for at once: large batches keep the
+/// history flowing at the speed of the transport.
+const READER_BATCH: usize = 2_048;
+
 /// How often the server proves an idle reader is still alive; two missed
 /// heartbeats and the reader starts over where it was.
 const READER_HEARTBEAT: Duration = Duration::from_secs(1);
@@ -188,7 +196,7 @@ const READER_HEARTBEAT: Duration = Duration::from_secs(1);
 /// the last message read: nothing is skipped or repeated. The reader stops
 /// when the receiver is dropped.
 pub fn read_from(stream: Stream, from: u64) -> Reader {
-    let (tx, rx) = mpsc::channel(BATCH);
+    let (tx, rx) = mpsc::channel(8);
     let task = tokio::spawn(async move {
         let mut next = from.max(1);
         let mut failures = 0u32;
@@ -207,19 +215,33 @@ pub fn read_from(stream: Stream, from: u64) -> Reader {
             }
         }
     });
-    Reader { rx, task }
+    Reader {
+        rx,
+        task,
+        buffered: std::collections::VecDeque::new(),
+    }
 }
 
 /// A running reader: `recv` the messages, `close` to stop it and remove its
 /// consumer from the server.
 pub struct Reader {
-    rx: mpsc::Receiver<Read>,
+    rx: mpsc::Receiver<Batch>,
     task: tokio::task::JoinHandle<()>,
+    buffered: std::collections::VecDeque<(Message, AckInfo)>,
 }
 
 impl Reader {
     pub async fn recv(&mut self) -> Option<Read> {
-        self.rx.recv().await
+        if let Some(read) = self.buffered.pop_front() {
+            return Some(Ok(read));
+        }
+        match self.rx.recv().await? {
+            Ok(batch) => {
+                self.buffered.extend(batch);
+                self.buffered.pop_front().map(Ok)
+            }
+            Err(e) => Some(Err(e)),
+        }
     }
 
     pub async fn close(self) {
@@ -233,7 +255,7 @@ impl Reader {
 async fn read_once(
     stream: &Stream,
     next: &mut u64,
-    tx: &mpsc::Sender<Read>,
+    tx: &mpsc::Sender<Batch>,
 ) -> Result<(), BusError> {
     let err = |e: &dyn std::fmt::Display| BusError::Consumer {
         consumer: "reader".into(),
@@ -252,47 +274,60 @@ async fn read_once(
         })
         .await
         .map_err(|e| err(&e))?;
-    let mut messages = consumer
+    let messages = consumer
         .stream()
-        .max_messages_per_batch(BATCH)
+        .max_messages_per_batch(READER_BATCH)
         .heartbeat(READER_HEARTBEAT)
         .expires(READER_HEARTBEAT * 5)
         .messages()
         .await
         .map_err(|e| err(&e))?;
     let name = consumer.cached_info().name.clone();
+    // Hand messages over in batches: one wake-up per batch, not per message.
+    let mut messages = messages.ready_chunks(READER_BATCH);
     let mut missed = 0;
     loop {
-        let item = tokio::select! {
-            item = messages.next() => item,
+        let items = tokio::select! {
+            items = messages.next() => items,
             () = tx.closed() => {
                 // Nobody reads any more: free the server's consumer now.
                 let _ = stream.delete_consumer(&name).await;
                 return Ok(());
             }
         };
-        let Some(item) = item else {
+        let Some(items) = items else {
             return Err(err(&"consumer ended"));
         };
-        let msg = match item {
-            Ok(m) => m.message,
-            Err(e) if e.kind() == pull::MessagesErrorKind::MissingHeartbeat && missed == 0 => {
-                missed += 1;
+        let mut batch = Vec::with_capacity(items.len());
+        let mut failed = None;
+        for item in items {
+            let msg = match item {
+                Ok(m) => m.message,
+                Err(e) if e.kind() == pull::MessagesErrorKind::MissingHeartbeat && missed == 0 => {
+                    missed += 1;
+                    continue;
+                }
+                Err(e) => {
+                    failed = Some(err(&e));
+                    break;
+                }
+            };
+            missed = 0;
+            let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) else {
+                continue;
+            };
+            if info.stream_seq < *next {
                 continue;
             }
-            Err(e) => return Err(err(&e)),
-        };
-        missed = 0;
-        let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) else {
-            continue;
-        };
-        if info.stream_seq < *next {
-            continue;
+            *next = info.stream_seq + 1;
+            batch.push((msg, info));
         }
-        *next = info.stream_seq + 1;
-        if tx.send(Ok((msg, info))).await.is_err() {
+        if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
             let _ = stream.delete_consumer(&name).await;
             return Ok(());
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
 }
