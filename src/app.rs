@@ -120,6 +120,8 @@ pub struct Draft {
     /// The id last tried for exactly this text: a retry reuses it, so the
     /// server stores the tweet once however often it is sent.
     pub attempt: Option<(String, String)>,
+    /// Posted while the connection was away: sent when it returns.
+    pub waiting: bool,
 }
 
 impl Draft {
@@ -194,8 +196,11 @@ pub struct App {
     pub loading: bool,
     /// Older history has been asked for and has not arrived yet.
     pub loading_older: bool,
-    /// Likes and unlikes in flight, by message id, with the tweet's id.
-    pub pending_likes: HashMap<String, String>,
+    /// Likes and unlikes in flight, by message id.
+    pub pending_likes: HashMap<String, Outgoing>,
+    /// Likes and unlikes made while the connection was away, sent in order
+    /// when it returns, each with the message id it was given.
+    pub queued: Vec<Outgoing>,
     /// The clock the view and new events use; the run loop sets it.
     pub now: DateTime<Utc>,
     pub quit: bool,
@@ -222,6 +227,7 @@ impl App {
             loading: true,
             loading_older: false,
             pending_likes: HashMap::new(),
+            queued: Vec::new(),
             now,
             quit: false,
         }
@@ -237,6 +243,14 @@ impl App {
         self.top
             .and_then(|s| self.feed.index_of_seq(s))
             .unwrap_or(0)
+    }
+
+    /// Whether a like or unlike of this tweet is queued or in flight.
+    pub fn like_pending(&self, tweet_id: &str) -> bool {
+        self.pending_likes
+            .values()
+            .chain(&self.queued)
+            .any(|o| o.event.id == tweet_id)
     }
 
     /// The selected tweet.
@@ -298,7 +312,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Delivered(batch) => apply_deliveries(app, batch),
         Msg::Connection(c) => {
             app.connection = c;
-            vec![]
+            if app.connection == Connection::Connected {
+                send_waiting(app)
+            } else {
+                vec![]
+            }
         }
         Msg::StreamMessages(n) => {
             app.stream_messages = Some(n);
@@ -385,11 +403,30 @@ fn tweet_posted(app: &mut App) {
     app.info("posted");
 }
 
+/// Sends what was posted or liked while the connection was away, each with
+/// the id it was first given.
+fn send_waiting(app: &mut App) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for out in std::mem::take(&mut app.queued) {
+        app.pending_likes.insert(out.msg_id.clone(), out.clone());
+        cmds.push(Cmd::Publish(out));
+    }
+    if app.draft.waiting && app.draft.sending.is_none() {
+        app.draft.waiting = false;
+        cmds.extend(send_draft(app));
+    }
+    cmds
+}
+
 fn on_published(app: &mut App, msg_id: String, result: Result<u64, String>) -> Vec<Cmd> {
-    if let Some(tweet_id) = app.pending_likes.remove(&msg_id) {
+    if let Some(out) = app.pending_likes.remove(&msg_id) {
         if let Err(e) = result {
-            let what = app.feed.get(&tweet_id).map_or("tweet", |_| "like");
-            app.error(format!("{what} not sent: {e}"));
+            if app.connection == Connection::Connected {
+                app.error(format!("like not sent: {e}"));
+            } else {
+                // Sent again, with the same id, when the connection returns.
+                app.queued.push(out);
+            }
         }
         return vec![];
     }
@@ -400,9 +437,15 @@ fn on_published(app: &mut App, msg_id: String, result: Result<u64, String>) -> V
     app.draft.sending = None;
     match result {
         Ok(_) => tweet_posted(app),
+        Err(_) if app.connection != Connection::Connected => wait_for_connection(app),
         Err(e) => app.error(format!("not posted, draft kept (Enter retries): {e}")),
     }
     vec![]
+}
+
+fn wait_for_connection(app: &mut App) {
+    app.draft.waiting = true;
+    app.info("offline: the tweet will be posted when the connection returns");
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
@@ -446,6 +489,16 @@ fn on_input_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
     if app.draft.sending.is_some() {
         return vec![];
     }
+    let before = app.draft.text.len();
+    let cmds = edit_draft(app, key, ctrl);
+    if app.draft.text.len() != before {
+        // An edited draft is a new tweet: posted only on Enter.
+        app.draft.waiting = false;
+    }
+    cmds
+}
+
+fn edit_draft(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
     let d = &mut app.draft;
     match key.code {
         KeyCode::Char('u') if ctrl => {
@@ -490,6 +543,10 @@ fn send_draft(app: &mut App) -> Vec<Cmd> {
         _ => uuid::Uuid::new_v4().to_string(),
     };
     app.draft.attempt = Some((text.clone(), id.clone()));
+    if app.connection != Connection::Connected {
+        wait_for_connection(app);
+        return vec![];
+    }
     app.draft.sending = Some(id.clone());
     app.info("posting…");
     let event = Event {
@@ -573,7 +630,7 @@ fn toggle_like(app: &mut App) -> Vec<Cmd> {
         app.info("no tweet selected");
         return vec![];
     };
-    if app.pending_likes.values().any(|id| *id == tweet.id) {
+    if app.like_pending(&tweet.id) {
         return vec![];
     }
     let kind = if tweet.liked_by(&app.user) {
@@ -588,9 +645,17 @@ fn toggle_like(app: &mut App) -> Vec<Cmd> {
         date: app.now.fixed_offset(),
         author: app.user.clone(),
     };
-    let msg_id = uuid::Uuid::new_v4().to_string();
-    app.pending_likes.insert(msg_id.clone(), tweet.id.clone());
-    vec![Cmd::Publish(Outgoing { msg_id, event })]
+    let out = Outgoing {
+        msg_id: uuid::Uuid::new_v4().to_string(),
+        event,
+    };
+    if app.connection != Connection::Connected {
+        app.queued.push(out);
+        app.info("offline: the like will be sent when the connection returns");
+        return vec![];
+    }
+    app.pending_likes.insert(out.msg_id.clone(), out.clone());
+    vec![Cmd::Publish(out)]
 }
 
 #[cfg(test)]
@@ -606,6 +671,7 @@ mod tests {
     fn app() -> App {
         let mut a = App::new("me", "nats://127.0.0.1:4222", "TWITTERCLONE", now());
         update(&mut a, Msg::Resize(80, 24));
+        update(&mut a, Msg::Connection(Connection::Connected));
         a
     }
 
@@ -781,6 +847,95 @@ mod tests {
             delivered(1, event(EventKind::TweetCreated, &id, "me")),
         );
         assert_eq!(a.draft.text, "");
+    }
+
+    #[test]
+    fn a_tweet_posted_offline_waits_and_goes_out_once_on_reconnect() {
+        let mut a = app();
+        update(&mut a, Msg::Connection(Connection::Disconnected));
+        type_text(&mut a, "offline thought");
+        assert!(
+            update(&mut a, key(KeyCode::Enter)).is_empty(),
+            "nothing is sent while away"
+        );
+        assert!(a.draft.waiting);
+        let id = a.draft.attempt.clone().unwrap().1;
+        let cmds = update(&mut a, Msg::Connection(Connection::Connected));
+        let out = published(&cmds);
+        assert_eq!(
+            (out.msg_id.as_str(), out.event.message.as_str()),
+            (id.as_str(), "offline thought")
+        );
+        assert!(!a.draft.waiting);
+        assert!(
+            update(&mut a, Msg::Connection(Connection::Connected)).is_empty(),
+            "sent once"
+        );
+    }
+
+    #[test]
+    fn a_publish_that_fails_while_away_waits_for_the_connection() {
+        let mut a = app();
+        type_text(&mut a, "in flight");
+        let id = published(&update(&mut a, key(KeyCode::Enter)))
+            .msg_id
+            .clone();
+        update(&mut a, Msg::Connection(Connection::Disconnected));
+        update(
+            &mut a,
+            Msg::Published {
+                msg_id: id.clone(),
+                result: Err("timed out".into()),
+            },
+        );
+        assert!(a.draft.waiting);
+        assert_eq!(
+            published(&update(&mut a, Msg::Connection(Connection::Connected))).msg_id,
+            id
+        );
+    }
+
+    #[test]
+    fn editing_a_waiting_draft_stops_it_going_out() {
+        let mut a = app();
+        update(&mut a, Msg::Connection(Connection::Disconnected));
+        type_text(&mut a, "first");
+        update(&mut a, key(KeyCode::Enter));
+        type_text(&mut a, " thoughts");
+        assert!(!a.draft.waiting);
+        assert!(update(&mut a, Msg::Connection(Connection::Connected)).is_empty());
+    }
+
+    #[test]
+    fn likes_made_offline_are_queued_and_sent_in_order_with_their_ids() {
+        let mut a = with_tweets(2);
+        update(&mut a, key(KeyCode::Tab));
+        update(&mut a, Msg::Connection(Connection::Disconnected));
+        assert!(update(&mut a, key(KeyCode::Char('l'))).is_empty());
+        update(&mut a, key(KeyCode::Char('j')));
+        assert!(update(&mut a, key(KeyCode::Char('l'))).is_empty());
+        assert!(a.like_pending("t2") && a.like_pending("t1"));
+        let queued: Vec<String> = a.queued.iter().map(|o| o.msg_id.clone()).collect();
+        let cmds = update(&mut a, Msg::Connection(Connection::Connected));
+        let sent: Vec<String> = cmds
+            .iter()
+            .map(|c| match c {
+                Cmd::Publish(o) => o.msg_id.clone(),
+                _ => panic!(),
+            })
+            .collect();
+        assert_eq!(sent, queued);
+        // A like that then fails while the connection is away again waits again.
+        update(&mut a, Msg::Connection(Connection::Disconnected));
+        update(
+            &mut a,
+            Msg::Published {
+                msg_id: sent[0].clone(),
+                result: Err("gone".into()),
+            },
+        );
+        assert_eq!(a.queued.len(), 1);
+        assert_eq!(a.queued[0].msg_id, sent[0]);
     }
 
     #[test]

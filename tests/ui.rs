@@ -175,7 +175,6 @@ fn empty_feed_while_loading_80x24() {
 #[test]
 fn failed_publish_keeps_the_draft_80x24() {
     let mut app = busy_app(80, 24);
-    update(&mut app, Msg::Connection(Connection::Disconnected));
     for c in "a draft that must survive".chars() {
         key(&mut app, KeyCode::Char(c));
     }
@@ -188,6 +187,19 @@ fn failed_publish_keeps_the_draft_80x24() {
             result: Err("no PubAck in time: server unreachable".into()),
         },
     );
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn offline_tweet_and_like_wait_for_the_connection_80x24() {
+    let mut app = busy_app(80, 24);
+    update(&mut app, Msg::Connection(Connection::Disconnected));
+    for c in "written on a train".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('l'));
     insta::assert_snapshot!(screen(&app, 80, 24));
 }
 

@@ -106,7 +106,12 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
     let cols = usize::from(cols);
     let likes = tweet.likes();
     let liked = tweet.liked_by(&app.user);
-    let heart = format!("{} {likes}", if liked { '♥' } else { '♡' });
+    let pending = if app.like_pending(&tweet.id) {
+        "…"
+    } else {
+        ""
+    };
+    let heart = format!("{} {likes}{pending}", if liked { '♥' } else { '♡' });
     let heart_style = if liked { theme::liked() } else { theme::dim() };
     let mut meta = format!(" · {}", age(app.now, tweet.date));
     if tweet.new {

@@ -21,6 +21,8 @@ pub fn render(app: &App, area: Rect, frame: &mut Frame) {
     };
     let title = if draft.sending.is_some() {
         " Posting… "
+    } else if draft.waiting {
+        " Waiting for the connection "
     } else {
         " Draft "
     };

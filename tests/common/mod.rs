@@ -85,6 +85,20 @@ impl NatsServer {
         }
     }
 
+    /// SIGSTOP: the server hangs with its connections open.
+    pub fn pause(&self) {
+        if let Some(c) = &self.child {
+            unsafe { libc::kill(c.id() as i32, libc::SIGSTOP) };
+        }
+    }
+
+    /// SIGCONT: a paused server goes on.
+    pub fn resume(&self) {
+        if let Some(c) = &self.child {
+            unsafe { libc::kill(c.id() as i32, libc::SIGCONT) };
+        }
+    }
+
     /// SIGTERM and wait: a clean shutdown.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
