@@ -221,7 +221,7 @@ async fn bad_events_are_acked_skipped_and_counted_without_stalling() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_publish_keeps_the_draft_and_a_retry_stores_it_once() {
-    let mut server = NatsServer::start();
+    let server = NatsServer::start();
     let url = server.url();
     let mut ann = Client::start(&url, "ann").await;
     // A hung server: the connection stays up, the PubAck never comes.
