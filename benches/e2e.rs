@@ -205,6 +205,7 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
         ack_floor: 0,
         live,
         history: Span { first: 1, last: 0 },
+        durable: config,
     };
     let bus = Bus::run(&cfg, parts, tx);
     let mut app = App::new(&cfg.user, "", STREAM, Utc::now());

@@ -61,6 +61,8 @@ pub enum Msg {
     Tick,
     /// Quit as if `q` were pressed (a signal, a closed terminal).
     Quit,
+    /// The stream was deleted or recreated: the feed starts again from it.
+    Reset,
     /// A chunk of history: every event stored from `from` to `to`, read
     /// newest chunk first (no acks). `at_start`: nothing older exists.
     History {
@@ -299,6 +301,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::Quit => quit(app),
+        Msg::Reset => {
+            app.feed = Feed::new();
+            app.selected = None;
+            app.top = None;
+            app.follow = true;
+            app.loading_older = false;
+            app.error("stream deleted or recreated: feed rebuilt");
+            vec![]
+        }
         Msg::History {
             from,
             to,

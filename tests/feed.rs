@@ -451,3 +451,70 @@ async fn a_big_stream_loads_a_window_and_older_tweets_on_demand_with_exact_count
     );
     bob.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_consumer_is_put_back_and_the_feed_goes_on() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    send(&url, "bob", EventKind::TweetCreated, None, "before").await;
+    ann.until("the first tweet", |a| a.feed.len() == 1).await;
+    let js = async_nats::jetstream::new(async_nats::connect(url.clone()).await.unwrap());
+    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    // What an operator's `nats consumer rm` does.
+    stream
+        .delete_consumer(&Durable::name_for("ann"))
+        .await
+        .unwrap();
+    send(
+        &url,
+        "bob",
+        EventKind::TweetCreated,
+        None,
+        "while it was gone",
+    )
+    .await;
+    send(&url, "bob", EventKind::TweetCreated, None, "after").await;
+    ann.until("both tweets, once each", |a| a.feed.len() == 3)
+        .await;
+    ann.settle(Duration::from_millis(500)).await;
+    assert_eq!(ann.app.feed.len(), 3);
+    assert_eq!(ann.app.skipped, 0);
+    stream
+        .consumer_info(Durable::name_for("ann"))
+        .await
+        .expect("the consumer is back");
+    ann.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_stream_is_made_again_and_the_feed_starts_over() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    send(
+        &url,
+        "bob",
+        EventKind::TweetCreated,
+        None,
+        "in the old stream",
+    )
+    .await;
+    ann.until("the first tweet", |a| a.feed.len() == 1).await;
+    let js = async_nats::jetstream::new(async_nats::connect(url.clone()).await.unwrap());
+    js.delete_stream("TWITTERCLONE").await.unwrap();
+    ann.until("the reset", |a| a.feed.is_empty()).await;
+    send(
+        &url,
+        "bob",
+        EventKind::TweetCreated,
+        None,
+        "in the new stream",
+    )
+    .await;
+    ann.until("the new tweet", |a| a.feed.len() == 1).await;
+    assert_eq!(ann.app.feed.newest(0).unwrap().text, "in the new stream");
+    let screen = ann.screen(80, 24);
+    assert!(screen.contains("feed rebuilt"), "{screen}");
+    ann.shutdown().await;
+}

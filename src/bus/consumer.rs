@@ -4,6 +4,8 @@
 //! so each terminal sees every event while the consumer keeps the user's
 //! place in the stream.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull, push};
@@ -24,6 +26,8 @@ const BATCH: usize = 512;
 pub struct Durable {
     pub name: String,
     pub deliver_subject: String,
+    /// Its configuration, to put it back as it was if it is deleted.
+    pub config: push::Config,
     /// The last stream sequence this user acknowledged: what came after it
     /// arrived while they were away.
     pub ack_floor: u64,
@@ -105,9 +109,14 @@ impl Durable {
                 &"exists as a pull consumer; jetfeed needs a push consumer",
             ));
         };
+        let config = push::Config {
+            deliver_subject: deliver_subject.clone(),
+            ..Self::config(stream_name, user)
+        };
         Ok(Durable {
             name: name.clone(),
             deliver_subject,
+            config,
             // A consumer that never had an ack reports a floor of 0; where
             // it started reading (its delivered mark) is then the user's place.
             ack_floor: if info.ack_floor.consumer_sequence == 0 {
@@ -340,8 +349,10 @@ pub async fn run_feed(
     history: Span,
     ack_floor: u64,
     live: Subscriber,
+    last_seen: Arc<AtomicU64>,
     tx: mpsc::Sender<Msg>,
 ) {
+    last_seen.fetch_max(history.last, Ordering::SeqCst);
     if history.last > 0 {
         match load_window(&stream, history.first, history.last, ack_floor, &tx).await {
             Ok(n) => tracing::info!("history: {n} events up to {}", history.last),
@@ -357,6 +368,9 @@ pub async fn run_feed(
             .iter()
             .filter_map(|m| delivery(m, true, u64::MAX))
             .collect();
+        if let Some(max) = batch.iter().map(|d| d.seq).max() {
+            last_seen.fetch_max(max, Ordering::SeqCst);
+        }
         if !batch.is_empty() && tx.send(Msg::Delivered(batch)).await.is_err() {
             return;
         }

@@ -10,7 +10,10 @@ pub mod connect;
 pub mod consumer;
 pub mod publish;
 pub mod stream;
+pub mod watch;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use async_nats::Client;
@@ -82,6 +85,8 @@ pub struct Parts {
     pub live: async_nats::Subscriber,
     /// The history to load before going live.
     pub history: consumer::Span,
+    /// The user's consumer, as it is to be put back if an operator removes it.
+    pub durable: async_nats::jetstream::consumer::push::Config,
 }
 
 impl Bus {
@@ -121,6 +126,7 @@ impl Bus {
             ack_floor: durable.ack_floor,
             live,
             history,
+            durable: durable.config,
         })
     }
 
@@ -134,7 +140,16 @@ impl Bus {
             ack_floor,
             live,
             history,
+            durable,
         } = parts;
+        let last_seen = Arc::new(AtomicU64::new(0));
+        let watch = watch::Watch {
+            js: js.clone(),
+            stream: cfg.stream.clone(),
+            replicas: cfg.replicas,
+            durable,
+            last_seen: last_seen.clone(),
+        };
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let (pub_tx, pub_rx) = mpsc::unbounded_channel();
         let tasks = vec![
@@ -143,9 +158,10 @@ impl Bus {
                 history,
                 ack_floor,
                 live,
+                last_seen,
                 tx.clone(),
             )),
-            tokio::spawn(stream::report_count(stream.clone(), tx.clone())),
+            tokio::spawn(watch.run(tx.clone())),
             tokio::spawn(ack_loop(client.clone(), ack_rx)),
             tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx.clone())),
         ];

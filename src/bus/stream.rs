@@ -5,10 +5,8 @@ use std::time::Duration;
 use async_nats::jetstream::context::GetStreamErrorKind;
 use async_nats::jetstream::stream::{Config, StorageType, Stream};
 use async_nats::jetstream::{Context, ErrorCode};
-use tokio::sync::mpsc;
 
 use super::{BusError, Servers};
-use crate::app::Msg;
 
 /// The duplicate window the stream is created with: a retried publish within
 /// it is stored once.
@@ -66,21 +64,5 @@ fn classify(name: &str, text: String, servers: &Servers) -> BusError {
         BusError::NoJetStream(servers.to_string())
     } else {
         error(name, text)
-    }
-}
-
-/// Reports the stream's message count every two seconds.
-pub async fn report_count(stream: Stream, tx: mpsc::Sender<Msg>) {
-    let mut every = tokio::time::interval(Duration::from_secs(2));
-    loop {
-        every.tick().await;
-        if let Ok(info) = stream.get_info().await
-            && tx
-                .send(Msg::StreamMessages(info.state.messages))
-                .await
-                .is_err()
-        {
-            return;
-        }
     }
 }
