@@ -146,6 +146,8 @@ pub struct Client {
     pub app: App,
     bus: Bus,
     rx: mpsc::Receiver<Msg>,
+    /// Every connection state the app was told of, in order.
+    pub connection_log: Vec<jetfeed::app::Connection>,
 }
 
 impl Client {
@@ -158,12 +160,20 @@ impl Client {
         let bus = Bus::start(&cfg, tx).await.expect("bus starts");
         let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
         update(&mut app, Msg::Resize(80, 24));
-        let mut c = Client { app, bus, rx };
+        let mut c = Client {
+            app,
+            bus,
+            rx,
+            connection_log: Vec::new(),
+        };
         c.until("history loaded", |a| !a.loading).await;
         c
     }
 
     fn handle(&mut self, msg: Msg) {
+        if let Msg::Connection(c) = &msg {
+            self.connection_log.push(c.clone());
+        }
         self.app.now = Utc::now();
         for cmd in update(&mut self.app, msg) {
             self.bus.execute(cmd);

@@ -1,0 +1,137 @@
+//! Faults survived, against real nats-server processes: a server killed
+//! outright while two users' feeds are live and events are being published.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::{Client, NatsServer, bus_config};
+use jetfeed::app::{Connection, Outgoing};
+use jetfeed::bus::{self, connect, consumer, publish};
+use jetfeed::feed::Feed;
+use jetfeed::wire::{self, Event, EventKind};
+
+/// Folds the whole stream from its start: the recount every feed must match.
+async fn recount(url: &str) -> Feed {
+    let js = async_nats::jetstream::new(async_nats::connect(url.to_owned()).await.unwrap());
+    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    let last = stream.get_info().await.unwrap().state.last_sequence;
+    let mut reader = consumer::read_from(stream, 1);
+    let mut feed = Feed::new();
+    while feed.last_seq() < last {
+        let (msg, info) = reader.recv().await.unwrap().unwrap();
+        if let Ok(e) = wire::decode(&msg.subject, &msg.payload) {
+            let _ = feed.apply(info.stream_seq, &e, false);
+        }
+    }
+    reader.close().await;
+    feed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_stream_loses_and_doubles_nothing() {
+    let mut server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    let mut bob = Client::start(&url, "bob").await;
+
+    // A third client publishes tweets and likes throughout, through the crash.
+    let cfg = bus_config(&url, "cy");
+    let client = connect::connect(&cfg.servers, None).await.unwrap();
+    let js = bus::context(&client, Duration::from_secs(2));
+    bus::stream::ensure(&js, "TWITTERCLONE", 1, &cfg.servers)
+        .await
+        .unwrap();
+    let publisher = tokio::spawn(async move {
+        let mut acked_tweets = Vec::new();
+        let mut acked = 0;
+        for i in 0..240u32 {
+            let tweet_id = format!("t{}", i / 4 * 4);
+            let (kind, id, author) = match i % 4 {
+                0 => (EventKind::TweetCreated, tweet_id, "cy".to_owned()),
+                1 => (EventKind::TweetLiked, tweet_id, format!("u{}", i % 3)),
+                2 => (EventKind::TweetLiked, tweet_id, String::new()),
+                _ => (
+                    EventKind::TweetUnliked,
+                    tweet_id,
+                    format!("u{}", (i + 1) % 3),
+                ),
+            };
+            let event = Event {
+                kind,
+                id,
+                message: format!("event {i}"),
+                date: chrono::Utc::now().fixed_offset(),
+                author,
+            };
+            let out = Outgoing {
+                msg_id: format!("m{i}"),
+                event,
+            };
+            // Retried with the same id until acked: a retry is never stored twice.
+            for _ in 0..40 {
+                if publish::publish(&js, "TWITTERCLONE", &out).await.is_ok() {
+                    acked += 1;
+                    if out.event.kind == EventKind::TweetCreated {
+                        acked_tweets.push(out.event.id.clone());
+                    }
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        (acked, acked_tweets)
+    });
+
+    ann.until("events flowing", |a| a.feed.len() >= 10).await;
+    server.kill();
+    ann.until("ann sees the server go", |a| {
+        a.connection == Connection::Disconnected
+    })
+    .await;
+    bob.until("bob sees the server go", |a| {
+        a.connection == Connection::Disconnected
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.restart();
+
+    let (acked, acked_tweets) = publisher.await.unwrap();
+    assert_eq!(acked, 240, "every publish was acked in the end");
+    let truth = recount(&url).await;
+    let last = truth.last_seq();
+    assert_eq!(last, 240, "the stream holds each event once");
+    for c in [&mut ann, &mut bob] {
+        c.until("the whole stream", |a| a.feed.last_seq() == last)
+            .await;
+        c.settle(Duration::from_millis(300)).await;
+        assert_eq!(c.app.skipped, 0, "nothing doubled, nothing bad");
+        let ids: HashSet<_> = (0..c.app.feed.len())
+            .map(|i| c.app.feed.newest(i).unwrap().id.clone())
+            .collect();
+        assert_eq!(ids.len(), c.app.feed.len());
+        for id in &acked_tweets {
+            let got = c.app.feed.get(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert_eq!(
+                got.likes(),
+                truth.get(id).unwrap().likes(),
+                "{id}: count equals the recount"
+            );
+        }
+        assert_eq!(c.app.feed.len(), acked_tweets.len());
+        let log = &c.connection_log;
+        let gone = log
+            .iter()
+            .position(|s| *s == Connection::Disconnected)
+            .expect("saw the disconnect");
+        assert!(
+            log[gone..].contains(&Connection::Connected),
+            "and the reconnect: {log:?}"
+        );
+        assert_eq!(c.app.connection, Connection::Connected);
+    }
+    ann.shutdown().await;
+    bob.shutdown().await;
+}
