@@ -123,7 +123,7 @@ async fn run_tui(
     }
     tui::enter().map_err(|e| format!("cannot use the terminal: {e}"))?;
     let result = async {
-        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         let size = terminal.size()?;
         update(&mut app, Msg::Resize(size.width, size.height));
         let (in_tx, in_rx) = mpsc::unbounded_channel();
@@ -132,7 +132,10 @@ async fn run_tui(
         let options = tui::RunOptions {
             exit_after_first_frame,
         };
-        tui::run(&mut terminal, &mut app, in_rx, bus_rx, &bus, options).await
+        let mut painter = tui::Painter::new(terminal)?;
+        let result = tui::run(&mut painter, &mut app, in_rx, bus_rx, &bus, options).await;
+        painter.stop();
+        result
     }
     .await;
     tui::leave();

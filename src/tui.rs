@@ -10,8 +10,12 @@ use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, Event
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute, terminal};
 use futures::StreamExt;
+use std::sync::{Arc, Condvar, Mutex};
+
 use ratatui::Terminal;
-use ratatui::backend::Backend;
+use ratatui::backend::{Backend, TestBackend};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -57,16 +61,145 @@ enum Redraw {
     Now,
 }
 
+/// Where frames go: straight to a terminal, or through a `Painter`.
+pub trait Screen {
+    type Error;
+    fn show(&mut self, app: &App) -> Result<(), Self::Error>;
+}
+
+impl<B: Backend> Screen for Terminal<B> {
+    type Error = B::Error;
+    fn show(&mut self, app: &App) -> Result<(), B::Error> {
+        self.draw(|f| view(app, f)).map(drop)
+    }
+}
+
+/// Paints frames on a thread of its own, so a slow or stuck terminal never
+/// holds up consuming and acking. The run loop renders each frame off
+/// screen (a fraction of a millisecond) and hands over only the latest: a
+/// frame the terminal could not take in time is replaced, never queued.
+pub struct Painter {
+    offscreen: Terminal<TestBackend>,
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<Handover>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct Handover {
+    frame: Option<(Buffer, Option<Position>)>,
+    stop: bool,
+    error: Option<String>,
+}
+
+impl Painter {
+    pub fn new<B: Backend + Send + 'static>(mut terminal: Terminal<B>) -> std::io::Result<Painter>
+    where
+        B::Error: std::fmt::Display,
+    {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(Handover::default()),
+            wake: Condvar::new(),
+        });
+        let theirs = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("painter".into())
+            .spawn(move || {
+                loop {
+                    let (frame, cursor) = {
+                        let mut state = theirs.state.lock().unwrap_or_else(|p| p.into_inner());
+                        while state.frame.is_none() && !state.stop {
+                            state = theirs.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+                        }
+                        match state.frame.take() {
+                            Some(f) => f,
+                            None => return,
+                        }
+                    };
+                    let drawn = terminal.draw(|f| {
+                        // A frame made for another size waits for the next.
+                        if f.area() == frame.area {
+                            *f.buffer_mut() = frame;
+                            if let Some(p) = cursor {
+                                f.set_cursor_position(p);
+                            }
+                        }
+                    });
+                    if let Err(e) = drawn {
+                        theirs.state.lock().unwrap_or_else(|p| p.into_inner()).error =
+                            Some(e.to_string());
+                        return;
+                    }
+                }
+            })?;
+        let Ok(offscreen) = Terminal::new(TestBackend::new(1, 1));
+        Ok(Painter {
+            offscreen,
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Paints what was handed over last, then stops.
+    pub fn stop(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stop = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Painter {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Screen for Painter {
+    type Error = std::io::Error;
+    fn show(&mut self, app: &App) -> Result<(), std::io::Error> {
+        let (w, h) = app.size;
+        if self.offscreen.backend().buffer().area != Rect::new(0, 0, w, h) {
+            let Ok(t) = Terminal::new(TestBackend::new(w, h));
+            self.offscreen = t;
+        }
+        let Ok(done) = self.offscreen.draw(|f| view(app, f));
+        let frame = done.buffer.clone();
+        let cursor = crate::ui::cursor(app, frame.area);
+        let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = state.error.take() {
+            return Err(std::io::Error::other(e));
+        }
+        state.frame = Some((frame, cursor));
+        drop(state);
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+}
+
 /// Runs the app until it quits: input first (keys are never stuck behind a
 /// burst of events), then the bus, drawing when something changed.
-pub async fn run<B: Backend, E: Effects>(
-    terminal: &mut Terminal<B>,
+pub async fn run<S: Screen, E: Effects>(
+    terminal: &mut S,
     app: &mut App,
     mut input: mpsc::UnboundedReceiver<Msg>,
     mut bus: mpsc::Receiver<Msg>,
     effects: &E,
     options: RunOptions,
-) -> Result<(), B::Error> {
+) -> Result<(), S::Error> {
     let mut redraw = Redraw::Now;
     let mut last_draw = Instant::now() - FRAME;
     let mut bus_open = true;
@@ -77,7 +210,7 @@ pub async fn run<B: Backend, E: Effects>(
             FRAME
         };
         if redraw > Redraw::None && last_draw.elapsed() >= gap {
-            terminal.draw(|f| view(app, f))?;
+            terminal.show(app)?;
             redraw = Redraw::None;
             last_draw = Instant::now();
             if options.exit_after_first_frame && !app.loading {
@@ -107,7 +240,7 @@ pub async fn run<B: Backend, E: Effects>(
         }
     }
     // The last state is on screen when the app quits.
-    terminal.draw(|f| view(app, f))?;
+    terminal.show(app)?;
     Ok(())
 }
 

@@ -230,3 +230,135 @@ async fn keys_are_answered_in_the_middle_of_a_burst() {
     assert!(app.quit);
     flood.abort();
 }
+
+/// A terminal that takes no output until it is let go.
+struct Stuck {
+    inner: TestBackend,
+    gate: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl Backend for Stuck {
+    type Error = std::convert::Infallible;
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
+        &mut self,
+        content: I,
+    ) -> Result<(), Self::Error> {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(p)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(t)
+    }
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        let (open, cv) = &*self.gate;
+        let mut open = open.lock().unwrap();
+        while !*open {
+            open = cv.wait(open).unwrap();
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
+    let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+    let stuck = Stuck {
+        inner: TestBackend::new(80, 24),
+        gate: gate.clone(),
+    };
+    let mut painter = tui::Painter::new(Terminal::new(stuck).unwrap()).unwrap();
+    let log = Log::default();
+    let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
+    update(&mut app, Msg::Resize(80, 24));
+    let tweet = Event {
+        kind: EventKind::TweetCreated,
+        id: "t".into(),
+        message: "liked while the terminal hangs".into(),
+        date: Utc::now().fixed_offset(),
+        author: "ann".into(),
+    };
+    update(
+        &mut app,
+        Msg::History {
+            from: 1,
+            to: 1,
+            events: vec![Delivery {
+                seq: 1,
+                event: Ok(tweet),
+                ack: None,
+                new: false,
+            }],
+            at_start: true,
+        },
+    );
+    update(&mut app, Msg::HistoryLoaded);
+
+    const LIKES: u64 = 2_000;
+    let (bus_tx, bus_rx) = mpsc::channel(64);
+    let (in_tx, in_rx) = mpsc::unbounded_channel();
+    let acks = log.clone();
+    let driver = tokio::spawn(async move {
+        for seq in 2..LIKES + 2 {
+            bus_tx.send(like(seq)).await.unwrap();
+        }
+        // Every like acked while the terminal still takes nothing.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let n = acks
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|s| matches!(s, Step::Ack(_)))
+                .count() as u64;
+            if n == LIKES {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {n} acks while the terminal is stuck"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let (open, cv) = &*gate;
+        *open.lock().unwrap() = true;
+        cv.notify_all();
+        in_tx.send(Msg::Key(KeyEvent::from(KeyCode::Tab))).unwrap();
+        in_tx
+            .send(Msg::Key(KeyEvent::from(KeyCode::Char('q'))))
+            .unwrap();
+    });
+    tui::run(
+        &mut painter,
+        &mut app,
+        in_rx,
+        bus_rx,
+        &log,
+        RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    driver.await.unwrap();
+    painter.stop();
+    assert_eq!(app.feed.get("t").unwrap().likes(), LIKES);
+}

@@ -52,15 +52,8 @@ pub fn render(app: &App, area: Rect, frame: &mut Frame) {
             inner,
         );
     } else {
-        // Keep the cursor in view: skip whole characters off the left edge.
         let chars: Vec<char> = draft.text.chars().collect();
-        let before: String = chars[..draft.cursor.min(chars.len())].iter().collect();
-        let mut skip = 0;
-        let mut before_w = layout::width(&before);
-        while before_w >= cols && skip < chars.len() {
-            before_w -= layout::width(&chars[skip].to_string());
-            skip += 1;
-        }
+        let (skip, _) = scroll(&chars, draft.cursor, cols);
         let shown: String = chars[skip..].iter().collect();
         let style = if draft.sending.is_some() {
             theme::dim()
@@ -74,12 +67,33 @@ pub fn render(app: &App, area: Rect, frame: &mut Frame) {
             ))),
             inner,
         );
-        if focused && draft.sending.is_none() {
-            frame.set_cursor_position(Position::new(inner.x + before_w as u16, inner.y));
-        }
-        return;
     }
-    if focused {
-        frame.set_cursor_position(Position::new(inner.x, inner.y));
+    if let Some(p) = cursor(app, area) {
+        frame.set_cursor_position(p);
     }
+}
+
+/// Keeps the cursor in view: how many characters are skipped off the left
+/// edge, and the cursor's column after them.
+fn scroll(chars: &[char], cursor: usize, cols: usize) -> (usize, usize) {
+    let before: String = chars[..cursor.min(chars.len())].iter().collect();
+    let mut skip = 0;
+    let mut before_w = layout::width(&before);
+    while before_w >= cols && skip < chars.len() {
+        before_w -= layout::width(&chars[skip].to_string());
+        skip += 1;
+    }
+    (skip, before_w)
+}
+
+/// Where the terminal's cursor goes: in the draft pane `area`, when the
+/// draft has focus and can be edited.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
+    let inner = area.inner(ratatui::layout::Margin::new(1, 1));
+    if app.focus != Focus::Input || app.draft.sending.is_some() || inner.is_empty() {
+        return None;
+    }
+    let chars: Vec<char> = app.draft.text.chars().collect();
+    let (_, col) = scroll(&chars, app.draft.cursor, usize::from(inner.width));
+    Some(Position::new(inner.x + col as u16, inner.y))
 }

@@ -25,6 +25,12 @@ pub fn view(app: &App, frame: &mut Frame) {
     }
 }
 
+/// Where the terminal's cursor goes on a screen of `area`, if anywhere.
+pub fn cursor(app: &App, area: ratatui::layout::Rect) -> Option<ratatui::layout::Position> {
+    let [_, input_area, _] = layout::panes(area);
+    input::cursor(app, input_area)
+}
+
 /// The few styles the screen uses, in one place.
 pub(crate) mod theme {
     use super::*;
