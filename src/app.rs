@@ -63,6 +63,11 @@ pub enum Msg {
     Quit,
     /// The stream was deleted or recreated: the feed starts again from it.
     Reset,
+    /// A draft saved when jetfeed last quit, and the id it was posted under.
+    DraftRestored {
+        text: String,
+        id: Option<String>,
+    },
     /// A chunk of history: every event stored from `from` to `to`, read
     /// newest chunk first (no acks). `at_start`: nothing older exists.
     History {
@@ -301,6 +306,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::Quit => quit(app),
+        Msg::DraftRestored { text, id } => {
+            let text = wire::sanitize(&text).into_owned();
+            app.draft = Draft {
+                cursor: text.chars().count(),
+                attempt: id.map(|id| (text.trim().to_owned(), id)),
+                text,
+                ..Draft::default()
+            };
+            app.info("your unsent draft is back");
+            vec![]
+        }
         Msg::Reset => {
             app.feed = Feed::new();
             app.selected = None;
@@ -947,6 +963,24 @@ mod tests {
         );
         assert_eq!(a.queued.len(), 1);
         assert_eq!(a.queued[0].msg_id, sent[0]);
+    }
+
+    #[test]
+    fn a_restored_draft_keeps_its_id_for_the_retry() {
+        let mut a = app();
+        update(
+            &mut a,
+            Msg::DraftRestored {
+                text: "from last time".into(),
+                id: Some("id-7".into()),
+            },
+        );
+        assert_eq!(a.draft.text, "from last time");
+        assert_eq!(a.draft.cursor, 14);
+        assert_eq!(
+            published(&update(&mut a, key(KeyCode::Enter))).msg_id,
+            "id-7"
+        );
     }
 
     #[test]

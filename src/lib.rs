@@ -11,6 +11,7 @@
 pub mod app;
 pub mod bus;
 pub mod cli;
+pub mod drafts;
 pub mod feed;
 pub mod headless;
 pub mod server;

@@ -3,7 +3,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,11 +15,11 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use jetfeed::app::{App, Connection, Msg, update};
-use jetfeed::bus::{Bus, BusConfig, Servers, consumer};
+use jetfeed::bus::{Bus, BusConfig, Servers};
 use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
 use jetfeed::server::{EmbeddedConfig, Supervisor, default_data_dir};
 use jetfeed::wire::EventKind;
-use jetfeed::{headless, tui};
+use jetfeed::{drafts, headless, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -116,10 +116,14 @@ async fn run_tui(
     let bus = Bus::start(cfg, bus_tx).await.map_err(|e| e.to_string())?;
     let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
     app.connection = Connection::Connected;
-    let draft_file = draft_path(data_dir, &cfg.user);
-    if let Ok(saved) = fs::read_to_string(&draft_file) {
-        update(&mut app, Msg::Paste(saved));
-        let _ = fs::remove_file(&draft_file);
+    if let Some(saved) = drafts::take(data_dir, &cfg.user) {
+        update(
+            &mut app,
+            Msg::DraftRestored {
+                text: saved.text,
+                id: saved.id,
+            },
+        );
     }
     tui::enter().map_err(|e| format!("cannot use the terminal: {e}"))?;
     let result = async {
@@ -149,11 +153,18 @@ async fn run_tui(
     bus.shutdown().await;
     // Nothing typed is lost: an unsent draft comes back next time.
     if !app.draft.text.trim().is_empty() {
-        if let Some(dir) = draft_file.parent() {
-            let _ = fs::create_dir_all(dir);
-        }
-        match fs::write(&draft_file, &app.draft.text) {
-            Ok(()) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
+        let id = app
+            .draft
+            .attempt
+            .as_ref()
+            .filter(|(t, _)| *t == app.draft.text.trim())
+            .map(|(_, id)| id.clone());
+        let saved = drafts::SavedDraft {
+            text: app.draft.text.clone(),
+            id,
+        };
+        match drafts::save(data_dir, &cfg.user, &saved) {
+            Ok(_) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
             Err(_) => eprintln!("jetfeed: unsent draft: {}", app.draft.text),
         }
     }
@@ -165,12 +176,6 @@ fn resident_kib() -> Option<u64> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn draft_path(data_dir: &Path, user: &str) -> PathBuf {
-    data_dir
-        .join("drafts")
-        .join(format!("{}.txt", consumer::user_token(user)))
 }
 
 /// A closed terminal or a `kill` quits like `q` does: the screen is restored,

@@ -1,0 +1,88 @@
+//! Drafts kept across runs: a draft not yet posted when jetfeed quits is
+//! saved in the data directory and offered again on the next start, with
+//! the id it was posted under, if any, so a retry is still stored once.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::bus::consumer::user_token;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    pub text: String,
+    /// The tweet id (and Nats-Msg-Id) it was already posted under.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// Where `user`'s draft is kept.
+pub fn path(data_dir: &Path, user: &str) -> PathBuf {
+    data_dir
+        .join("drafts")
+        .join(format!("{}.json", user_token(user)))
+}
+
+/// Saves a draft, readable by this user only.
+pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
+    let file = path(data_dir, user);
+    if let Some(dir) = file.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let json = serde_json::to_vec(draft).map_err(io::Error::other)?;
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&file)?;
+    io::Write::write_all(&mut f, &json)?;
+    Ok(file)
+}
+
+/// Takes `user`'s saved draft, if any: it is removed from disk once read.
+pub fn take(data_dir: &Path, user: &str) -> Option<SavedDraft> {
+    let file = path(data_dir, user);
+    let bytes = fs::read(&file).ok()?;
+    let draft = serde_json::from_slice::<SavedDraft>(&bytes).ok();
+    if draft.is_some() {
+        let _ = fs::remove_file(&file);
+    }
+    draft.filter(|d| !d.text.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_draft_comes_back_once_with_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let draft = SavedDraft {
+            text: "half a thought".into(),
+            id: Some("id-1".into()),
+        };
+        let file = save(dir.path(), "ann", &draft).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(take(dir.path(), "bob"), None, "each user has their own");
+        assert_eq!(take(dir.path(), "ann"), Some(draft));
+        assert_eq!(take(dir.path(), "ann"), None, "offered once");
+    }
+
+    #[test]
+    fn a_damaged_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = path(dir.path(), "ann");
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, b"{not json").unwrap();
+        assert_eq!(take(dir.path(), "ann"), None);
+        assert!(file.exists(), "not deleted: nothing typed is lost");
+    }
+}
