@@ -10,10 +10,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -564,26 +561,6 @@ fn render_ms(tweets: usize) -> f64 {
 /// Runs jetfeed on a pseudo-terminal until its first complete frame; returns
 /// the wall time and the peak resident memory.
 fn startup(url: &str, stream: &str) -> (f64, f64) {
-    let mut master = -1;
-    let mut slave = -1;
-    let ws = libc::winsize {
-        ws_row: 40,
-        ws_col: 120,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty fills two descriptors we then own.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &ws,
-        )
-    };
-    assert_eq!(rc, 0, "openpty");
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jetfeed"));
     cmd.args([
         "--server",
@@ -597,46 +574,19 @@ fn startup(url: &str, stream: &str) -> (f64, f64) {
     .env(
         "JETFEED_DATA_DIR",
         std::env::temp_dir().join("jetfeed-bench"),
-    )
-    .stdin(Stdio::from(slave.try_clone().unwrap()))
-    .stdout(Stdio::from(slave.try_clone().unwrap()))
-    .stderr(Stdio::from(slave));
-    // SAFETY: setsid and TIOCSCTTY between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let t = Instant::now();
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
-    let reader = std::thread::spawn(move || {
-        let mut f = std::fs::File::from(master);
-        let mut out = Vec::new();
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = f.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&buf[..n]);
-        }
-        out
-    });
-    let status = child.wait().unwrap();
-    let ms = t.elapsed().as_secs_f64() * 1e3;
+    );
+    let (status, out, took) = common::run_in_pty(cmd, 120, 40);
     assert!(status.success(), "jetfeed failed: {status}");
     // The child's own count: rusage would include the pages it shared with
     // this process before exec.
-    let out = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    let out = String::from_utf8_lossy(&out).into_owned();
     let kib: f64 = out
         .split("resident memory ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .expect("jetfeed reports its memory");
-    (ms, kib / 1024.0)
+    (took.as_secs_f64() * 1e3, kib / 1024.0)
 }
 
 async fn create_stream(url: &str, name: &str) {
