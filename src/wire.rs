@@ -460,7 +460,27 @@ mod tests {
         }
     }
 
+    /// Any text, weighted towards what attacks terminals.
+    fn any_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            "\\PC{0,8}",
+            Just("\u{1b}[2J".to_owned()),
+            Just("\u{1b}]0;t\u{7}".to_owned()),
+            Just("\u{1b}P".to_owned()),
+            Just("\u{9b}".to_owned()),
+            Just("\u{202e}".to_owned()),
+            Just("\u{fe0f}".to_owned()),
+            proptest::char::any().prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+    }
+
     proptest::proptest! {
+        // The fuzzing of the decoder and the sanitizer: thousands of cases
+        // each on every test run, a few seconds in all.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
         #[test]
         fn sanitized_text_is_always_clean(s in ".*") {
             let clean = sanitize(&s);
@@ -476,6 +496,32 @@ mod tests {
         #[test]
         fn decode_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
             let _ = decode("TWITTERCLONE.tweet_created", &bytes);
+        }
+
+        /// Structured fuzzing: well-formed events whose strings hold any
+        /// characters at all, controls and escapes included.
+        #[test]
+        fn decoded_events_are_always_clean(
+            kind in proptest::sample::select(vec!["tweet_created", "tweet_liked", "tweet_unliked", "", "x"]),
+            id in proptest::option::of(any_text()),
+            message in proptest::option::of(any_text()),
+            author in proptest::option::of(any_text()),
+            date in proptest::option::of(proptest::sample::select(vec![
+                "2024-01-01T00:00:00Z".to_owned(), "2024-01-01T00:00:00.123456789+05:30".to_owned(),
+                "garbage".to_owned(), "".to_owned(), "9999-12-31T23:59:59Z".to_owned()])),
+        ) {
+            let mut obj = serde_json::Map::new();
+            obj.insert("messageType".into(), kind.into());
+            for (k, v) in [("id", id), ("message", message), ("author", author), ("date", date)] {
+                if let Some(v) = v {
+                    obj.insert(k.into(), v.into());
+                }
+            }
+            let payload = serde_json::to_vec(&obj).unwrap();
+            if let Ok(e) = decode("TWITTERCLONE.tweet_created", &payload) {
+                proptest::prop_assert!(is_clean(&e.id) && is_clean(&e.message) && is_clean(&e.author));
+                proptest::prop_assert!(!e.id.is_empty());
+            }
         }
 
         #[test]
