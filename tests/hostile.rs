@@ -172,6 +172,10 @@ async fn the_real_terminal_shows_nasty_tweets_as_text_only() {
         assert!(!out.contains(payload), "{payload} reached the terminal");
     }
     assert_only_own_control(&out);
+    eprintln!(
+        "reliability: hostile input on a pty | nasty events {} | escape sequences from content 0",
+        corpus().len()
+    );
 }
 
 #[test]

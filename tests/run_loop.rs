@@ -361,4 +361,5 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
     driver.await.unwrap();
     painter.stop();
     assert_eq!(app.feed.get("t").unwrap().likes(), LIKES);
+    eprintln!("reliability: stuck terminal | deliveries {LIKES} | acked while stuck {LIKES}");
 }
