@@ -206,7 +206,7 @@ async fn a_burst_of_100000_events_is_taken_whole_while_keys_are_answered() {
 
     // Wait until everything is in and acked, then quit.
     let js = async_nats::jetstream::new(async_nats::connect(url.clone()).await.unwrap());
-    let mut stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let info = stream
