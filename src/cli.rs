@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "jetfeed",
     version,
@@ -17,7 +17,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct Global {
     /// NATS server URLs, comma-separated (several for a cluster). Without
     /// it, jetfeed uses nats://127.0.0.1:4222, starting its own server there
@@ -37,6 +37,86 @@ pub struct Global {
     /// Who you are: the author of your tweets and likes [default: $USER]
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
+
+    /// A NATS credentials file (user JWT and nkey seed).
+    #[arg(
+        long,
+        env = "NATS_CREDS",
+        global = true,
+        value_name = "FILE",
+        help_heading = "Authentication"
+    )]
+    pub creds: Option<PathBuf>,
+
+    /// A file holding an nkey seed.
+    #[arg(
+        long,
+        env = "NATS_NKEY",
+        global = true,
+        value_name = "FILE",
+        help_heading = "Authentication"
+    )]
+    pub nkey: Option<PathBuf>,
+
+    /// The NATS user name (not your jetfeed name: that is --user).
+    #[arg(
+        long,
+        env = "NATS_USER",
+        global = true,
+        value_name = "NAME",
+        help_heading = "Authentication"
+    )]
+    pub nats_user: Option<String>,
+
+    /// The NATS password; prefer NATS_PASSWORD, which other users cannot see.
+    #[arg(
+        long,
+        env = "NATS_PASSWORD",
+        hide_env_values = true,
+        global = true,
+        value_name = "PASSWORD",
+        help_heading = "Authentication"
+    )]
+    pub nats_password: Option<String>,
+
+    /// A NATS token.
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        help_heading = "Authentication"
+    )]
+    pub token: Option<String>,
+
+    /// CA certificate to trust the server by; TLS is then required.
+    #[arg(
+        long,
+        env = "NATS_CA",
+        global = true,
+        value_name = "FILE",
+        help_heading = "Authentication"
+    )]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate, for servers that verify clients.
+    #[arg(
+        long,
+        env = "NATS_CERT",
+        global = true,
+        value_name = "FILE",
+        help_heading = "Authentication"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The client certificate's key.
+    #[arg(
+        long,
+        env = "NATS_KEY",
+        global = true,
+        value_name = "FILE",
+        help_heading = "Authentication"
+    )]
+    pub tls_key: Option<PathBuf>,
 
     /// The nats-server binary for the embedded server [default: from PATH or /usr/sbin]
     #[arg(long, global = true, value_name = "PATH")]
@@ -82,6 +162,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+impl Global {
+    /// The credentials given on the command line or in the environment.
+    pub fn auth(&self) -> crate::bus::Auth {
+        crate::bus::Auth {
+            creds: self.creds.clone(),
+            nkey: self.nkey.clone(),
+            user: self.nats_user.clone(),
+            password: self.nats_password.clone(),
+            token: self.token.clone(),
+            tls_ca: self.tls_ca.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+        }
+    }
 }
 
 /// A stream name NATS accepts: no dots, wildcards or spaces.

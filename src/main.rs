@@ -48,7 +48,12 @@ fn run(cli: Cli) -> Result<(), String> {
     // Started on the main thread, which lives as long as the process: the
     // server is told to stop when the thread that started it ends.
     let (servers, supervisor) = match &g.server {
-        Some(list) => (Servers::parse(list).map_err(|e| e.to_string())?, None),
+        Some(list) => (
+            Servers::parse(list)
+                .map_err(|e| e.to_string())?
+                .with_auth(g.auth()),
+            None,
+        ),
         None => {
             let cfg = EmbeddedConfig {
                 binary: g.nats_server.clone(),

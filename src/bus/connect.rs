@@ -2,17 +2,65 @@
 //! reported to the app as `Msg::Connection`.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use async_nats::{Client, ConnectOptions, Event, ServerAddr};
+use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event, ServerAddr};
 use tokio::sync::mpsc;
 
 use super::BusError;
 use crate::app::{Connection, Msg};
 
-/// The servers to try, in order; several for a cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Servers(Vec<String>);
+/// The servers to try, in order (several for a cluster), and how to prove
+/// who we are to them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Servers {
+    urls: Vec<String>,
+    auth: Auth,
+}
+
+/// Credentials, the ways NATS users already have them. Secrets are never
+/// shown: `Debug` and every error leave them out.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Auth {
+    /// A `.creds` file: user JWT and nkey seed.
+    pub creds: Option<PathBuf>,
+    /// A file holding an nkey seed.
+    pub nkey: Option<PathBuf>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub token: Option<String>,
+    /// CA certificate(s) to trust the server by; TLS is then required.
+    pub tls_ca: Option<PathBuf>,
+    /// A client certificate and its key, for servers that verify clients.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |o: bool| if o { "set" } else { "-" };
+        f.debug_struct("Auth")
+            .field("creds", &self.creds)
+            .field("nkey", &self.nkey)
+            .field("user", &self.user)
+            .field("password", &set(self.password.is_some()))
+            .field("token", &set(self.token.is_some()))
+            .field("tls_ca", &self.tls_ca)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Servers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Servers")
+            .field("urls", &self.to_string())
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
 
 impl Servers {
     /// Parses a comma-separated list; `host:port` means `nats://host:port`.
@@ -32,28 +80,87 @@ impl Servers {
         if urls.is_empty() {
             return Err(BusError::BadUrl(list.to_owned()));
         }
+        // Credentials in a URL (`nats://user:pass@host`, `nats://token@host`)
+        // are taken out of it: they are used, never shown.
+        let mut auth = Auth::default();
         for u in &urls {
-            u.parse::<ServerAddr>()
+            let addr = u
+                .parse::<ServerAddr>()
                 .map_err(|_| BusError::BadUrl(redact(u)))?;
+            if auth.user.is_none() && auth.token.is_none() {
+                match (addr.username(), addr.password()) {
+                    (Some(user), Some(pass)) => {
+                        auth.user = Some(decode_userinfo(user));
+                        auth.password = Some(decode_userinfo(pass));
+                    }
+                    (Some(token), None) => auth.token = Some(decode_userinfo(token)),
+                    _ => {}
+                }
+            }
         }
-        Ok(Servers(urls))
+        Ok(Servers {
+            urls: urls.iter().map(|u| redact(u)).collect(),
+            auth,
+        })
+    }
+
+    /// The same servers, reached with these credentials; those given here
+    /// take the place of any found in the URLs.
+    pub fn with_auth(self, given: Auth) -> Servers {
+        let url = self.auth;
+        let login_given = given.user.is_some()
+            || given.token.is_some()
+            || given.nkey.is_some()
+            || given.creds.is_some();
+        let auth = Auth {
+            user: if login_given { given.user } else { url.user },
+            password: if login_given {
+                given.password
+            } else {
+                url.password
+            },
+            token: if login_given { given.token } else { url.token },
+            ..given
+        };
+        Servers { auth, ..self }
     }
 
     pub fn urls(&self) -> &[String] {
-        &self.0
+        &self.urls
     }
 
     fn addrs(&self) -> Vec<ServerAddr> {
-        self.0.iter().filter_map(|u| u.parse().ok()).collect()
+        self.urls.iter().filter_map(|u| u.parse().ok()).collect()
     }
 }
 
 /// The list as it may be shown: no passwords or tokens.
 impl fmt::Display for Servers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: Vec<String> = self.0.iter().map(|u| redact(u)).collect();
+        let shown: Vec<String> = self.urls.iter().map(|u| redact(u)).collect();
         f.write_str(&shown.join(","))
     }
+}
+
+/// Undoes the percent-encoding a URL's user part may carry.
+fn decode_userinfo(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Drops any user:password@ or token@ part of a URL.
@@ -98,12 +205,92 @@ pub async fn connect(
             }
         });
     }
-    opts.connect(servers.addrs())
-        .await
-        .map_err(|e| BusError::Unreachable {
+    opts = with_auth(opts, &servers.auth).await?;
+    opts.connect(servers.addrs()).await.map_err(|e| {
+        let reason = match e.kind() {
+            ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+                "not authorized: check the credentials".to_owned()
+            }
+            _ if e.kind() == ConnectErrorKind::Tls || e.to_string().contains("certificate") => {
+                format!("TLS failed ({e}): check --tls-ca, --tls-cert and --tls-key")
+            }
+            _ => e.to_string(),
+        };
+        BusError::Unreachable {
             servers: servers.to_string(),
-            reason: e.to_string(),
-        })
+            reason: scrub(&reason, &servers.auth),
+        }
+    })
+}
+
+/// Removes any secret from a message before it is shown.
+fn scrub(text: &str, auth: &Auth) -> String {
+    let mut out = text.to_owned();
+    for secret in [&auth.password, &auth.token]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+    {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
+}
+
+async fn with_auth(mut opts: ConnectOptions, auth: &Auth) -> Result<ConnectOptions, BusError> {
+    let unreadable = |what: &str, path: &std::path::Path, e: std::io::Error| {
+        BusError::Auth(format!("cannot read the {what} {}: {e}", path.display()))
+    };
+    if let Some(path) = &auth.creds {
+        opts = opts
+            .credentials_file(path)
+            .await
+            .map_err(|e| unreadable("credentials file", path, e))?;
+    }
+    if let Some(path) = &auth.nkey {
+        let seed =
+            std::fs::read_to_string(path).map_err(|e| unreadable("nkey seed file", path, e))?;
+        let seed = seed
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with('S'))
+            .unwrap_or_default()
+            .to_owned();
+        if seed.is_empty() {
+            return Err(BusError::Auth(format!(
+                "no nkey seed in {}",
+                path.display()
+            )));
+        }
+        opts = opts.nkey(seed);
+    }
+    match (&auth.user, &auth.password) {
+        (Some(u), Some(p)) => opts = opts.user_and_password(u.clone(), p.clone()),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(BusError::Auth(
+                "give both --nats-user and --nats-password".into(),
+            ));
+        }
+        (None, None) => {}
+    }
+    if let Some(t) = &auth.token {
+        opts = opts.token(t.clone());
+    }
+    if let Some(ca) = &auth.tls_ca {
+        std::fs::metadata(ca).map_err(|e| unreadable("CA file", ca, e))?;
+        opts = opts.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    match (&auth.tls_cert, &auth.tls_key) {
+        (Some(c), Some(k)) => {
+            std::fs::metadata(c).map_err(|e| unreadable("certificate", c, e))?;
+            std::fs::metadata(k).map_err(|e| unreadable("key", k, e))?;
+            opts = opts
+                .add_client_certificate(c.clone(), k.clone())
+                .require_tls(true);
+        }
+        (None, None) => {}
+        _ => return Err(BusError::Auth("give both --tls-cert and --tls-key".into())),
+    }
+    Ok(opts)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::{AckToken, Cmd, Msg, Outgoing};
 
-pub use connect::Servers;
+pub use connect::{Auth, Servers};
 
 /// Everything the bus needs to know to start.
 #[derive(Debug, Clone)]
@@ -54,6 +54,8 @@ pub enum BusError {
     Consumer { consumer: String, reason: String },
     #[error("{0}")]
     Publish(String),
+    #[error("{0}")]
+    Auth(String),
 }
 
 /// How many publishes may wait for their PubAcks at once. async-nats stalls

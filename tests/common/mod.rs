@@ -35,7 +35,8 @@ pub struct NatsServer {
     child: Option<Child>,
     pub port: u16,
     pub store: PathBuf,
-    _dir: tempfile::TempDir,
+    config: Option<PathBuf>,
+    pub dir: tempfile::TempDir,
 }
 
 impl NatsServer {
@@ -46,7 +47,26 @@ impl NatsServer {
             child: None,
             port: free_port(),
             store,
-            _dir: dir,
+            config: None,
+            dir,
+        };
+        s.restart();
+        s
+    }
+
+    /// A server with this configuration (authorization, TLS ...) besides
+    /// its port and store.
+    pub fn start_with(config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let file = dir.path().join("server.conf");
+        std::fs::write(&file, config).unwrap();
+        let mut s = NatsServer {
+            child: None,
+            port: free_port(),
+            store,
+            config: Some(file),
+            dir,
         };
         s.restart();
         s
@@ -59,7 +79,11 @@ impl NatsServer {
     /// (Re)starts the server on the same port and store.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "already running");
-        let child = Command::new(nats_server_binary())
+        let mut cmd = Command::new(nats_server_binary());
+        if let Some(config) = &self.config {
+            cmd.arg("-c").arg(config);
+        }
+        let child = cmd
             .args([
                 "-a",
                 "127.0.0.1",

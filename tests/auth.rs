@@ -1,0 +1,239 @@
+//! Who gets in: servers that demand credentials, configured for each way
+//! NATS users have them, with the right and the wrong ones. A refusal is one
+//! clear line and an exit, never a retry loop; secrets never show.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{NatsServer, jetfeed};
+
+fn post(server: &NatsServer, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let data = server.dir.path().join("jetfeed");
+    let mut cmd = jetfeed();
+    cmd.env_remove("NATS_URL")
+        .env("JETFEED_DATA_DIR", &data)
+        .env("JETFEED_LOG", "debug");
+    for var in [
+        "NATS_CREDS",
+        "NATS_NKEY",
+        "NATS_USER",
+        "NATS_PASSWORD",
+        "NATS_CA",
+        "NATS_CERT",
+        "NATS_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(envs.iter().copied());
+    if !args
+        .iter()
+        .any(|a| a.starts_with("nats://") || a.starts_with("tls://"))
+    {
+        cmd.args(["--server", &server.url()]);
+    }
+    cmd.args(args).args(["post", "--user", "ann", "hello"]);
+    cmd.output().unwrap()
+}
+
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim().len(),
+        36,
+        "a tweet id"
+    );
+}
+
+/// Refused: exit 1, one line saying why, no secret in it or in the log.
+fn assert_refused(out: &Output, why: &str, secrets: &[&str], data: &Path) {
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(why), "{err}");
+    let log = std::fs::read_to_string(data.join("jetfeed").join("jetfeed.log")).unwrap_or_default();
+    for s in secrets {
+        assert!(!err.contains(s), "a secret in the error: {err}");
+        assert!(!log.contains(s), "a secret in the log");
+    }
+}
+
+#[test]
+fn user_and_password_as_flags_environment_or_url() {
+    let server = NatsServer::start_with(r#"authorization { user: bob, password: "s3cret-pw" }"#);
+    assert_ok(&post(
+        &server,
+        &["--nats-user", "bob", "--nats-password", "s3cret-pw"],
+        &[],
+    ));
+    assert_ok(&post(
+        &server,
+        &[],
+        &[("NATS_USER", "bob"), ("NATS_PASSWORD", "s3cret-pw")],
+    ));
+    let url = format!("nats://bob:s3cret-pw@127.0.0.1:{}", server.port);
+    assert_ok(&post(&server, &["--server", &url], &[]));
+
+    let wrong = post(
+        &server,
+        &["--nats-user", "bob", "--nats-password", "wr0ng-pw"],
+        &[],
+    );
+    assert_refused(&wrong, "not authorized", &["wr0ng-pw"], server.dir.path());
+    let wrong_url = format!("nats://bob:wr0ng-pw@127.0.0.1:{}", server.port);
+    assert_refused(
+        &post(&server, &["--server", &wrong_url], &[]),
+        "not authorized",
+        &["wr0ng-pw"],
+        server.dir.path(),
+    );
+    assert_refused(
+        &post(&server, &[], &[]),
+        "not authorized",
+        &[],
+        server.dir.path(),
+    );
+}
+
+#[test]
+fn a_token() {
+    let server = NatsServer::start_with(r#"authorization { token: "t0ken-s3cret" }"#);
+    assert_ok(&post(&server, &["--token", "t0ken-s3cret"], &[]));
+    let wrong = post(&server, &["--token", "n0t-the-t0ken"], &[]);
+    assert_refused(
+        &wrong,
+        "not authorized",
+        &["n0t-the-t0ken"],
+        server.dir.path(),
+    );
+}
+
+#[test]
+fn an_nkey_from_a_file_or_the_environment() {
+    let user = nkeys::KeyPair::new_user();
+    let server = NatsServer::start_with(&format!(
+        r#"authorization {{ users: [ {{ nkey: "{}" }} ] }}"#,
+        user.public_key()
+    ));
+    let seed_file = server.dir.path().join("user.nk");
+    std::fs::write(&seed_file, user.seed().unwrap()).unwrap();
+    let seed_path = seed_file.to_str().unwrap();
+    assert_ok(&post(&server, &["--nkey", seed_path], &[]));
+    assert_ok(&post(&server, &[], &[("NATS_NKEY", seed_path)]));
+
+    let stranger = nkeys::KeyPair::new_user();
+    let other = server.dir.path().join("other.nk");
+    std::fs::write(&other, stranger.seed().unwrap()).unwrap();
+    let seed = stranger.seed().unwrap();
+    assert_refused(
+        &post(&server, &["--nkey", other.to_str().unwrap()], &[]),
+        "not authorized",
+        &[&seed],
+        server.dir.path(),
+    );
+    let missing = post(&server, &["--nkey", "/nonexistent/seed.nk"], &[]);
+    assert_refused(
+        &missing,
+        "cannot read the nkey seed file",
+        &[],
+        server.dir.path(),
+    );
+}
+
+struct Pki {
+    ca: PathBuf,
+    server_cert: PathBuf,
+    server_key: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate.
+fn pki(dir: &Path) -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf = |names: Vec<String>| {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server_pem, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()]);
+    let (client_pem, client_key) = leaf(vec!["client".into()]);
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    Pki {
+        ca: write("ca.pem", &ca_cert.pem()),
+        server_cert: write("server.pem", &server_pem),
+        server_key: write("server-key.pem", &server_key),
+        client_cert: write("client.pem", &client_pem),
+        client_key: write("client-key.pem", &client_key),
+    }
+}
+
+#[test]
+fn tls_with_a_trusted_ca_and_not_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = pki(dir.path());
+    let server = NatsServer::start_with(&format!(
+        r#"tls {{ cert_file: "{}", key_file: "{}" }}"#,
+        p.server_cert.display(),
+        p.server_key.display()
+    ));
+    assert_ok(&post(&server, &["--tls-ca", p.ca.to_str().unwrap()], &[]));
+    assert_ok(&post(&server, &[], &[("NATS_CA", p.ca.to_str().unwrap())]));
+    // The server's certificate is signed by no one this client trusts.
+    let untrusted = post(&server, &[], &[]);
+    assert_refused(&untrusted, "TLS failed", &[], server.dir.path());
+}
+
+#[test]
+fn tls_with_a_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = pki(dir.path());
+    let server = NatsServer::start_with(&format!(
+        r#"tls {{ cert_file: "{}", key_file: "{}", ca_file: "{}", verify: true }}"#,
+        p.server_cert.display(),
+        p.server_key.display(),
+        p.ca.display()
+    ));
+    let ca = p.ca.to_str().unwrap();
+    let (cert, key) = (
+        p.client_cert.to_str().unwrap(),
+        p.client_key.to_str().unwrap(),
+    );
+    assert_ok(&post(
+        &server,
+        &["--tls-ca", ca, "--tls-cert", cert, "--tls-key", key],
+        &[],
+    ));
+    assert_ok(&post(
+        &server,
+        &[],
+        &[("NATS_CA", ca), ("NATS_CERT", cert), ("NATS_KEY", key)],
+    ));
+    let without = post(&server, &["--tls-ca", ca], &[]);
+    assert_eq!(without.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&without.stderr).lines().count(), 1);
+    let half = post(&server, &["--tls-ca", ca, "--tls-cert", cert], &[]);
+    assert_refused(
+        &half,
+        "give both --tls-cert and --tls-key",
+        &[],
+        server.dir.path(),
+    );
+}
