@@ -221,6 +221,11 @@ impl Bus {
         }
     }
 
+    /// The name of the server this connection is on (one node of a cluster).
+    pub fn server_name(&self) -> String {
+        self.client.server_info().server_name
+    }
+
     /// Sends what is queued (acks above all) and closes the connection.
     pub async fn shutdown(self) {
         drop(self.acks);

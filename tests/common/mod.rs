@@ -286,6 +286,11 @@ impl Client {
     pub async fn shutdown(self) {
         self.bus.shutdown().await;
     }
+
+    /// The server (cluster node) this client is connected to.
+    pub fn server_name(&self) -> String {
+        self.bus.server_name()
+    }
 }
 
 /// Publishes raw bytes on a subject and waits for the PubAck, as another
@@ -493,4 +498,78 @@ pub fn run_in_pty(
     let status = child.wait().unwrap();
     let took = started.elapsed();
     (status, reader.join().unwrap(), took)
+}
+
+/// A JetStream cluster of nats-server nodes on loopback, each with its own
+/// store, killed when the test ends.
+pub struct Cluster {
+    pub nodes: Vec<NatsServer>,
+}
+
+impl Cluster {
+    pub fn start(n: usize) -> Cluster {
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let routes: Vec<String> = ports
+            .iter()
+            .map(|(_, r)| format!("nats-route://127.0.0.1:{r}"))
+            .collect();
+        let nodes = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (client, route))| {
+                let config = format!(
+                    "server_name: n{i}\nlisten: 127.0.0.1:{client}\njetstream {{ store_dir: \"STORE\" }}\ncluster {{ name: jetfeed, listen: 127.0.0.1:{route}, routes: [{}] }}\n",
+                    routes.join(", ")
+                );
+                NatsServer::start_node(*client, &config)
+            })
+            .collect();
+        Cluster { nodes }
+    }
+
+    pub fn urls(&self) -> String {
+        self.nodes
+            .iter()
+            .map(NatsServer::url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn node(&mut self, name: &str) -> &mut NatsServer {
+        let i: usize = name.trim_start_matches('n').parse().unwrap();
+        &mut self.nodes[i]
+    }
+}
+
+impl NatsServer {
+    /// A cluster node: its config names its port, store and routes.
+    fn start_node(port: u16, config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let file = dir.path().join("server.conf");
+        std::fs::write(&file, config.replace("STORE", store.to_str().unwrap())).unwrap();
+        let mut s = NatsServer {
+            child: None,
+            port,
+            store,
+            config: Some(file),
+            dir,
+        };
+        s.restart_node();
+        s
+    }
+
+    /// Restarts a cluster node from its config alone.
+    pub fn restart_node(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let child = Command::new(nats_server_binary())
+            .arg("-c")
+            .arg(self.config.as_ref().unwrap())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server did not start");
+        self.child = Some(child);
+        wait_for_port(self.port, true);
+    }
 }
