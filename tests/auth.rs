@@ -237,3 +237,98 @@ fn tls_with_a_client_certificate() {
         server.dir.path(),
     );
 }
+
+/// A NATS JWT: claims signed by `issuer`, as nsc writes them.
+fn jwt(issuer: &nkeys::KeyPair, subject: &str, name: &str, nats: serde_json::Value) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
+    let iat = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = serde_json::json!({
+        "jti": format!("JTI{iat}{name}").to_uppercase(),
+        "iat": iat,
+        "iss": issuer.public_key(),
+        "sub": subject,
+        "name": name,
+        "nats": nats,
+    });
+    let payload = b64.encode(claims.to_string());
+    let signature = issuer
+        .sign(format!("{header}.{payload}").as_bytes())
+        .unwrap();
+    format!("{header}.{payload}.{}", b64.encode(signature))
+}
+
+#[test]
+fn a_credentials_file() {
+    let operator = nkeys::KeyPair::new_operator();
+    let account = nkeys::KeyPair::new_account();
+    let user = nkeys::KeyPair::new_user();
+    let unlimited = serde_json::json!({
+        "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true,
+        "conn": -1, "leaf": -1, "mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1,
+    });
+    let op_jwt = jwt(
+        &operator,
+        &operator.public_key(),
+        "op",
+        serde_json::json!({"type": "operator", "version": 2}),
+    );
+    let acc_jwt = jwt(
+        &operator,
+        &account.public_key(),
+        "acc",
+        serde_json::json!({"limits": unlimited, "type": "account", "version": 2}),
+    );
+    let user_jwt = jwt(
+        &account,
+        &user.public_key(),
+        "ann",
+        serde_json::json!({"pub": {}, "sub": {}, "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2}),
+    );
+    // JetStream in operator mode needs a system account.
+    let system = nkeys::KeyPair::new_account();
+    let sys_jwt = jwt(
+        &operator,
+        &system.public_key(),
+        "SYS",
+        serde_json::json!({"type": "account", "version": 2}),
+    );
+    let server = NatsServer::start_with(&format!(
+        "operator: {op_jwt}\nsystem_account: {sys}\nresolver: MEMORY\nresolver_preload: {{ {acc}: {acc_jwt}, {sys}: {sys_jwt} }}\n",
+        acc = account.public_key(),
+        sys = system.public_key(),
+    ));
+    let creds = |seed: &str| {
+        format!(
+            "-----BEGIN NATS USER JWT-----\n{user_jwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+        )
+    };
+    let good = server.dir.path().join("ann.creds");
+    std::fs::write(&good, creds(&user.seed().unwrap())).unwrap();
+    assert_ok(&post(&server, &["--creds", good.to_str().unwrap()], &[]));
+    assert_ok(&post(
+        &server,
+        &[],
+        &[("NATS_CREDS", good.to_str().unwrap())],
+    ));
+    // The right JWT with someone else's seed: the signature does not match.
+    let thief = nkeys::KeyPair::new_user().seed().unwrap();
+    let stolen = server.dir.path().join("stolen.creds");
+    std::fs::write(&stolen, creds(&thief)).unwrap();
+    assert_refused(
+        &post(&server, &["--creds", stolen.to_str().unwrap()], &[]),
+        "not authorized",
+        &[&thief],
+        server.dir.path(),
+    );
+    assert_refused(
+        &post(&server, &[], &[]),
+        "not authorized",
+        &[],
+        server.dir.path(),
+    );
+}

@@ -94,11 +94,36 @@ impl NatsServer {
             ])
             .arg(&self.store)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(self.log_file())
             .spawn()
             .expect("nats-server did not start");
         self.child = Some(child);
-        wait_for_port(self.port, true);
+        self.wait_ready();
+    }
+
+    fn log_file(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .unwrap()
+    }
+
+    /// Waits for the port, or fails with what the server said.
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !port_open(self.port) {
+            let exited = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
+            if exited.is_some() || Instant::now() > deadline {
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+                panic!("nats-server on port {} did not start: {log}", self.port);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL: no flush, no goodbye.
@@ -566,10 +591,10 @@ impl NatsServer {
             .arg("-c")
             .arg(self.config.as_ref().unwrap())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(self.log_file())
             .spawn()
             .expect("nats-server did not start");
         self.child = Some(child);
-        wait_for_port(self.port, true);
+        self.wait_ready();
     }
 }
