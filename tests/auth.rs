@@ -332,3 +332,44 @@ fn a_credentials_file() {
         server.dir.path(),
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_without_publish_rights_watches_but_cannot_post() {
+    // The configuration the README gives operators.
+    let server = NatsServer::start_with(
+        r#"authorization {
+  users: [
+    { user: writer, password: "w-pass" }
+    { user: reader, password: "r-pass",
+      permissions: {
+        publish: { allow: ["$JS.API.>", "$JS.ACK.TWITTERCLONE.>", "_INBOX.>"],
+                   deny: ["TWITTERCLONE.>"] }
+        subscribe: { allow: ["jetfeed.deliver.TWITTERCLONE.>", "_INBOX.>"] } } }
+  ]
+}"#,
+    );
+    let url = |who: &str, pass: &str| format!("nats://{who}:{pass}@127.0.0.1:{}", server.port);
+    assert_ok(&post(&server, &["--server", &url("writer", "w-pass")], &[]));
+    let mut reader = common::Client::start(&url("reader", "r-pass"), "reader").await;
+    assert_eq!(reader.app.feed.len(), 1, "the reader sees the history");
+    let writer = common::bus_config(&url("writer", "w-pass"), "writer");
+    jetfeed::headless::send(
+        &writer,
+        jetfeed::wire::EventKind::TweetCreated,
+        None,
+        "live",
+    )
+    .await
+    .unwrap();
+    reader.until("the live tweet", |a| a.feed.len() == 2).await;
+    reader.post_attempt("not allowed").await;
+    assert_eq!(reader.app.draft.text, "not allowed", "the draft is kept");
+    assert_eq!(
+        reader.app.notice.as_ref().unwrap().level,
+        jetfeed::app::Level::Error
+    );
+    reader.shutdown().await;
+    let refused = post(&server, &["--server", &url("reader", "r-pass")], &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&refused.stderr).lines().count(), 1);
+}

@@ -36,7 +36,9 @@ pub async fn acked(ack: PublishAckFuture) -> Result<u64, BusError> {
 
 fn describe(e: async_nats::jetstream::context::PublishError) -> BusError {
     BusError::Publish(match e.kind() {
-        PublishErrorKind::TimedOut => "no PubAck in time: server unreachable".to_owned(),
+        PublishErrorKind::TimedOut => {
+            "no PubAck in time: server unreachable, or no permission to publish".to_owned()
+        }
         PublishErrorKind::StreamNotFound => "no stream takes this subject".to_owned(),
         PublishErrorKind::BrokenPipe => "connection lost".to_owned(),
         _ => e.to_string(),

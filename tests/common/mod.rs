@@ -282,6 +282,17 @@ impl Client {
         .await;
     }
 
+    /// Types and posts a tweet and waits for the outcome, whatever it is.
+    pub async fn post_attempt(&mut self, text: &str) {
+        if self.app.focus != jetfeed::app::Focus::Input {
+            self.key(KeyCode::Tab);
+        }
+        self.type_text(text);
+        self.key(KeyCode::Enter);
+        self.until("the post to settle", |a| a.draft.sending.is_none())
+            .await;
+    }
+
     pub fn likes(&self, text: &str) -> Option<u64> {
         (0..self.app.feed.len())
             .filter_map(|i| self.app.feed.newest(i))
