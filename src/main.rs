@@ -60,9 +60,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 data_dir: data_dir.clone(),
                 port: g.embedded_port,
             };
-            let url = cfg.url();
             let sup = Supervisor::start(cfg).map_err(|e| e.to_string())?;
-            (Servers::parse(&url).map_err(|e| e.to_string())?, Some(sup))
+            (
+                Servers::parse(sup.url()).map_err(|e| e.to_string())?,
+                Some(sup),
+            )
         }
     };
     let cfg = BusConfig {

@@ -107,28 +107,70 @@ fn is_executable(p: &Path) -> bool {
     fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// Whether a NATS server answers on `addr`: it speaks first, with `INFO`.
-pub fn nats_listening(addr: SocketAddr) -> Option<bool> {
-    let stream = TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_millis(1_000)))
-        .ok()?;
+/// What answers on a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    Nothing,
+    NotNats,
+    Nats { jetstream: bool },
+}
+
+/// Looks at what listens on `addr`: a NATS server speaks first, with `INFO`,
+/// which says whether JetStream is on.
+pub fn probe(addr: SocketAddr) -> Listener {
+    let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) else {
+        return Listener::Nothing;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(1_000)));
     let mut line = String::new();
     let _ = BufReader::new(stream).read_line(&mut line);
-    Some(line.starts_with("INFO"))
+    let Some(info) = line.strip_prefix("INFO") else {
+        return Listener::NotNats;
+    };
+    let jetstream = serde_json::from_str::<serde_json::Value>(info.trim())
+        .ok()
+        .and_then(|v| v.get("jetstream").and_then(serde_json::Value::as_bool))
+        .unwrap_or(false);
+    Listener::Nats { jetstream }
 }
+
+/// Whether a NATS server answers on `addr` (`None`: nothing listens).
+pub fn nats_listening(addr: SocketAddr) -> Option<bool> {
+    match probe(addr) {
+        Listener::Nothing => None,
+        Listener::NotNats => Some(false),
+        Listener::Nats { .. } => Some(true),
+    }
+}
+
+/// Ports after the default one tried when a NATS server without JetStream
+/// holds it (Debian's package starts one on 127.0.0.1:4222).
+const SPARE_PORTS: u16 = 3;
 
 /// Runs the embedded server whenever no other jetfeed does.
 pub struct Supervisor {
     stop: Arc<AtomicBool>,
     owner_pid: Arc<AtomicU32>,
     thread: Option<JoinHandle<()>>,
+    url: String,
 }
 
 impl Supervisor {
     /// Makes sure a server answers on the embedded port (this jetfeed's or
     /// another's) and keeps watching, to take over when the owner quits.
-    pub fn start(cfg: EmbeddedConfig) -> Result<Supervisor, ServerError> {
+    pub fn start(mut cfg: EmbeddedConfig) -> Result<Supervisor, ServerError> {
+        for _ in 0..SPARE_PORTS {
+            if probe(cfg.addr()) != (Listener::Nats { jetstream: false }) {
+                break;
+            }
+            tracing::warn!(
+                "a NATS server without JetStream holds port {}: using {}",
+                cfg.port,
+                cfg.port + 1
+            );
+            cfg.port += 1;
+        }
+        let url = cfg.url();
         // A server the user runs on the port needs no binary; taking over
         // from it later does, so a missing binary only fails when needed.
         let binary = match find_binary(cfg.binary.as_deref()) {
@@ -180,7 +222,14 @@ impl Supervisor {
             stop,
             owner_pid,
             thread: Some(thread),
+            url,
         })
+    }
+
+    /// Where the embedded server answers: the default port, or the next
+    /// free one when a server without JetStream holds the default.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The pid of the nats-server this jetfeed runs, if it runs one.

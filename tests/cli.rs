@@ -282,3 +282,34 @@ fn an_embedded_server_dies_with_a_killed_jetfeed() {
     wait_until("the orphaned server to stop", || !alive(s));
     wait_for_port(port, false);
 }
+
+#[test]
+fn a_server_without_jetstream_on_the_default_port_is_stepped_over() {
+    // Debian's package starts such a server on 127.0.0.1:4222.
+    let port = free_port();
+    let mut plain = std::process::Command::new(common::nats_server_binary())
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port, true);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = jetfeed_in(dir.path());
+    cmd.args(["--embedded-port", &port.to_string(), "tail", "--json"]);
+    let mut tail = Proc::spawn(cmd);
+    let next = format!("nats://127.0.0.1:{}", port + 1);
+    wait_for_port(port + 1, true);
+    let id = run_ok(&[
+        "--server",
+        &next,
+        "post",
+        "--user",
+        "ann",
+        "on the embedded server",
+    ]);
+    tail.line_matching(|l| l.contains(&id));
+    assert!(tail.interrupt().success());
+    let _ = plain.kill();
+    let _ = plain.wait();
+}
