@@ -23,13 +23,11 @@ use jetfeed::bus::{self, Bus, Parts};
 use jetfeed::tui::{self, RunOptions};
 use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use ratatui::backend::TestBackend;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use common::{NatsServer, bus_config, publish_many};
+use common::{Hooked, NatsServer, bus_config, publish_many};
 
 /// Rounds of each side-by-side throughput measurement; medians are quoted.
 const ROUNDS: usize = 3;
@@ -265,62 +263,30 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
 
 // ---------------------------------------------------------------- latency
 
-/// A TestBackend that notes when each `lat-N` tweet first reaches a frame.
-struct Probe {
-    inner: TestBackend,
+/// A test terminal that counts frames and notes when each `lat-N` tweet
+/// first reaches one.
+fn probe(
     seen: Arc<Mutex<HashMap<u32, Instant>>>,
     frames: Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl Backend for Probe {
-    type Error = std::convert::Infallible;
-    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
-        &mut self,
-        content: I,
-    ) -> Result<(), Self::Error> {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(t)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.frames
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let now = Instant::now();
-        let buf = self.inner.buffer();
-        let area = buf.area;
-        let mut seen = self.seen.lock().unwrap();
-        for y in 0..area.height {
-            let row: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
-            for part in row.split("lat-").skip(1) {
-                let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(k) = digits.parse() {
-                    seen.entry(k).or_insert(now);
+) -> Hooked<impl FnMut(&TestBackend) + Send + use<>> {
+    Hooked {
+        inner: TestBackend::new(120, 40),
+        on_flush: move |backend: &TestBackend| {
+            frames.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let now = Instant::now();
+            let buf = backend.buffer();
+            let area = buf.area;
+            let mut seen = seen.lock().unwrap();
+            for y in 0..area.height {
+                let row: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+                for part in row.split("lat-").skip(1) {
+                    let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+                    if let Ok(k) = digits.parse() {
+                        seen.entry(k).or_insert(now);
+                    }
                 }
             }
-        }
-        Ok(())
+        },
     }
 }
 
@@ -332,11 +298,7 @@ async fn latency(url: &str, samples: u32) -> (f64, f64) {
     let (vtx, vrx) = mpsc::channel(256);
     let viewer = Bus::start(&bus_config(url, "viewer"), vtx).await.unwrap();
     let (in_tx, in_rx) = mpsc::unbounded_channel();
-    let probe = Probe {
-        inner: TestBackend::new(120, 40),
-        seen: seen.clone(),
-        frames: Default::default(),
-    };
+    let probe = probe(seen.clone(), Default::default());
     let view_task = tokio::spawn(async move {
         let mut terminal = Terminal::new(probe).unwrap();
         let mut app = App::new("viewer", "", STREAM, Utc::now());
@@ -439,11 +401,7 @@ async fn like_burst(url: &str) -> (f64, f64) {
         .await
         .unwrap();
     let (in_tx, in_rx) = mpsc::unbounded_channel();
-    let probe = Probe {
-        inner: TestBackend::new(120, 40),
-        seen: Default::default(),
-        frames: frames.clone(),
-    };
+    let probe = probe(Default::default(), frames.clone());
     let view_task = tokio::spawn(async move {
         let mut terminal = Terminal::new(probe).unwrap();
         let mut app = App::new("burst-viewer", "", STREAM, Utc::now());

@@ -10,10 +10,11 @@ use jetfeed::app::{AckToken, App, Cmd, Delivery, Msg, update};
 use jetfeed::tui::{self, Effects, RunOptions};
 use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
+
+mod common;
+use common::Hooked;
 
 /// What happened, in order: frames drawn and commands carried out.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,46 +37,12 @@ impl Effects for Log {
     }
 }
 
-struct Counting {
-    inner: TestBackend,
-    log: Log,
-}
-
-impl Backend for Counting {
-    type Error = std::convert::Infallible;
-    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
-        &mut self,
-        content: I,
-    ) -> Result<(), Self::Error> {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(t)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.log.0.lock().unwrap().push(Step::Frame);
-        Ok(())
+/// A test terminal that logs each frame it is given.
+fn counting(log: &Log) -> Hooked<impl FnMut(&TestBackend) + Send + use<>> {
+    let log = log.clone();
+    Hooked {
+        inner: TestBackend::new(80, 24),
+        on_flush: move |_: &TestBackend| log.0.lock().unwrap().push(Step::Frame),
     }
 }
 
@@ -98,11 +65,7 @@ fn like(seq: u64) -> Msg {
 #[tokio::test]
 async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() {
     let log = Log::default();
-    let mut terminal = Terminal::new(Counting {
-        inner: TestBackend::new(80, 24),
-        log: log.clone(),
-    })
-    .unwrap();
+    let mut terminal = Terminal::new(counting(&log)).unwrap();
     let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
     update(&mut app, Msg::Resize(80, 24));
     let tweet = Event {
@@ -189,11 +152,7 @@ async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() 
 #[tokio::test]
 async fn keys_are_answered_in_the_middle_of_a_burst() {
     let log = Log::default();
-    let mut terminal = Terminal::new(Counting {
-        inner: TestBackend::new(80, 24),
-        log: log.clone(),
-    })
-    .unwrap();
+    let mut terminal = Terminal::new(counting(&log)).unwrap();
     let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
     update(&mut app, Msg::Resize(80, 24));
     update(&mut app, Msg::HistoryLoaded);
@@ -231,60 +190,20 @@ async fn keys_are_answered_in_the_middle_of_a_burst() {
     flood.abort();
 }
 
-/// A terminal that takes no output until it is let go.
-struct Stuck {
-    inner: TestBackend,
-    gate: Arc<(Mutex<bool>, std::sync::Condvar)>,
-}
-
-impl Backend for Stuck {
-    type Error = std::convert::Infallible;
-    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
-        &mut self,
-        content: I,
-    ) -> Result<(), Self::Error> {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(t)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        let (open, cv) = &*self.gate;
-        let mut open = open.lock().unwrap();
-        while !*open {
-            open = cv.wait(open).unwrap();
-        }
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
     let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
-    let stuck = Stuck {
+    // A terminal that takes no output until it is let go.
+    let held = gate.clone();
+    let stuck = Hooked {
         inner: TestBackend::new(80, 24),
-        gate: gate.clone(),
+        on_flush: move |_: &TestBackend| {
+            let (open, cv) = &*held;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = cv.wait(open).unwrap();
+            }
+        },
     };
     let mut painter = tui::Painter::new(Terminal::new(stuck).unwrap()).unwrap();
     let log = Log::default();

@@ -609,3 +609,51 @@ impl NatsServer {
         self.wait_ready();
     }
 }
+
+/// A TestBackend that calls `on_flush` with each frame as it is flushed: to
+/// count frames, look into them, or hang like a stuck terminal.
+pub struct Hooked<F: FnMut(&TestBackend) + Send> {
+    pub inner: TestBackend,
+    pub on_flush: F,
+}
+
+impl<F: FnMut(&TestBackend) + Send> ratatui::backend::Backend for Hooked<F> {
+    type Error = std::convert::Infallible;
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>>(
+        &mut self,
+        content: I,
+    ) -> Result<(), Self::Error> {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        p: P,
+    ) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(p)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, t: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(t)
+    }
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        (self.on_flush)(&self.inner);
+        Ok(())
+    }
+}
