@@ -7,6 +7,7 @@
 //! - a rendered row: `ui::view`, tweets in `ui/feed.rs`
 //! - the wire format and the sanitizer: `wire`
 //! - the embedded nats-server: `server`
+//! - putting back a deleted consumer or stream: `bus::watch`
 
 pub mod app;
 pub mod bus;
