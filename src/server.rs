@@ -17,7 +17,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -150,7 +150,6 @@ const SPARE_PORTS: u16 = 3;
 /// Runs the embedded server whenever no other jetfeed does.
 pub struct Supervisor {
     stop: Arc<AtomicBool>,
-    owner_pid: Arc<AtomicU32>,
     thread: Option<JoinHandle<()>>,
     url: String,
 }
@@ -183,7 +182,6 @@ impl Supervisor {
         };
         prepare_data_dir(&cfg.data_dir)?;
         let stop = Arc::new(AtomicBool::new(false));
-        let owner_pid = Arc::new(AtomicU32::new(0));
         let mut runner = Runner {
             cfg,
             binary,
@@ -199,7 +197,6 @@ impl Supervisor {
                 None => {}
             }
             if runner.try_take_over()? {
-                owner_pid.store(runner.child.as_ref().map_or(0, Child::id), Ordering::SeqCst);
                 break;
             }
             if Instant::now() > deadline {
@@ -212,15 +209,14 @@ impl Supervisor {
         // The thread that spawns nats-server must outlive it: the child is
         // told to stop when its parent thread dies (PR_SET_PDEATHSIG).
         let thread = {
-            let (stop, owner_pid) = (stop.clone(), owner_pid.clone());
+            let stop = stop.clone();
             thread::Builder::new()
                 .name("nats-supervisor".into())
-                .spawn(move || runner.watch(&stop, &owner_pid))
+                .spawn(move || runner.watch(&stop))
                 .map_err(|e| ServerError::Start(e.to_string()))?
         };
         Ok(Supervisor {
             stop,
-            owner_pid,
             thread: Some(thread),
             url,
         })
@@ -230,11 +226,6 @@ impl Supervisor {
     /// free one when a server without JetStream holds the default.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// The pid of the nats-server this jetfeed runs, if it runs one.
-    pub fn owned_pid(&self) -> Option<u32> {
-        Some(self.owner_pid.load(Ordering::SeqCst)).filter(|p| *p != 0)
     }
 
     /// Stops this jetfeed's server, if it runs one, and waits until it is gone.
@@ -272,21 +263,17 @@ struct Runner {
 }
 
 impl Runner {
-    fn watch(&mut self, stop: &AtomicBool, owner_pid: &AtomicU32) {
+    fn watch(&mut self, stop: &AtomicBool) {
         while !stop.load(Ordering::SeqCst) {
             if let Some(child) = &mut self.child {
                 if let Ok(Some(status)) = child.try_wait() {
                     tracing::warn!("embedded nats-server exited: {status}");
                     self.child = None;
                     self.lock = None;
-                    owner_pid.store(0, Ordering::SeqCst);
                 }
             } else {
                 match self.try_take_over() {
-                    Ok(true) => {
-                        owner_pid.store(self.child.as_ref().map_or(0, Child::id), Ordering::SeqCst);
-                        tracing::info!("took over the embedded nats-server");
-                    }
+                    Ok(true) => tracing::info!("took over the embedded nats-server"),
                     Ok(false) => {}
                     Err(e) => tracing::warn!("embedded nats-server: {e}"),
                 }

@@ -1,5 +1,7 @@
-//! Reading the stream. History comes through an ordered consumer (no acks, no
-//! state on the server); live events through the user's durable push
+//! Reading the stream. History comes in chunks through ephemeral pull
+//! consumers (`read_from`: no acks, no one's place moved, resumed after the
+//! last message read if the server goes away); live events through the
+//! user's durable push
 //! consumer, whose deliver subject every terminal of that user subscribes to,
 //! so each terminal sees every event while the consumer keeps the user's
 //! place in the stream.
@@ -25,8 +27,8 @@ const BATCH: usize = 512;
 #[derive(Debug, Clone)]
 pub struct Durable {
     pub name: String,
-    pub deliver_subject: String,
-    /// Its configuration, to put it back as it was if it is deleted.
+    /// Its configuration (the deliver subject it really has among it), to
+    /// subscribe to and to put it back as it was if it is deleted.
     pub config: push::Config,
     /// The last stream sequence this user acknowledged: what came after it
     /// arrived while they were away.
@@ -91,13 +93,10 @@ impl Durable {
             consumer: name.clone(),
             reason: e.to_string(),
         };
-        let consumer = match stream.get_consumer::<push::Config>(&name).await {
-            Ok(c) => c,
-            Err(_) => stream
-                .get_or_create_consumer(&name, Self::config(stream_name, user))
-                .await
-                .map_err(|e| err(&e))?,
-        };
+        let consumer = stream
+            .get_or_create_consumer(&name, Self::config(stream_name, user))
+            .await
+            .map_err(|e| err(&e))?;
         let info = consumer.cached_info();
         let Some(deliver_subject) = info
             .config
@@ -110,12 +109,11 @@ impl Durable {
             ));
         };
         let config = push::Config {
-            deliver_subject: deliver_subject.clone(),
+            deliver_subject,
             ..Self::config(stream_name, user)
         };
         Ok(Durable {
             name: name.clone(),
-            deliver_subject,
             config,
             // A consumer that never had an ack reports a floor of 0; where
             // it started reading (its delivered mark) is then the user's place.

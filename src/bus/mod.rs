@@ -5,6 +5,7 @@
 //! - `stream`: find or create the stream
 //! - `consumer`: the user's durable consumer, history, live deliveries
 //! - `publish`: events out, each awaited to its PubAck
+//! - `watch`: the stream's count; a deleted consumer or stream put back
 
 pub mod connect;
 pub mod consumer;
@@ -109,7 +110,7 @@ impl Bus {
         // Subscribe before taking the history's end, so that every event
         // after that end is delivered live to this terminal.
         let live = client
-            .subscribe(durable.deliver_subject.clone())
+            .subscribe(durable.config.deliver_subject.clone())
             .await
             .map_err(|e| durable.error(e.to_string()))?;
         let info = stream

@@ -12,8 +12,6 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::App;
 
-pub use feed::age;
-
 /// Draws the whole screen for `app`.
 pub fn view(app: &App, frame: &mut Frame) {
     let [feed_area, input_area, status_area] = layout::panes(frame.area());
