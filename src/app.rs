@@ -77,6 +77,8 @@ pub enum Msg {
         at_start: bool,
     },
     HistoryLoaded,
+    /// Older history was asked for and could not be read; scrolling asks again.
+    OlderFailed(String),
     /// Events delivered live by this user's durable consumer.
     Delivered(Vec<Delivery>),
     Connection(Connection),
@@ -335,6 +337,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::HistoryLoaded => {
             app.loading = false;
             load_older_if_near_end(app)
+        }
+        Msg::OlderFailed(why) => {
+            app.loading_older = false;
+            app.error(format!("older tweets not loaded: {why}"));
+            vec![]
         }
         Msg::Delivered(batch) => apply_deliveries(app, batch),
         Msg::Connection(c) => {
@@ -980,6 +987,49 @@ mod tests {
         assert_eq!(
             published(&update(&mut a, key(KeyCode::Enter))).msg_id,
             "id-7"
+        );
+    }
+
+    #[test]
+    fn older_history_is_asked_for_near_the_end_and_a_failure_waits_for_the_next_scroll() {
+        let mut a = app();
+        // A window of tweets 101..=105 of a longer stream.
+        let batch = (101..=105)
+            .map(|i| Delivery {
+                seq: i,
+                event: Ok(event(EventKind::TweetCreated, &format!("t{i}"), "ann")),
+                ack: None,
+                new: false,
+            })
+            .collect();
+        update(
+            &mut a,
+            Msg::History {
+                from: 101,
+                to: 105,
+                events: batch,
+                at_start: false,
+            },
+        );
+        assert_eq!(
+            update(&mut a, Msg::HistoryLoaded),
+            vec![Cmd::LoadOlder { before: 101 }]
+        );
+        assert!(a.loading_older);
+        update(&mut a, key(KeyCode::Tab));
+        assert!(
+            update(&mut a, key(KeyCode::Char('j'))).is_empty(),
+            "one request at a time"
+        );
+        assert!(
+            update(&mut a, Msg::OlderFailed("server away".into())).is_empty(),
+            "no retry storm"
+        );
+        assert!(!a.loading_older);
+        assert!(a.notice.as_ref().unwrap().text.contains("server away"));
+        assert_eq!(
+            update(&mut a, key(KeyCode::Char('j'))),
+            vec![Cmd::LoadOlder { before: 101 }]
         );
     }
 

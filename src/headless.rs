@@ -51,10 +51,8 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
             item = reader.recv() => item,
             _ = tokio::signal::ctrl_c() => break Ok(()),
         };
-        let (msg, info) = match item {
-            Some(Ok(read)) => read,
-            Some(Err(e)) => break Err(e),
-            None => break Ok(()),
+        let Some((msg, info)) = item else {
+            break Ok(());
         };
         let seq = info.stream_seq;
         let event = match wire::decode(&msg.subject, &msg.payload) {

@@ -20,7 +20,7 @@ async fn recount(url: &str) -> Feed {
     let mut reader = consumer::read_from(stream, 1);
     let mut feed = Feed::new();
     while feed.last_seq() < last {
-        let (msg, info) = reader.recv().await.unwrap().unwrap();
+        let (msg, info) = reader.recv().await.unwrap();
         if let Ok(e) = wire::decode(&msg.subject, &msg.payload) {
             let _ = feed.apply(info.stream_seq, &e, false);
         }

@@ -182,12 +182,8 @@ pub fn delivery_at(msg: &Message, info: AckInfo, ack: bool, new_after: u64) -> D
     }
 }
 
-/// One message read from the stream, with where it sits.
-pub type Read = Result<(Message, AckInfo), BusError>;
-
-/// What the reader task hands over at once: a batch, or the error that
-/// ended it.
-type Batch = Result<Vec<(Message, AckInfo)>, BusError>;
+/// What the reader task hands over at once: messages with where they sit.
+type Batch = Vec<(Message, AckInfo)>;
 
 /// Messages a reader asks the server for at once: large batches keep the
 /// history flowing at the speed of the transport.
@@ -238,17 +234,13 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub async fn recv(&mut self) -> Option<Read> {
-        if let Some(read) = self.buffered.pop_front() {
-            return Some(Ok(read));
+    /// The next message and where it sits. Never an error: the reader
+    /// recovers from those by itself; `None` only once it has stopped.
+    pub async fn recv(&mut self) -> Option<(Message, AckInfo)> {
+        if self.buffered.is_empty() {
+            self.buffered.extend(self.rx.recv().await?);
         }
-        match self.rx.recv().await? {
-            Ok(batch) => {
-                self.buffered.extend(batch);
-                self.buffered.pop_front().map(Ok)
-            }
-            Err(e) => Some(Err(e)),
-        }
+        self.buffered.pop_front()
     }
 
     pub async fn close(self) {
@@ -329,7 +321,7 @@ async fn read_once(
             *next = info.stream_seq + 1;
             batch.push((msg, info));
         }
-        if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
+        if !batch.is_empty() && tx.send(batch).await.is_err() {
             let _ = stream.delete_consumer(&name).await;
             return Ok(());
         }
@@ -384,8 +376,8 @@ pub const OLDER_CHUNK_EVENTS: u64 = 32_768;
 /// The first window holds at least this many tweets, when the stream has
 /// them; older ones load as the user scrolls down to them.
 pub const WINDOW_TWEETS: usize = 2_000;
-/// A chunk whose next message takes longer than this is cut short (its
-/// messages were deleted, or the server went away): what was read is used.
+/// A chunk whose next message takes longer than this is not loaded: the
+/// server is away. Its range is never marked as read when it was not.
 const CHUNK_STALL: Duration = Duration::from_secs(5);
 
 /// Where the stream's history starts and ends.
@@ -438,17 +430,15 @@ pub async fn load_chunk(
     }
     let mut reader = read_from(stream.clone(), from);
     let result = loop {
-        let item = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
-            Ok(Some(item)) => item,
+        let (msg, info) = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
+            Ok(Some(read)) => read,
             Ok(None) => break Ok(()),
             Err(_) => {
-                tracing::warn!("history chunk {from}..={to} stalled; using what was read");
-                break Ok(());
+                break Err(BusError::Consumer {
+                    consumer: "history".into(),
+                    reason: format!("events {from} to {to}: nothing read for {CHUNK_STALL:?}"),
+                });
             }
-        };
-        let (msg, info) = match item {
-            Ok(read) => read,
-            Err(e) => break Err(e),
         };
         if info.stream_seq > to {
             break Ok(());
@@ -496,7 +486,16 @@ async fn load_window(
     let mut before = end + 1;
     let (mut tweets, mut events) = (0, 0);
     while before > first.max(1) && tweets < WINDOW_TWEETS {
-        let chunk = load_chunk(stream, span, before, CHUNK_EVENTS, new_after).await?;
+        let chunk = match load_chunk(stream, span, before, CHUNK_EVENTS, new_after).await {
+            Ok(chunk) => chunk,
+            Err(e) if !tx.is_closed() => {
+                // The feed stays "loading" until the server is back.
+                tracing::warn!("history: {e}; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         tweets += chunk
             .events
             .iter()

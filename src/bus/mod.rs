@@ -207,13 +207,7 @@ impl Bus {
                     };
                     let msg = chunk.map(consumer::Chunk::into_msg).unwrap_or_else(|e| {
                         tracing::warn!("older history not loaded: {e}");
-                        // An empty chunk ends the wait; scrolling asks again.
-                        Msg::History {
-                            from: before,
-                            to: before.saturating_sub(1),
-                            events: vec![],
-                            at_start: false,
-                        }
+                        Msg::OlderFailed(e.to_string())
                     });
                     let _ = tx.send(msg).await;
                 });
