@@ -507,19 +507,20 @@ async fn a_deleted_stream_is_made_again_and_the_feed_starts_over() {
     ann.until("the first tweet", |a| a.feed.len() == 1).await;
     let js = async_nats::jetstream::new(async_nats::connect(url.clone()).await.unwrap());
     js.delete_stream("TWITTERCLONE").await.unwrap();
-    ann.until("the reset", |a| a.feed.is_empty()).await;
-    send(
-        &url,
-        "bob",
-        EventKind::TweetCreated,
-        None,
-        "in the new stream",
-    )
-    .await;
-    ann.until("the new tweet", |a| a.feed.len() == 1).await;
-    assert_eq!(ann.app.feed.newest(0).unwrap().text, "in the new stream");
+    // Someone makes the stream again and writes to it before jetfeed looks:
+    // those events must survive the rebuild of the feed.
+    for text in ["in the new stream", "and another"] {
+        send(&url, "bob", EventKind::TweetCreated, None, text).await;
+    }
+    ann.until("both new tweets", |a| a.feed.len() == 2).await;
+    ann.settle(Duration::from_millis(300)).await;
+    let texts: Vec<_> = (0..2)
+        .map(|i| ann.app.feed.newest(i).unwrap().text.clone())
+        .collect();
+    assert_eq!(texts, ["and another", "in the new stream"]);
+    assert_eq!(ann.app.feed.len(), 2, "nothing of the old stream");
     let screen = ann.screen(80, 24);
     assert!(screen.contains("feed rebuilt"), "{screen}");
-    eprintln!("reliability: stream deleted | feed rebuilt | new events seen 1 | lost 0");
+    eprintln!("reliability: stream deleted | feed rebuilt | new events seen 2 | lost 0");
     ann.shutdown().await;
 }

@@ -150,6 +150,8 @@ impl Bus {
             js: js.clone(),
             stream: cfg.stream.clone(),
             replicas: cfg.replicas,
+            servers: cfg.servers.clone(),
+            created: stream.cached_info().created.unix_timestamp_nanos(),
             durable,
             last_seen: last_seen.clone(),
         };

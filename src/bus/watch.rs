@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use async_nats::jetstream::Context;
 use async_nats::jetstream::consumer::{DeliverPolicy, push};
-use async_nats::jetstream::context::{ConsumerInfoErrorKind, GetStreamErrorKind};
-use async_nats::jetstream::{Context, ErrorCode};
+use async_nats::jetstream::context::ConsumerInfoErrorKind;
+use async_nats::jetstream::stream::Stream;
 use tokio::sync::mpsc;
 
-use super::stream;
+use super::{Servers, stream};
 use crate::app::Msg;
 
 /// How often the stream and consumer are looked at.
@@ -24,6 +25,10 @@ pub struct Watch {
     pub js: Context,
     pub stream: String,
     pub replicas: usize,
+    pub servers: Servers,
+    /// When the stream jetfeed started on was created (Unix nanoseconds):
+    /// another time means another stream.
+    pub created: i128,
     /// The user's consumer, as it is to be put back.
     pub durable: push::Config,
     /// The highest stream sequence delivered live.
@@ -31,48 +36,29 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub async fn run(self, tx: mpsc::Sender<Msg>) {
-        let mut created = None;
+    pub async fn run(mut self, tx: mpsc::Sender<Msg>) {
         let mut every = tokio::time::interval(EVERY);
         loop {
             every.tick().await;
             if tx.is_closed() {
                 return;
             }
-            let mut s = match self.js.get_stream(&self.stream).await {
-                Ok(s) => s,
-                Err(e) => {
-                    let gone = matches!(e.kind(),
-                        GetStreamErrorKind::JetStream(j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND);
-                    // Otherwise the server is away: the connection returns by itself.
-                    if gone {
-                        match self
-                            .js
-                            .create_stream(stream::config(&self.stream, self.replicas))
-                            .await
-                        {
-                            Ok(s) => {
-                                tracing::warn!(
-                                    "stream {} was deleted: created it again",
-                                    self.stream
-                                );
-                                created = Some(s.cached_info().created);
-                                self.restart_feed(&s, &tx).await;
-                            }
-                            Err(e) => tracing::debug!("stream {} not recreated: {e}", self.stream),
-                        }
-                    }
-                    continue;
-                }
-            };
-            let Ok(info) = s.info().await.cloned() else {
+            // Made again if it was deleted; an error means the server is
+            // away, and the connection comes back by itself.
+            let Ok(s) = stream::ensure(&self.js, &self.stream, self.replicas, &self.servers).await
+            else {
                 continue;
             };
-            if created.is_some_and(|c| c != info.created) {
-                tracing::warn!("stream {} was recreated: rebuilding the feed", self.stream);
+            let info = s.cached_info();
+            let created = info.created.unix_timestamp_nanos();
+            if created != self.created {
+                tracing::warn!(
+                    "stream {} was deleted or recreated: rebuilding the feed",
+                    self.stream
+                );
+                self.created = created;
                 self.restart_feed(&s, &tx).await;
             }
-            created = Some(info.created);
             if tx
                 .send(Msg::StreamMessages(info.state.messages))
                 .await
@@ -101,12 +87,12 @@ impl Watch {
         }
     }
 
-    /// A new stream: the consumer again from its start, and the feed anew.
-    async fn restart_feed(
-        &self,
-        s: &async_nats::jetstream::stream::Stream,
-        tx: &mpsc::Sender<Msg>,
-    ) {
+    /// A new stream: the feed anew, then the consumer again from its start.
+    /// The reset is queued before the consumer can deliver anything, so no
+    /// event of the new stream is applied to the old feed and then wiped.
+    async fn restart_feed(&self, s: &Stream, tx: &mpsc::Sender<Msg>) {
+        self.last_seen.store(0, Ordering::SeqCst);
+        let _ = tx.send(Msg::Reset).await;
         let name = self.durable.durable_name.clone().unwrap_or_default();
         let _ = s.delete_consumer(&name).await;
         let config = push::Config {
@@ -116,7 +102,5 @@ impl Watch {
         if let Err(e) = s.create_consumer(config).await {
             tracing::warn!("consumer {name} not recreated: {e}");
         }
-        self.last_seen.store(0, Ordering::SeqCst);
-        let _ = tx.send(Msg::Reset).await;
     }
 }
