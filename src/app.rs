@@ -14,6 +14,20 @@ use crate::wire::{self, DecodeError, Event, EventKind};
 /// The longest tweet, in characters.
 pub const MAX_TWEET_CHARS: usize = 280;
 
+/// The text a draft is posted as: sanitized and trimmed, 1 to 280
+/// characters. The terminal UI and `jetfeed post` both post through it.
+pub fn tweet_text(draft: &str) -> Result<String, String> {
+    let text = wire::sanitize(draft).trim().to_owned();
+    let n = text.chars().count();
+    if n == 0 {
+        return Err("nothing to post: type a tweet first".into());
+    }
+    if n > MAX_TWEET_CHARS {
+        return Err(format!("too long: {n}/{MAX_TWEET_CHARS} characters"));
+    }
+    Ok(text)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Input,
@@ -562,16 +576,13 @@ fn send_draft(app: &mut App) -> Vec<Cmd> {
     if app.draft.sending.is_some() {
         return vec![];
     }
-    let text = app.draft.text.trim().to_owned();
-    if text.is_empty() {
-        app.info("nothing to post: type a tweet first");
-        return vec![];
-    }
-    let n = text.chars().count();
-    if n > MAX_TWEET_CHARS {
-        app.error(format!("too long: {n}/{MAX_TWEET_CHARS} characters"));
-        return vec![];
-    }
+    let text = match tweet_text(&app.draft.text) {
+        Ok(text) => text,
+        Err(why) => {
+            app.error(why);
+            return vec![];
+        }
+    };
     let id = match &app.draft.attempt {
         Some((tried, id)) if *tried == text => id.clone(),
         _ => uuid::Uuid::new_v4().to_string(),

@@ -82,7 +82,8 @@ fn run(cli: Cli) -> Result<(), String> {
         match cli.command {
             None => run_tui(&cfg, &data_dir, g.exit_after_first_frame).await,
             Some(Command::Post { text }) => {
-                let id = headless::send(&cfg, EventKind::TweetCreated, None, &text.join(" "))
+                let text = jetfeed::app::tweet_text(&text.join(" "))?;
+                let id = headless::send(&cfg, EventKind::TweetCreated, None, &text)
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("{id}");

@@ -313,3 +313,39 @@ fn a_server_without_jetstream_on_the_default_port_is_stepped_over() {
     let _ = plain.kill();
     let _ = plain.wait();
 }
+
+#[test]
+fn post_follows_the_draft_rules() {
+    let server = NatsServer::start();
+    let url = server.url();
+    for (text, why) in [
+        ("x".repeat(281), "too long: 281/280"),
+        ("   ".to_owned(), "nothing to post"),
+    ] {
+        let out = jetfeed()
+            .args(["--server", &url, "post", "--user", "ann", &text])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    let id = run_ok(&[
+        "--server",
+        &url,
+        "post",
+        "--user",
+        "ann",
+        "  \u{1b}[2Jclean\u{7} ",
+    ]);
+    let mut cmd = jetfeed();
+    cmd.args(["--server", &url, "tail", "--json"]);
+    let mut tail = Proc::spawn(cmd);
+    let line = json(&tail.line_matching(|l| l.contains(&id)));
+    assert_eq!(
+        line["message"], "clean",
+        "sent as the terminal UI would send it"
+    );
+    tail.interrupt();
+}
