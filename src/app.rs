@@ -112,7 +112,6 @@ pub enum Cmd {
     LoadOlder {
         before: u64,
     },
-    Quit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,16 +137,39 @@ pub struct Draft {
     pub text: String,
     /// Cursor position, in characters.
     pub cursor: usize,
-    /// The id (tweet id and Nats-Msg-Id) of the publish in flight.
-    pub sending: Option<String>,
-    /// The id last tried for exactly this text: a retry reuses it, so the
-    /// server stores the tweet once however often it is sent.
+    /// The text last posted and the id (tweet id and Nats-Msg-Id) it was
+    /// posted under: a retry of exactly this text reuses it, so the server
+    /// stores the tweet once however often it is sent.
     pub attempt: Option<(String, String)>,
+    pub posting: Posting,
+}
+
+/// Where a posted draft is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Posting {
+    /// Being written (or a post failed): editable, Enter posts.
+    #[default]
+    Editing,
+    /// The publish of `attempt` is in flight: read-only until it settles.
+    Sending,
     /// Posted while the connection was away: sent when it returns.
-    pub waiting: bool,
+    Waiting,
 }
 
 impl Draft {
+    pub fn is_sending(&self) -> bool {
+        self.posting == Posting::Sending
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        self.posting == Posting::Waiting
+    }
+
+    /// The id this draft was last posted under.
+    pub fn posted_id(&self) -> Option<&str> {
+        self.attempt.as_ref().map(|(_, id)| id.as_str())
+    }
+
     pub fn chars(&self) -> usize {
         self.text.chars().count()
     }
@@ -207,8 +229,6 @@ pub struct App {
     pub selected: Option<u64>,
     /// Stream sequence of the tweet shown at the top of the pane.
     pub top: Option<u64>,
-    /// Keep the newest tweet selected as new ones arrive.
-    pub follow: bool,
     /// Columns and rows of the whole terminal.
     pub size: (u16, u16),
     pub connection: Connection,
@@ -240,7 +260,6 @@ impl App {
             draft: Draft::default(),
             selected: None,
             top: None,
-            follow: true,
             size: (80, 24),
             connection: Connection::Connecting,
             stream_messages: None,
@@ -303,7 +322,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => {
-            if app.focus == Focus::Input && app.draft.sending.is_none() {
+            if app.focus == Focus::Input && !app.draft.is_sending() {
                 app.draft.insert(&wire::sanitize(&text));
             }
             vec![]
@@ -337,7 +356,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.feed = Feed::new();
             app.selected = None;
             app.top = None;
-            app.follow = true;
             app.loading_older = false;
             app.error("stream deleted or recreated: feed rebuilt");
             vec![]
@@ -377,26 +395,25 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
 fn apply_deliveries(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     let mut added = false;
+    // On the newest tweet (or on none), the selection follows new ones.
+    let follow = app.selected_index().is_none_or(|i| i == 0);
     for d in batch {
         match d.event {
-            Ok(event) => match app.feed.apply(d.seq, &event, d.new) {
-                Ok(Change::Tweet(_)) => {
-                    added = true;
-                    if app.draft.sending.as_deref() == Some(event.id.as_str())
-                        || app
-                            .draft
-                            .attempt
-                            .as_ref()
-                            .is_some_and(|(_, id)| *id == event.id)
-                    {
-                        // Our own tweet came back through the stream: it is stored.
-                        tweet_posted(app);
+            Ok(event) => {
+                let ours = app.draft.posted_id() == Some(event.id.as_str());
+                match app.feed.apply_owned(d.seq, event, d.new) {
+                    Ok(Change::Tweet) => {
+                        added = true;
+                        if ours {
+                            // Our own tweet came back through the stream: it is stored.
+                            tweet_posted(app);
+                        }
                     }
+                    Ok(Change::Likes | Change::Deferred) => {}
+                    Err(skip) if skip.is_bad() => app.skipped += 1,
+                    Err(_) => {}
                 }
-                Ok(Change::Likes(_) | Change::Deferred) => {}
-                Err(skip) if skip.is_bad() => app.skipped += 1,
-                Err(_) => {}
-            },
+            }
             Err(_) => app.skipped += 1,
         }
         // Applied first, acked second, rendered third.
@@ -406,7 +423,7 @@ fn apply_deliveries(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
     }
     app.skipped += app.feed.take_discarded();
     if added {
-        if app.follow || app.selected.is_none() {
+        if follow {
             select_index(app, 0);
         } else {
             scroll_into_view(app);
@@ -459,8 +476,8 @@ fn send_waiting(app: &mut App) -> Vec<Cmd> {
         app.pending_likes.insert(out.msg_id.clone(), out.clone());
         cmds.push(Cmd::Publish(out));
     }
-    if app.draft.waiting && app.draft.sending.is_none() {
-        app.draft.waiting = false;
+    if app.draft.is_waiting() {
+        app.draft.posting = Posting::Editing;
         cmds.extend(send_draft(app));
     }
     cmds
@@ -478,11 +495,11 @@ fn on_published(app: &mut App, msg_id: String, result: Result<u64, String>) -> V
         }
         return vec![];
     }
-    if app.draft.sending.as_deref() != Some(msg_id.as_str()) {
+    if !app.draft.is_sending() || app.draft.posted_id() != Some(msg_id.as_str()) {
         // Already settled: the tweet came back through the stream first.
         return vec![];
     }
-    app.draft.sending = None;
+    app.draft.posting = Posting::Editing;
     match result {
         Ok(_) => tweet_posted(app),
         Err(_) if app.connection != Connection::Connected => wait_for_connection(app),
@@ -492,7 +509,7 @@ fn on_published(app: &mut App, msg_id: String, result: Result<u64, String>) -> V
 }
 
 fn wait_for_connection(app: &mut App) {
-    app.draft.waiting = true;
+    app.draft.posting = Posting::Waiting;
     app.info("offline: the tweet will be posted when the connection returns");
 }
 
@@ -522,8 +539,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 }
 
 fn quit(app: &mut App) -> Vec<Cmd> {
+    // The run loop ends when it sees this.
     app.quit = true;
-    vec![Cmd::Quit]
+    vec![]
 }
 
 fn on_input_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
@@ -534,14 +552,14 @@ fn on_input_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
     if key.code == KeyCode::Enter {
         return send_draft(app);
     }
-    if app.draft.sending.is_some() {
+    if app.draft.is_sending() {
         return vec![];
     }
     let before = app.draft.text.len();
     let cmds = edit_draft(app, key, ctrl);
     if app.draft.text.len() != before {
         // An edited draft is a new tweet: posted only on Enter.
-        app.draft.waiting = false;
+        app.draft.posting = Posting::Editing;
     }
     cmds
 }
@@ -573,7 +591,7 @@ fn edit_draft(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
 }
 
 fn send_draft(app: &mut App) -> Vec<Cmd> {
-    if app.draft.sending.is_some() {
+    if app.draft.is_sending() {
         return vec![];
     }
     let text = match tweet_text(&app.draft.text) {
@@ -592,7 +610,7 @@ fn send_draft(app: &mut App) -> Vec<Cmd> {
         wait_for_connection(app);
         return vec![];
     }
-    app.draft.sending = Some(id.clone());
+    app.draft.posting = Posting::Sending;
     app.info("posting…");
     let event = Event {
         kind: EventKind::TweetCreated,
@@ -634,8 +652,7 @@ fn move_by(app: &mut App, index: Option<usize>, delta: isize) {
 
 fn select_index(app: &mut App, index: usize) {
     app.selected = app.feed.seq_at(index);
-    app.follow = index == 0;
-    if app.follow {
+    if index == 0 {
         app.top = app.feed.seq_at(0);
     }
     scroll_into_view(app);
@@ -813,7 +830,8 @@ mod tests {
             a.draft.text, "  first tweet ",
             "the draft stays until the PubAck"
         );
-        assert_eq!(a.draft.sending.as_deref(), Some(out.msg_id.as_str()));
+        assert!(a.draft.is_sending());
+        assert_eq!(a.draft.posted_id(), Some(out.msg_id.as_str()));
     }
 
     #[test]
@@ -833,7 +851,7 @@ mod tests {
             },
         );
         assert_eq!(a.draft.text, "");
-        assert_eq!(a.draft.sending, None);
+        assert!(!a.draft.is_sending());
     }
 
     #[test]
@@ -903,7 +921,7 @@ mod tests {
             update(&mut a, key(KeyCode::Enter)).is_empty(),
             "nothing is sent while away"
         );
-        assert!(a.draft.waiting);
+        assert!(a.draft.is_waiting());
         let id = a.draft.attempt.clone().unwrap().1;
         let cmds = update(&mut a, Msg::Connection(Connection::Connected));
         let out = published(&cmds);
@@ -911,7 +929,7 @@ mod tests {
             (out.msg_id.as_str(), out.event.message.as_str()),
             (id.as_str(), "offline thought")
         );
-        assert!(!a.draft.waiting);
+        assert!(!a.draft.is_waiting());
         assert!(
             update(&mut a, Msg::Connection(Connection::Connected)).is_empty(),
             "sent once"
@@ -933,7 +951,7 @@ mod tests {
                 result: Err("timed out".into()),
             },
         );
-        assert!(a.draft.waiting);
+        assert!(a.draft.is_waiting());
         assert_eq!(
             published(&update(&mut a, Msg::Connection(Connection::Connected))).msg_id,
             id
@@ -947,7 +965,7 @@ mod tests {
         type_text(&mut a, "first");
         update(&mut a, key(KeyCode::Enter));
         type_text(&mut a, " thoughts");
-        assert!(!a.draft.waiting);
+        assert!(!a.draft.is_waiting());
         assert!(update(&mut a, Msg::Connection(Connection::Connected)).is_empty());
     }
 
@@ -1185,13 +1203,14 @@ mod tests {
         assert!(a.show_help);
         update(&mut a, key(KeyCode::Char('x')));
         assert!(!a.show_help);
-        assert_eq!(update(&mut a, key(KeyCode::Char('q'))), vec![Cmd::Quit]);
+        assert!(update(&mut a, key(KeyCode::Char('q'))).is_empty());
+        assert!(a.quit);
     }
 
     #[test]
     fn ctrl_c_quits_from_the_input() {
         let mut a = app();
-        assert_eq!(update(&mut a, ctrl('c')), vec![Cmd::Quit]);
+        update(&mut a, ctrl('c'));
         assert!(a.quit);
     }
 

@@ -64,11 +64,10 @@ impl Tweet {
 /// What applying an event changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    /// A tweet was added, with this stream sequence.
-    Tweet(u64),
-    /// The likes of the tweet with this sequence changed (or a repeated like
-    /// left them as they were).
-    Likes(u64),
+    /// A tweet was added.
+    Tweet,
+    /// A tweet's likes changed (or a repeated like left them as they were).
+    Likes,
     /// A like for a tweet older than the loaded window: kept for when it loads.
     Deferred,
 }
@@ -274,7 +273,7 @@ impl Feed {
                 self.by_id.insert(event.id.clone(), seq);
                 self.tweets.push_back(new_tweet(seq, event, new));
                 self.new_count += usize::from(new);
-                Ok(Change::Tweet(seq))
+                Ok(Change::Tweet)
             }
             EventKind::TweetLiked | EventKind::TweetUnliked => {
                 let liked = event.kind == EventKind::TweetLiked;
@@ -283,7 +282,7 @@ impl Feed {
                 }
                 if let Some(tweet) = self.get_mut(&event.id) {
                     tweet.like(&event.author, liked);
-                    return Ok(Change::Likes(tweet.seq));
+                    return Ok(Change::Likes);
                 }
                 if self.complete {
                     return Err(Skip::UnknownTweet);

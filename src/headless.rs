@@ -63,7 +63,7 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
             }
         };
         let likes = match feed.apply(seq, &event, false) {
-            Ok(Change::Tweet(_) | Change::Likes(_) | Change::Deferred) => {
+            Ok(Change::Tweet | Change::Likes | Change::Deferred) => {
                 feed.get(&event.id).map_or(0, |t| t.likes())
             }
             Err(skip) => {

@@ -228,7 +228,7 @@ async fn a_failed_publish_keeps_the_draft_and_a_retry_stores_it_once() {
     server.pause();
     ann.type_text("do not lose me");
     ann.key(KeyCode::Enter);
-    ann.until("the publish to time out", |a| a.draft.sending.is_none())
+    ann.until("the publish to time out", |a| !a.draft.is_sending())
         .await;
     assert_eq!(ann.app.draft.text, "do not lose me");
     assert_eq!(ann.app.notice.clone().unwrap().level, Level::Error);
@@ -264,7 +264,7 @@ async fn what_is_sent_while_the_server_is_away_goes_out_once_when_it_returns() {
     ann.key(KeyCode::Enter);
     ann.key(KeyCode::Tab);
     ann.key(KeyCode::Char('l'));
-    assert!(ann.app.draft.waiting);
+    assert!(ann.app.draft.is_waiting());
     assert!(ann.app.like_pending(&liked));
     let screen = ann.screen(80, 24);
     assert!(

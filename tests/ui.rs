@@ -179,7 +179,7 @@ fn failed_publish_keeps_the_draft_80x24() {
         key(&mut app, KeyCode::Char(c));
     }
     key(&mut app, KeyCode::Enter);
-    let id = app.draft.sending.clone().unwrap();
+    let id = app.draft.posted_id().unwrap().to_owned();
     update(
         &mut app,
         Msg::Published {

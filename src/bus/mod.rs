@@ -214,7 +214,6 @@ impl Bus {
                     let _ = tx.send(msg).await;
                 });
             }
-            Cmd::Quit => {}
         }
     }
 

@@ -19,9 +19,9 @@ pub fn render(app: &App, area: Rect, frame: &mut Frame) {
     } else {
         theme::dim()
     };
-    let title = if draft.sending.is_some() {
+    let title = if draft.is_sending() {
         " Posting… "
-    } else if draft.waiting {
+    } else if draft.is_waiting() {
         " Waiting for the connection "
     } else {
         " Draft "
@@ -55,7 +55,7 @@ pub fn render(app: &App, area: Rect, frame: &mut Frame) {
         let chars: Vec<char> = draft.text.chars().collect();
         let (skip, _) = scroll(&chars, draft.cursor, cols);
         let shown: String = chars[skip..].iter().collect();
-        let style = if draft.sending.is_some() {
+        let style = if draft.is_sending() {
             theme::dim()
         } else {
             ratatui::style::Style::new()
@@ -90,7 +90,7 @@ fn scroll(chars: &[char], cursor: usize, cols: usize) -> (usize, usize) {
 /// draft has focus and can be edited.
 pub fn cursor(app: &App, area: Rect) -> Option<Position> {
     let inner = area.inner(ratatui::layout::Margin::new(1, 1));
-    if app.focus != Focus::Input || app.draft.sending.is_some() || inner.is_empty() {
+    if app.focus != Focus::Input || app.draft.is_sending() || inner.is_empty() {
         return None;
     }
     let chars: Vec<char> = app.draft.text.chars().collect();

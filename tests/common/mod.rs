@@ -271,7 +271,7 @@ impl Client {
         }
         self.type_text(text);
         self.key(KeyCode::Enter);
-        self.until("the post to settle", |a| a.draft.sending.is_none())
+        self.until("the post to settle", |a| !a.draft.is_sending())
             .await;
         let text = text.to_owned();
         self.until("the tweet in the own feed", move |a| {
@@ -289,7 +289,7 @@ impl Client {
         }
         self.type_text(text);
         self.key(KeyCode::Enter);
-        self.until("the post to settle", |a| a.draft.sending.is_none())
+        self.until("the post to settle", |a| !a.draft.is_sending())
             .await;
     }
 
