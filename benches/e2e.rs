@@ -290,18 +290,22 @@ fn probe(
     }
 }
 
-/// From a publish in one client to the tweet in the rendered frame of
-/// another, with 1,000 likes a second of background traffic.
-async fn latency(url: &str, samples: u32) -> (f64, f64) {
-    let seen = Arc::new(Mutex::new(HashMap::new()));
-    // The viewer: the real run loop, drawing into the probe.
+/// A viewer: jetfeed's real bus and run loop as `user`, drawing into a
+/// probe. Send it `Msg::Quit` to end it; the task returns its final state.
+async fn spawn_viewer(
+    url: &str,
+    user: &str,
+    seen: Arc<Mutex<HashMap<u32, Instant>>>,
+    frames: Arc<std::sync::atomic::AtomicUsize>,
+) -> (mpsc::UnboundedSender<Msg>, tokio::task::JoinHandle<App>) {
     let (vtx, vrx) = mpsc::channel(256);
-    let viewer = Bus::start(&bus_config(url, "viewer"), vtx).await.unwrap();
+    let viewer = Bus::start(&bus_config(url, user), vtx).await.unwrap();
     let (in_tx, in_rx) = mpsc::unbounded_channel();
-    let probe = probe(seen.clone(), Default::default());
-    let view_task = tokio::spawn(async move {
+    let probe = probe(seen, frames);
+    let user = user.to_owned();
+    let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(probe).unwrap();
-        let mut app = App::new("viewer", "", STREAM, Utc::now());
+        let mut app = App::new(&user, "", STREAM, Utc::now());
         update(&mut app, Msg::Resize(120, 40));
         tui::run(
             &mut terminal,
@@ -314,7 +318,16 @@ async fn latency(url: &str, samples: u32) -> (f64, f64) {
         .await
         .unwrap();
         viewer.shutdown().await;
+        app
     });
+    (in_tx, task)
+}
+
+/// From a publish in one client to the tweet in the rendered frame of
+/// another, with 1,000 likes a second of background traffic.
+async fn latency(url: &str, samples: u32) -> (f64, f64) {
+    let seen = Arc::new(Mutex::new(HashMap::new()));
+    let (in_tx, view_task) = spawn_viewer(url, "viewer", seen.clone(), Default::default()).await;
     // Background: likes at 1,000 a second.
     let bg_url = url.to_owned();
     let background = tokio::spawn(async move {
@@ -395,30 +408,8 @@ async fn like_burst(url: &str) -> (f64, f64) {
     )
     .await
     .unwrap();
-    let tweet_id = id.clone();
-    let (vtx, vrx) = mpsc::channel(256);
-    let viewer = Bus::start(&bus_config(url, "burst-viewer"), vtx)
-        .await
-        .unwrap();
-    let (in_tx, in_rx) = mpsc::unbounded_channel();
-    let probe = probe(Default::default(), frames.clone());
-    let view_task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(probe).unwrap();
-        let mut app = App::new("burst-viewer", "", STREAM, Utc::now());
-        update(&mut app, Msg::Resize(120, 40));
-        tui::run(
-            &mut terminal,
-            &mut app,
-            in_rx,
-            vrx,
-            &viewer,
-            RunOptions::default(),
-        )
-        .await
-        .unwrap();
-        viewer.shutdown().await;
-        app.feed.get(&id).map_or(0, |t| t.likes())
-    });
+    let (in_tx, view_task) =
+        spawn_viewer(url, "burst-viewer", Default::default(), frames.clone()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
     let start_frames = frames.load(std::sync::atomic::Ordering::Relaxed);
@@ -431,7 +422,7 @@ async fn like_burst(url: &str) -> (f64, f64) {
         for _ in 0..100 {
             let like = Event {
                 kind: EventKind::TweetLiked,
-                id: tweet_id.clone(),
+                id: id.clone(),
                 message: String::new(),
                 date: Utc::now().fixed_offset(),
                 author: String::new(),
@@ -451,7 +442,12 @@ async fn like_burst(url: &str) -> (f64, f64) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let drawn = frames.load(std::sync::atomic::Ordering::Relaxed) - start_frames;
     let _ = in_tx.send(Msg::Quit);
-    let likes = view_task.await.unwrap();
+    let likes = view_task
+        .await
+        .unwrap()
+        .feed
+        .get(&id)
+        .map_or(0, |t| t.likes());
     assert_eq!(likes, sent, "every like applied");
     (sent as f64 / secs, drawn as f64 / secs)
 }

@@ -800,6 +800,16 @@ mod tests {
         }
     }
 
+    /// Presses Enter, which must publish; returns the message id.
+    fn enter(a: &mut App) -> String {
+        published(&update(a, key(KeyCode::Enter))).msg_id.clone()
+    }
+
+    /// The bus reports how the publish of `msg_id` ended.
+    fn settle(a: &mut App, msg_id: String, result: Result<u64, String>) {
+        update(a, Msg::Published { msg_id, result });
+    }
+
     #[test]
     fn focus_starts_in_the_input_and_typing_edits_the_draft() {
         let mut a = app();
@@ -838,18 +848,10 @@ mod tests {
     fn the_draft_is_cleared_only_by_a_puback() {
         let mut a = app();
         type_text(&mut a, "hi");
-        let id = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
+        let id = enter(&mut a);
         type_text(&mut a, "!");
         assert_eq!(a.draft.text, "hi", "no edits while in flight");
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: id,
-                result: Ok(7),
-            },
-        );
+        settle(&mut a, id, Ok(7));
         assert_eq!(a.draft.text, "");
         assert!(!a.draft.is_sending());
     }
@@ -858,36 +860,18 @@ mod tests {
     fn a_failed_publish_keeps_the_draft_and_a_retry_reuses_the_id() {
         let mut a = app();
         type_text(&mut a, "keep me");
-        let id = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: id.clone(),
-                result: Err("timed out".into()),
-            },
-        );
+        let id = enter(&mut a);
+        settle(&mut a, id.clone(), Err("timed out".into()));
         assert_eq!(a.draft.text, "keep me");
         let notice = a.notice.clone().unwrap();
         assert_eq!(notice.level, Level::Error);
         assert!(notice.text.contains("timed out"), "{notice:?}");
-        let retry = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
+        let retry = enter(&mut a);
         assert_eq!(retry, id);
         // Edited text is a different tweet: a new id.
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: retry,
-                result: Err("again".into()),
-            },
-        );
+        settle(&mut a, retry, Err("again".into()));
         type_text(&mut a, "!");
-        let edited = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
+        let edited = enter(&mut a);
         assert_ne!(edited, id);
     }
 
@@ -895,16 +879,8 @@ mod tests {
     fn our_tweet_arriving_through_the_stream_settles_the_draft() {
         let mut a = app();
         type_text(&mut a, "late ack");
-        let id = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: id.clone(),
-                result: Err("timed out".into()),
-            },
-        );
+        let id = enter(&mut a);
+        settle(&mut a, id.clone(), Err("timed out".into()));
         update(
             &mut a,
             delivered(1, event(EventKind::TweetCreated, &id, "me")),
@@ -940,17 +916,9 @@ mod tests {
     fn a_publish_that_fails_while_away_waits_for_the_connection() {
         let mut a = app();
         type_text(&mut a, "in flight");
-        let id = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
+        let id = enter(&mut a);
         update(&mut a, Msg::Connection(Connection::Disconnected));
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: id.clone(),
-                result: Err("timed out".into()),
-            },
-        );
+        settle(&mut a, id.clone(), Err("timed out".into()));
         assert!(a.draft.is_waiting());
         assert_eq!(
             published(&update(&mut a, Msg::Connection(Connection::Connected))).msg_id,
@@ -990,13 +958,7 @@ mod tests {
         assert_eq!(sent, queued);
         // A like that then fails while the connection is away again waits again.
         update(&mut a, Msg::Connection(Connection::Disconnected));
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: sent[0].clone(),
-                result: Err("gone".into()),
-            },
-        );
+        settle(&mut a, sent[0].clone(), Err("gone".into()));
         assert_eq!(a.queued.len(), 1);
         assert_eq!(a.queued[0].msg_id, sent[0]);
     }
@@ -1066,31 +1028,15 @@ mod tests {
     fn info_notices_fade_and_errors_stay() {
         let mut a = app();
         type_text(&mut a, "hi");
-        let id = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: id,
-                result: Ok(1),
-            },
-        );
+        let id = enter(&mut a);
+        settle(&mut a, id, Ok(1));
         assert_eq!(a.notice.as_ref().unwrap().text, "posted");
         a.now += chrono::Duration::seconds(NOTICE_SECS);
         update(&mut a, Msg::Tick);
         assert_eq!(a.notice, None);
         type_text(&mut a, "x");
-        let id = published(&update(&mut a, key(KeyCode::Enter)))
-            .msg_id
-            .clone();
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: id,
-                result: Err("down".into()),
-            },
-        );
+        let id = enter(&mut a);
+        settle(&mut a, id, Err("down".into()));
         a.now += chrono::Duration::seconds(60);
         update(&mut a, Msg::Tick);
         assert_eq!(a.notice.as_ref().unwrap().level, Level::Error);
@@ -1231,13 +1177,7 @@ mod tests {
             update(&mut a, key(KeyCode::Char('l'))).is_empty(),
             "one like in flight per tweet"
         );
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: like.msg_id.clone(),
-                result: Ok(3),
-            },
-        );
+        settle(&mut a, like.msg_id.clone(), Ok(3));
         update(&mut a, delivered(3, like.event));
         assert_eq!(a.feed.get("t2").unwrap().likes(), 1);
         let unlike = published(&update(&mut a, key(KeyCode::Char('l')))).clone();
@@ -1250,13 +1190,7 @@ mod tests {
         let mut a = with_tweets(1);
         update(&mut a, key(KeyCode::Tab));
         let like = published(&update(&mut a, key(KeyCode::Char('l')))).clone();
-        update(
-            &mut a,
-            Msg::Published {
-                msg_id: like.msg_id,
-                result: Err("no responders".into()),
-            },
-        );
+        settle(&mut a, like.msg_id, Err("no responders".into()));
         assert!(a.notice.unwrap().text.contains("no responders"));
         assert!(a.pending_likes.is_empty());
     }

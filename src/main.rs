@@ -14,7 +14,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use jetfeed::app::{App, Connection, Msg, update};
+use jetfeed::app::{App, Msg, update};
 use jetfeed::bus::{Bus, BusConfig, Servers};
 use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
 use jetfeed::server::{EmbeddedConfig, Supervisor, default_data_dir};
@@ -122,8 +122,8 @@ async fn run_tui(
     let (bus_tx, bus_rx) = mpsc::channel(256);
     // Connect before taking over the screen, so a failure is one plain line.
     let bus = Bus::start(cfg, bus_tx).await.map_err(|e| e.to_string())?;
+    // The connection's state arrives from the bus like every other change.
     let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
-    app.connection = Connection::Connected;
     if let Some(saved) = drafts::take(data_dir, &cfg.user) {
         update(
             &mut app,

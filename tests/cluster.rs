@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Client, Cluster, bus_config};
 use jetfeed::app::Outgoing;
-use jetfeed::bus::{self, BusConfig, connect, publish};
+use jetfeed::bus::{self, BusConfig, connect};
 use jetfeed::wire::{Event, EventKind};
 
 fn cluster_config(urls: &str, user: &str) -> BusConfig {
@@ -64,14 +64,7 @@ async fn failover_loses_and_doubles_nothing() {
                 msg_id: format!("m{i}"),
                 event,
             };
-            let mut sent = false;
-            for _ in 0..100 {
-                if publish::publish(&js, "TWITTERCLONE", &out).await.is_ok() {
-                    sent = true;
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            let sent = common::publish_until_acked(&js, &out, 100).await;
             assert!(sent, "event {i} never acked");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Client, NatsServer, bus_config};
 use jetfeed::app::{Connection, Outgoing};
-use jetfeed::bus::{self, connect, consumer, publish};
+use jetfeed::bus::{self, connect, consumer};
 use jetfeed::feed::Feed;
 use jetfeed::wire::{self, Event, EventKind};
 
@@ -70,15 +70,11 @@ async fn a_server_killed_mid_stream_loses_and_doubles_nothing() {
                 event,
             };
             // Retried with the same id until acked: a retry is never stored twice.
-            for _ in 0..40 {
-                if publish::publish(&js, "TWITTERCLONE", &out).await.is_ok() {
-                    acked += 1;
-                    if out.event.kind == EventKind::TweetCreated {
-                        acked_tweets.push(out.event.id.clone());
-                    }
-                    break;
+            if common::publish_until_acked(&js, &out, 40).await {
+                acked += 1;
+                if out.event.kind == EventKind::TweetCreated {
+                    acked_tweets.push(out.event.id.clone());
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

@@ -46,6 +46,36 @@ fn counting(log: &Log) -> Hooked<impl FnMut(&TestBackend) + Send + use<>> {
     }
 }
 
+/// An 80×24 app whose feed holds one tweet, id "t", at sequence 1.
+fn app_with_tweet(text: &str) -> App {
+    let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
+    update(&mut app, Msg::Resize(80, 24));
+    let tweet = Event {
+        kind: EventKind::TweetCreated,
+        id: "t".into(),
+        message: text.into(),
+        date: Utc::now().fixed_offset(),
+        author: "ann".into(),
+    };
+    let events = vec![Delivery {
+        seq: 1,
+        event: Ok(tweet),
+        ack: None,
+        new: false,
+    }];
+    update(
+        &mut app,
+        Msg::History {
+            from: 1,
+            to: 1,
+            events,
+            at_start: true,
+        },
+    );
+    update(&mut app, Msg::HistoryLoaded);
+    app
+}
+
 fn like(seq: u64) -> Msg {
     let event = Event {
         kind: EventKind::TweetLiked,
@@ -66,30 +96,7 @@ fn like(seq: u64) -> Msg {
 async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() {
     let log = Log::default();
     let mut terminal = Terminal::new(counting(&log)).unwrap();
-    let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
-    update(&mut app, Msg::Resize(80, 24));
-    let tweet = Event {
-        kind: EventKind::TweetCreated,
-        id: "t".into(),
-        message: "liked a lot".into(),
-        date: Utc::now().fixed_offset(),
-        author: "ann".into(),
-    };
-    update(
-        &mut app,
-        Msg::History {
-            from: 1,
-            to: 1,
-            events: vec![Delivery {
-                seq: 1,
-                event: Ok(tweet),
-                ack: None,
-                new: false,
-            }],
-            at_start: true,
-        },
-    );
-    update(&mut app, Msg::HistoryLoaded);
+    let mut app = app_with_tweet("liked a lot");
 
     const BURST: u64 = 10_000;
     let (bus_tx, bus_rx) = mpsc::channel(BURST as usize + 1);
@@ -207,30 +214,7 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
     };
     let mut painter = tui::Painter::new(Terminal::new(stuck).unwrap()).unwrap();
     let log = Log::default();
-    let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
-    update(&mut app, Msg::Resize(80, 24));
-    let tweet = Event {
-        kind: EventKind::TweetCreated,
-        id: "t".into(),
-        message: "liked while the terminal hangs".into(),
-        date: Utc::now().fixed_offset(),
-        author: "ann".into(),
-    };
-    update(
-        &mut app,
-        Msg::History {
-            from: 1,
-            to: 1,
-            events: vec![Delivery {
-                seq: 1,
-                event: Ok(tweet),
-                ack: None,
-                new: false,
-            }],
-            at_start: true,
-        },
-    );
-    update(&mut app, Msg::HistoryLoaded);
+    let mut app = app_with_tweet("liked while the terminal hangs");
 
     const LIKES: u64 = 2_000;
     let (bus_tx, bus_rx) = mpsc::channel(64);

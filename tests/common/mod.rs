@@ -264,15 +264,9 @@ impl Client {
         }
     }
 
-    /// Types and posts a tweet, waiting for its PubAck.
+    /// Types and posts a tweet, waiting until it is in this client's feed.
     pub async fn post(&mut self, text: &str) {
-        if self.app.focus != jetfeed::app::Focus::Input {
-            self.key(KeyCode::Tab);
-        }
-        self.type_text(text);
-        self.key(KeyCode::Enter);
-        self.until("the post to settle", |a| !a.draft.is_sending())
-            .await;
+        self.post_attempt(text).await;
         let text = text.to_owned();
         self.until("the tweet in the own feed", move |a| {
             (0..a.feed.len())
@@ -291,13 +285,6 @@ impl Client {
         self.key(KeyCode::Enter);
         self.until("the post to settle", |a| !a.draft.is_sending())
             .await;
-    }
-
-    pub fn likes(&self, text: &str) -> Option<u64> {
-        (0..self.app.feed.len())
-            .filter_map(|i| self.app.feed.newest(i))
-            .find(|t| t.text == text)
-            .map(|t| t.likes())
     }
 
     /// The screen as text, one line a row.
@@ -656,4 +643,23 @@ impl<F: FnMut(&TestBackend) + Send> ratatui::backend::Backend for Hooked<F> {
         (self.on_flush)(&self.inner);
         Ok(())
     }
+}
+
+/// Publishes through jetfeed's publisher, retrying with the same
+/// Nats-Msg-Id until the PubAck comes (at most `tries` times, 100 ms apart).
+pub async fn publish_until_acked(
+    js: &async_nats::jetstream::Context,
+    out: &jetfeed::app::Outgoing,
+    tries: usize,
+) -> bool {
+    for _ in 0..tries {
+        if jetfeed::bus::publish::publish(js, "TWITTERCLONE", out)
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }
