@@ -18,8 +18,7 @@ use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use jetfeed::app::{App, Cmd, Msg, Outgoing, update};
-use jetfeed::bus::consumer::{self, Durable, Span};
-use jetfeed::bus::{self, Bus, Parts};
+use jetfeed::bus::{self, Bus, Session};
 use jetfeed::tui::{self, RunOptions};
 use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
@@ -27,7 +26,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use common::{Hooked, NatsServer, bus_config, publish_many};
+use common::{Hooked, NatsServer, bus_config, new_app, publish_many};
 
 /// Rounds of each side-by-side throughput measurement; medians are quoted.
 const ROUNDS: usize = 3;
@@ -123,22 +122,22 @@ async fn raw_ordered(url: &str, n: usize) -> f64 {
 /// jetfeed's history path over the whole stream: chunks read newest first,
 /// decoded and sanitized by the bus, folded by the reducer.
 async fn jetfeed_history(url: &str, n: usize) -> f64 {
-    let stream = stream_handle(url).await;
+    let session = Session::open(&bus_config(url, "bench"), None)
+        .await
+        .unwrap();
     let t = Instant::now();
     let (tx, mut rx) = mpsc::channel(4);
     tokio::spawn(async move {
-        let span = consumer::span(&stream).await.unwrap();
+        let span = session.span().await.unwrap();
         let mut before = span.last + 1;
         loop {
             // The first chunk as at start-up, then older ones as on scrolling.
             let size = if before > span.last {
-                consumer::CHUNK_EVENTS
+                bus::CHUNK_EVENTS
             } else {
-                consumer::OLDER_CHUNK_EVENTS
+                bus::OLDER_CHUNK_EVENTS
             };
-            let chunk = consumer::load_chunk(&stream, span, before, size, 0)
-                .await
-                .unwrap();
+            let chunk = session.load_chunk(span, before, size).await.unwrap();
             let (from, done) = (chunk.from, chunk.at_start);
             tx.send(chunk.into_msg()).await.unwrap();
             if done {
@@ -147,7 +146,7 @@ async fn jetfeed_history(url: &str, n: usize) -> f64 {
             before = from;
         }
     });
-    let mut app = App::new("bench", "", STREAM, Utc::now());
+    let mut app = new_app("bench", "", STREAM);
     while let Some(msg) = rx.recv().await {
         update(&mut app, msg);
     }
@@ -181,29 +180,11 @@ async fn raw_durable_ack(url: &str, n: usize, round: usize) -> f64 {
 /// stream's start), each delivery decoded, folded by the reducer, acked.
 async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
     let cfg = bus_config(url, &format!("live-{round}"));
-    let client = bus::connect::connect(&cfg.servers, None).await.unwrap();
-    let js = bus::context(&client, Duration::from_secs(10));
-    let stream = js.get_stream(STREAM).await.unwrap();
+    let session = Session::open(&cfg, None).await.unwrap();
     let t = Instant::now();
-    let mut config = Durable::config(STREAM, &cfg.user);
-    config.deliver_policy = DeliverPolicy::All;
-    let push = stream.create_consumer(config.clone()).await.unwrap();
-    let live = client
-        .subscribe(config.deliver_subject.clone())
-        .await
-        .unwrap();
     let (tx, mut rx) = mpsc::channel(256);
-    let parts = Parts {
-        client,
-        js,
-        stream,
-        ack_floor: 0,
-        live,
-        history: Span { first: 1, last: 0 },
-        durable: config,
-    };
-    let bus = Bus::run(&cfg, parts, tx);
-    let mut app = App::new(&cfg.user, "", STREAM, Utc::now());
+    let bus = session.replay(tx).await.unwrap();
+    let mut app = new_app(&cfg.user, "", STREAM);
     while app.feed.last_seq() < n as u64 {
         let msg = rx.recv().await.unwrap();
         for cmd in update(&mut app, msg) {
@@ -212,7 +193,6 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
     }
     let eps = n as f64 / t.elapsed().as_secs_f64();
     bus.shutdown().await;
-    drop(push);
     eps
 }
 
@@ -305,7 +285,7 @@ async fn spawn_viewer(
     let user = user.to_owned();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(probe).unwrap();
-        let mut app = App::new(&user, "", STREAM, Utc::now());
+        let mut app = new_app(&user, "", STREAM);
         update(&mut app, Msg::Resize(120, 40));
         tui::run(
             &mut terminal,
@@ -455,7 +435,7 @@ async fn like_burst(url: &str) -> (f64, f64) {
 // ----------------------------------------------------------------- render
 
 fn render_ms(tweets: usize) -> f64 {
-    let mut app = App::new("me", "nats://127.0.0.1:4222", STREAM, Utc::now());
+    let mut app = new_app("me", "nats://127.0.0.1:4222", STREAM);
     update(&mut app, Msg::Resize(120, 40));
     let date = Utc::now().fixed_offset();
     let batch: Vec<_> = (0..tweets)
@@ -544,12 +524,11 @@ fn startup(url: &str, stream: &str) -> (f64, f64) {
 }
 
 async fn create_stream(url: &str, name: &str) {
-    let cfg = bus_config(url, "loader");
-    let client = bus::connect::connect(&cfg.servers, None).await.unwrap();
-    let js = bus::context(&client, Duration::from_secs(10));
-    bus::stream::ensure(&js, name, 1, &cfg.servers)
-        .await
-        .unwrap();
+    let cfg = jetfeed::bus::BusConfig {
+        stream: name.to_owned(),
+        ..bus_config(url, "loader")
+    };
+    Session::open(&cfg, None).await.unwrap().close().await;
 }
 
 async fn load_named(url: &str, name: &str, events: &[Event]) {

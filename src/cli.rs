@@ -189,7 +189,7 @@ pub fn check_stream(name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "bad stream name {:?}: no dots, wildcards or spaces",
-            crate::wire::sanitize(name)
+            crate::sanitize::sanitize(name)
         ));
     }
     Ok(())
@@ -208,7 +208,7 @@ pub fn resolve_user(flag: Option<&str>) -> Result<String, String> {
     if user.is_empty() {
         return Err("no user name: pass --user NAME (or set $USER)".into());
     }
-    if !crate::wire::is_clean(&user) || user.chars().count() > 64 {
+    if !crate::sanitize::is_clean(&user) || user.chars().count() > 64 {
         return Err("bad user name: use at most 64 printable characters".into());
     }
     Ok(user)

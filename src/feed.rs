@@ -128,7 +128,7 @@ impl LikeLog {
 pub type ChunkEvent = (u64, Event, bool);
 
 /// Tweets in stream order, indexed by id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
     /// Ascending stream sequence.
     tweets: VecDeque<Tweet>,

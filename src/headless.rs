@@ -6,56 +6,51 @@ use std::io::Write;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::app::Outgoing;
-use crate::bus::{self, BusConfig, BusError, connect, consumer, publish};
+use crate::app::{Delivery, Ids, Outgoing};
+use crate::bus::{BusConfig, BusError, Session};
 use crate::feed::{Change, Feed};
 use crate::wire::{self, Event, EventKind};
 
-/// Publishes one event and waits for its PubAck. Returns the tweet's id.
+/// Publishes one event and waits for its PubAck. Returns the tweet's id:
+/// a new one for a tweet, `id` for a like or an unlike.
 pub async fn send(
     cfg: &BusConfig,
     kind: EventKind,
     id: Option<&str>,
     text: &str,
 ) -> Result<String, BusError> {
-    let client = connect::connect(&cfg.servers, None).await?;
-    let js = bus::context(&client, cfg.publish_timeout);
-    bus::stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
-    let msg_id = uuid::Uuid::new_v4().to_string();
-    let event = Event {
-        kind,
-        // A new tweet's id doubles as its Nats-Msg-Id.
-        id: id.map_or_else(|| msg_id.clone(), str::to_owned),
-        message: text.to_owned(),
-        date: Utc::now().fixed_offset(),
-        author: cfg.user.clone(),
+    let session = Session::open(cfg, None).await?;
+    let msg_id = Ids::new(uuid::Uuid::new_v4().as_u128()).next_id();
+    let now = Utc::now();
+    // A new tweet's id doubles as its Nats-Msg-Id.
+    let id = id.map_or_else(|| msg_id.clone(), str::to_owned);
+    let event = match kind {
+        EventKind::TweetCreated => Event::tweet(id, text.to_owned(), cfg.user.clone(), now),
+        kind => Event::like(kind, id, cfg.user.clone(), now),
     };
     let out = Outgoing { msg_id, event };
-    publish::publish(&js, &cfg.stream, &out).await?;
-    let _ = client.flush().await;
+    session.publish(&out).await?;
+    session.close().await;
     Ok(out.event.id)
 }
 
 /// Prints every event from the stream's start, then each new one, with the
 /// tweet's like count after it. Moves no user's consumer: it reads through
-/// an ordered consumer. Runs until Ctrl-C.
+/// ephemeral consumers. Runs until Ctrl-C.
 pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
-    let client = connect::connect(&cfg.servers, None).await?;
-    let js = bus::context(&client, cfg.publish_timeout);
-    let stream = bus::stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
-    let mut reader = consumer::read_from(stream, 1);
+    let session = Session::open(cfg, None).await?;
+    let mut events = session.read(1);
     let mut feed = Feed::new();
     let mut out = std::io::stdout().lock();
     let result = loop {
         let item = tokio::select! {
-            item = reader.recv() => item,
+            item = events.next() => item,
             _ = tokio::signal::ctrl_c() => break Ok(()),
         };
-        let Some((msg, info)) = item else {
+        let Some(Delivery { seq, event, .. }) = item else {
             break Ok(());
         };
-        let seq = info.stream_seq;
-        let event = match wire::decode(&msg.subject, &msg.payload) {
+        let event = match event {
             Ok(e) => e,
             Err(e) => {
                 eprintln!("skipped event {seq}: {e}");
@@ -81,7 +76,8 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
             break Ok(());
         }
     };
-    reader.close().await;
+    events.close().await;
+    session.close().await;
     result
 }
 

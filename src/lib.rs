@@ -5,7 +5,7 @@
 //! - a JetStream delivery: `bus::consumer::run_feed` turns it into `Msg::Delivered`;
 //!   `app::update` applies it to the `feed::Feed` and returns `Cmd::Ack`
 //! - a rendered row: `ui::view`, tweets in `ui/feed.rs`
-//! - the wire format and the sanitizer: `wire`
+//! - the wire format: `wire`; the sanitizer for untrusted text: `sanitize`
 //! - the embedded nats-server: `server`
 //! - putting back a deleted consumer or stream: `bus::watch`
 
@@ -15,6 +15,7 @@ pub mod cli;
 pub mod drafts;
 pub mod feed;
 pub mod headless;
+pub mod sanitize;
 pub mod server;
 pub mod tui;
 pub mod ui;

@@ -14,7 +14,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use jetfeed::app::{App, Msg, update};
+use jetfeed::app::{App, Init, Msg, update};
 use jetfeed::bus::{Bus, BusConfig, Servers};
 use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
 use jetfeed::server::{EmbeddedConfig, Supervisor, default_data_dir};
@@ -105,7 +105,7 @@ fn run(cli: Cli) -> Result<(), String> {
 
 async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<(), String> {
     let id = id.trim();
-    if id.is_empty() || !jetfeed::wire::is_clean(id) {
+    if id.is_empty() || !jetfeed::sanitize::is_clean(id) {
         return Err("bad tweet id".into());
     }
     headless::send(cfg, kind, Some(id), "")
@@ -123,7 +123,14 @@ async fn run_tui(
     // Connect before taking over the screen, so a failure is one plain line.
     let bus = Bus::start(cfg, bus_tx).await.map_err(|e| e.to_string())?;
     // The connection's state arrives from the bus like every other change.
-    let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
+    let mut app = App::new(Init {
+        user: cfg.user.clone(),
+        server: cfg.servers.to_string(),
+        stream: cfg.stream.clone(),
+        // The one random draw of the session: every id it makes follows.
+        seed: uuid::Uuid::new_v4().as_u128(),
+        now: Utc::now(),
+    });
     if let Some(saved) = drafts::take(data_dir, &cfg.user) {
         update(
             &mut app,
@@ -160,20 +167,14 @@ async fn run_tui(
     }
     bus.shutdown().await;
     // Nothing typed is lost: an unsent draft comes back next time.
-    if !app.draft.text.trim().is_empty() {
-        let id = app
-            .draft
-            .attempt
-            .as_ref()
-            .filter(|(t, _)| *t == app.draft.text.trim())
-            .map(|(_, id)| id.clone());
+    if !app.draft.text().trim().is_empty() {
         let saved = drafts::SavedDraft {
-            text: app.draft.text.clone(),
-            id,
+            text: app.draft.text().to_owned(),
+            id: app.draft.retry_id().map(str::to_owned),
         };
         match drafts::save(data_dir, &cfg.user, &saved) {
             Ok(_) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
-            Err(_) => eprintln!("jetfeed: unsent draft: {}", app.draft.text),
+            Err(_) => eprintln!("jetfeed: unsent draft: {}", app.draft.text()),
         }
     }
     result.map_err(|e| format!("terminal: {e}"))

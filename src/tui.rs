@@ -13,15 +13,15 @@ use futures::StreamExt;
 use std::sync::{Arc, Condvar, Mutex};
 
 use ratatui::Terminal;
-use ratatui::backend::{Backend, TestBackend};
+use ratatui::backend::Backend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{App, Msg, update};
+use crate::app::{App, Cmd, Msg, update};
 use crate::bus::Bus;
-use crate::ui::view;
+use crate::ui;
 
 /// Frames are at least this far apart when only counts and clocks changed:
 /// a burst of likes coalesces into one frame.
@@ -35,11 +35,11 @@ const DRAIN: usize = 64;
 /// Anything that carries out the reducer's commands: the bus, or a test's
 /// recorder.
 pub trait Effects {
-    fn execute(&self, cmd: crate::app::Cmd);
+    fn execute(&self, cmd: Cmd);
 }
 
 impl Effects for Bus {
-    fn execute(&self, cmd: crate::app::Cmd) {
+    fn execute(&self, cmd: Cmd) {
         Bus::execute(self, cmd);
     }
 }
@@ -70,7 +70,7 @@ pub trait Screen {
 impl<B: Backend> Screen for Terminal<B> {
     type Error = B::Error;
     fn show(&mut self, app: &App) -> Result<(), B::Error> {
-        self.draw(|f| view(app, f)).map(drop)
+        self.draw(|f| ui::view(app, f)).map(drop)
     }
 }
 
@@ -79,7 +79,8 @@ impl<B: Backend> Screen for Terminal<B> {
 /// screen (a fraction of a millisecond) and hands over only the latest: a
 /// frame the terminal could not take in time is replaced, never queued.
 pub struct Painter {
-    offscreen: Terminal<TestBackend>,
+    /// The frame being rendered, reused from frame to frame.
+    offscreen: Buffer,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -136,9 +137,8 @@ impl Painter {
                     }
                 }
             })?;
-        let Ok(offscreen) = Terminal::new(TestBackend::new(1, 1));
         Ok(Painter {
-            offscreen,
+            offscreen: Buffer::empty(Rect::default()),
             shared,
             thread: Some(thread),
         })
@@ -172,13 +172,14 @@ impl Screen for Painter {
     type Error = std::io::Error;
     fn show(&mut self, app: &App) -> Result<(), std::io::Error> {
         let (w, h) = app.size;
-        if self.offscreen.backend().buffer().area != Rect::new(0, 0, w, h) {
-            let Ok(t) = Terminal::new(TestBackend::new(w, h));
-            self.offscreen = t;
+        let area = Rect::new(0, 0, w, h);
+        if self.offscreen.area == area {
+            self.offscreen.reset();
+        } else {
+            self.offscreen = Buffer::empty(area);
         }
-        let Ok(done) = self.offscreen.draw(|f| view(app, f));
-        let frame = done.buffer.clone();
-        let cursor = crate::ui::cursor(app, frame.area);
+        let cursor = ui::render(app, area, &mut self.offscreen);
+        let frame = self.offscreen.clone();
         let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = state.error.take() {
             return Err(std::io::Error::other(e));
@@ -245,7 +246,10 @@ pub async fn run<S: Screen, E: Effects>(
 }
 
 fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {
-    app.now = Utc::now();
+    // Time enters the reducer as a message, before the message it dates.
+    if !matches!(msg, Msg::Tick(_)) {
+        update(app, Msg::Tick(Utc::now()));
+    }
     let urgent = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..));
     let tweets = app.feed.len();
     for cmd in update(app, msg) {
@@ -295,7 +299,7 @@ pub fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
-            if ticks.send(Msg::Tick).is_err() {
+            if ticks.send(Msg::Tick(Utc::now())).is_err() {
                 return;
             }
         }

@@ -363,7 +363,7 @@ async fn a_reader_without_publish_rights_watches_but_cannot_post() {
     .unwrap();
     reader.until("the live tweet", |a| a.feed.len() == 2).await;
     reader.post_attempt("not allowed").await;
-    assert_eq!(reader.app.draft.text, "not allowed", "the draft is kept");
+    assert_eq!(reader.app.draft.text(), "not allowed", "the draft is kept");
     assert_eq!(
         reader.app.notice.as_ref().unwrap().level,
         jetfeed::app::Level::Error

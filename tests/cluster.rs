@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Client, Cluster, bus_config};
 use jetfeed::app::Outgoing;
-use jetfeed::bus::{self, BusConfig, connect};
+use jetfeed::bus::{BusConfig, Session};
 use jetfeed::wire::{Event, EventKind};
 
 fn cluster_config(urls: &str, user: &str) -> BusConfig {
@@ -24,11 +24,9 @@ async fn failover_loses_and_doubles_nothing() {
     let urls = cluster.urls();
     // The cluster elects its leaders; the stream is made with three replicas.
     let cfg = cluster_config(&urls, "cy");
-    let client = connect::connect(&cfg.servers, None).await.unwrap();
-    let js = bus::context(&client, Duration::from_secs(3));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let mut stream = loop {
-        match bus::stream::ensure(&js, "TWITTERCLONE", 3, &cfg.servers).await {
+    let session = loop {
+        match Session::open(&cfg, None).await {
             Ok(s) => break s,
             Err(e) => {
                 assert!(
@@ -39,6 +37,9 @@ async fn failover_loses_and_doubles_nothing() {
             }
         }
     };
+    let nodes: Vec<async_nats::ServerAddr> = urls.split(',').map(|u| u.parse().unwrap()).collect();
+    let js = async_nats::jetstream::new(async_nats::connect(nodes).await.unwrap());
+    let mut stream = js.get_stream("TWITTERCLONE").await.unwrap();
     assert_eq!(stream.info().await.unwrap().config.num_replicas, 3);
 
     let mut ann = Client::start_with(cluster_config(&urls, "ann")).await;
@@ -64,7 +65,7 @@ async fn failover_loses_and_doubles_nothing() {
                 msg_id: format!("m{i}"),
                 event,
             };
-            let sent = common::publish_until_acked(&js, &out, 100).await;
+            let sent = common::publish_until_acked(&session, &out, 100).await;
             assert!(sent, "event {i} never acked");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

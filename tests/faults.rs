@@ -8,21 +8,22 @@ use std::time::Duration;
 
 use common::{Client, NatsServer, bus_config};
 use jetfeed::app::{Connection, Outgoing};
-use jetfeed::bus::{self, connect, consumer};
+use jetfeed::bus::{self, Session};
 use jetfeed::feed::Feed;
-use jetfeed::wire::{self, Event, EventKind};
+use jetfeed::wire::{Event, EventKind};
 
 /// Folds the whole stream from its start: the recount every feed must match.
 async fn recount(url: &str) -> Feed {
-    let js = async_nats::jetstream::new(async_nats::connect(url.to_owned()).await.unwrap());
-    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
-    let last = stream.get_info().await.unwrap().state.last_sequence;
-    let mut reader = consumer::read_from(stream, 1);
+    let session = Session::open(&bus_config(url, "recount"), None)
+        .await
+        .unwrap();
+    let last = session.span().await.unwrap().last;
+    let mut reader = session.read(1);
     let mut feed = Feed::new();
     while feed.last_seq() < last {
-        let (msg, info) = reader.recv().await.unwrap();
-        if let Ok(e) = wire::decode(&msg.subject, &msg.payload) {
-            let _ = feed.apply(info.stream_seq, &e, false);
+        let d = reader.next().await.unwrap();
+        if let Ok(e) = d.event {
+            let _ = feed.apply(d.seq, &e, false);
         }
     }
     reader.close().await;
@@ -38,11 +39,7 @@ async fn a_server_killed_mid_stream_loses_and_doubles_nothing() {
 
     // A third client publishes tweets and likes throughout, through the crash.
     let cfg = bus_config(&url, "cy");
-    let client = connect::connect(&cfg.servers, None).await.unwrap();
-    let js = bus::context(&client, Duration::from_secs(2));
-    bus::stream::ensure(&js, "TWITTERCLONE", 1, &cfg.servers)
-        .await
-        .unwrap();
+    let session = Session::open(&cfg, None).await.unwrap();
     let publisher = tokio::spawn(async move {
         let mut acked_tweets = Vec::new();
         let mut acked = 0;
@@ -70,7 +67,7 @@ async fn a_server_killed_mid_stream_loses_and_doubles_nothing() {
                 event,
             };
             // Retried with the same id until acked: a retry is never stored twice.
-            if common::publish_until_acked(&js, &out, 40).await {
+            if common::publish_until_acked(&session, &out, 40).await {
                 acked += 1;
                 if out.event.kind == EventKind::TweetCreated {
                     acked_tweets.push(out.event.id.clone());
@@ -161,7 +158,7 @@ async fn a_burst_of_100000_events_is_taken_whole_while_keys_are_answered() {
     let bus = jetfeed::bus::Bus::start(&cfg, tx).await.unwrap();
     let (in_tx, in_rx) = tokio::sync::mpsc::unbounded_channel();
     let viewer = tokio::spawn(async move {
-        let mut app = jetfeed::app::App::new("ann", "", "TWITTERCLONE", chrono::Utc::now());
+        let mut app = common::new_app("ann", "", "TWITTERCLONE");
         jetfeed::app::update(&mut app, jetfeed::app::Msg::Resize(100, 30));
         let mut screen = Recorder::default();
         jetfeed::tui::run(&mut screen, &mut app, in_rx, rx, &bus, Default::default())
@@ -206,7 +203,7 @@ async fn a_burst_of_100000_events_is_taken_whole_while_keys_are_answered() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let info = stream
-            .consumer_info(consumer::Durable::name_for("ann"))
+            .consumer_info(bus::consumer_name("ann"))
             .await
             .unwrap();
         if info.ack_floor.stream_sequence == N as u64 && info.num_ack_pending == 0 {

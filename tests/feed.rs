@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{Client, NatsServer, bus_config, publish_raw};
 use crossterm::event::KeyCode;
 use jetfeed::app::{Connection, Level, Outgoing};
-use jetfeed::bus::{self, connect, consumer::Durable, publish};
+use jetfeed::bus::{self, Session};
 use jetfeed::headless;
 use jetfeed::wire::{Event, EventKind};
 
@@ -17,7 +17,10 @@ async fn consumer_state(url: &str, user: &str) -> (u64, usize) {
     let client = async_nats::connect(url).await.unwrap();
     let js = async_nats::jetstream::new(client);
     let stream = js.get_stream("TWITTERCLONE").await.unwrap();
-    let info = stream.consumer_info(Durable::name_for(user)).await.unwrap();
+    let info = stream
+        .consumer_info(bus::consumer_name(user))
+        .await
+        .unwrap();
     (info.ack_floor.stream_sequence, info.num_ack_pending)
 }
 
@@ -230,7 +233,7 @@ async fn a_failed_publish_keeps_the_draft_and_a_retry_stores_it_once() {
     ann.key(KeyCode::Enter);
     ann.until("the publish to time out", |a| !a.draft.is_sending())
         .await;
-    assert_eq!(ann.app.draft.text, "do not lose me");
+    assert_eq!(ann.app.draft.text(), "do not lose me");
     assert_eq!(ann.app.notice.clone().unwrap().level, Level::Error);
     let screen = ann.screen(80, 24);
     assert!(screen.contains("draft kept"), "{screen}");
@@ -239,7 +242,7 @@ async fn a_failed_publish_keeps_the_draft_and_a_retry_stores_it_once() {
     // The first attempt may be stored after all once the server wakes; the
     // retry has the same Nats-Msg-Id, so either way the tweet is stored once.
     ann.key(KeyCode::Enter);
-    ann.until("the draft to be posted", |a| a.draft.text.is_empty())
+    ann.until("the draft to be posted", |a| a.draft.text().is_empty())
         .await;
     ann.until("the tweet in the feed", |a| a.feed.len() == 1)
         .await;
@@ -280,7 +283,7 @@ async fn what_is_sent_while_the_server_is_away_goes_out_once_when_it_returns() {
     })
     .await;
     ann.settle(Duration::from_millis(500)).await;
-    assert_eq!(ann.app.draft.text, "");
+    assert_eq!(ann.app.draft.text(), "");
     assert!(!ann.app.like_pending(&liked));
     assert_eq!(
         stream_messages(&url).await,
@@ -297,11 +300,7 @@ async fn what_is_sent_while_the_server_is_away_goes_out_once_when_it_returns() {
 async fn a_retried_publish_with_the_same_msg_id_is_stored_once() {
     let server = NatsServer::start();
     let cfg = bus_config(&server.url(), "ann");
-    let client = connect::connect(&cfg.servers, None).await.unwrap();
-    let js = bus::context(&client, cfg.publish_timeout);
-    bus::stream::ensure(&js, "TWITTERCLONE", 1, &cfg.servers)
-        .await
-        .unwrap();
+    let session = Session::open(&cfg, None).await.unwrap();
     let event = Event {
         kind: EventKind::TweetCreated,
         id: "tweet-1".into(),
@@ -313,8 +312,8 @@ async fn a_retried_publish_with_the_same_msg_id_is_stored_once() {
         msg_id: "tweet-1".into(),
         event,
     };
-    let a = publish::publish(&js, "TWITTERCLONE", &out).await.unwrap();
-    let b = publish::publish(&js, "TWITTERCLONE", &out).await.unwrap();
+    let a = session.publish(&out).await.unwrap();
+    let b = session.publish(&out).await.unwrap();
     assert_eq!(a, b, "the retry is acked with the first one's sequence");
     assert_eq!(stream_messages(&server.url()).await, 1);
 }
@@ -391,7 +390,7 @@ fn event(kind: EventKind, id: &str, author: &str, message: &str) -> Event {
 async fn a_big_stream_loads_a_window_and_older_tweets_on_demand_with_exact_counts() {
     let server = NatsServer::start();
     let url = server.url();
-    let filler = jetfeed::bus::consumer::CHUNK_EVENTS as usize + 2_000;
+    let filler = bus::CHUNK_EVENTS as usize + 2_000;
     let mut events = vec![
         event(EventKind::TweetCreated, "old", "ann", "the oldest tweet"),
         event(EventKind::TweetLiked, "old", "u1", ""),
@@ -413,10 +412,7 @@ async fn a_big_stream_loads_a_window_and_older_tweets_on_demand_with_exact_count
 
     let mut bob = Client::start(&url, "bob").await;
     let loaded = bob.app.feed.len();
-    assert!(
-        loaded >= jetfeed::bus::consumer::WINDOW_TWEETS,
-        "a window of tweets: {loaded}"
-    );
+    assert!(loaded >= bus::WINDOW_TWEETS, "a window of tweets: {loaded}");
     assert!(loaded < filler + 1, "not the whole stream: {loaded}");
     assert!(!bob.app.feed.is_complete());
     assert_eq!(
@@ -466,7 +462,7 @@ async fn a_deleted_consumer_is_put_back_and_the_feed_goes_on() {
     let stream = js.get_stream("TWITTERCLONE").await.unwrap();
     // What an operator's `nats consumer rm` does.
     stream
-        .delete_consumer(&Durable::name_for("ann"))
+        .delete_consumer(&bus::consumer_name("ann"))
         .await
         .unwrap();
     send(
@@ -484,7 +480,7 @@ async fn a_deleted_consumer_is_put_back_and_the_feed_goes_on() {
     assert_eq!(ann.app.feed.len(), 3);
     assert_eq!(ann.app.skipped, 0);
     stream
-        .consumer_info(Durable::name_for("ann"))
+        .consumer_info(bus::consumer_name("ann"))
         .await
         .expect("the consumer is back");
     eprintln!("reliability: consumer deleted | published 3 | seen 3 | lost 0 | doubled 0");

@@ -48,7 +48,7 @@ fn counting(log: &Log) -> Hooked<impl FnMut(&TestBackend) + Send + use<>> {
 
 /// An 80×24 app whose feed holds one tweet, id "t", at sequence 1.
 fn app_with_tweet(text: &str) -> App {
-    let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
+    let mut app = common::new_app("me", "", "TWITTERCLONE");
     update(&mut app, Msg::Resize(80, 24));
     let tweet = Event {
         kind: EventKind::TweetCreated,
@@ -160,7 +160,7 @@ async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() 
 async fn keys_are_answered_in_the_middle_of_a_burst() {
     let log = Log::default();
     let mut terminal = Terminal::new(counting(&log)).unwrap();
-    let mut app = App::new("me", "", "TWITTERCLONE", Utc::now());
+    let mut app = common::new_app("me", "", "TWITTERCLONE");
     update(&mut app, Msg::Resize(80, 24));
     update(&mut app, Msg::HistoryLoaded);
     // A bus that never stops talking.

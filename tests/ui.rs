@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jetfeed::app::{AckToken, App, Connection, Delivery, Msg, update};
+use jetfeed::app::{AckToken, App, Connection, Delivery, Init, Msg, update};
 use jetfeed::wire;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
@@ -33,6 +33,16 @@ fn deliver(app: &mut App, seq: u64, payload: &[u8], new: bool) {
     update(app, Msg::Delivered(vec![d]));
 }
 
+fn new_app() -> App {
+    App::new(Init {
+        user: "me".into(),
+        server: "nats://127.0.0.1:4222".into(),
+        stream: "TWITTERCLONE".into(),
+        seed: 1,
+        now: now(),
+    })
+}
+
 fn key(app: &mut App, code: KeyCode) {
     update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
@@ -40,7 +50,7 @@ fn key(app: &mut App, code: KeyCode) {
 /// A feed with what people really post: long text, CJK, emoji, likes, a
 /// tweet from while the user was away, and one trying escape sequences.
 fn busy_app(w: u16, h: u16) -> App {
-    let mut app = App::new("me", "nats://127.0.0.1:4222", "TWITTERCLONE", now());
+    let mut app = new_app();
     update(&mut app, Msg::Resize(w, h));
     update(&mut app, Msg::Connection(Connection::Connected));
     update(&mut app, Msg::HistoryLoaded);
@@ -112,7 +122,7 @@ fn screen(app: &App, w: u16, h: u16) -> String {
     let buf = t.backend().buffer().clone();
     for cell in buf.content() {
         assert!(
-            wire::is_clean(cell.symbol()),
+            jetfeed::sanitize::is_clean(cell.symbol()),
             "control character in a cell: {:?}",
             cell.symbol()
         );
@@ -126,7 +136,7 @@ fn screen(app: &App, w: u16, h: u16) -> String {
             while x < w {
                 let sym = buf[(x, y)].symbol();
                 line.push_str(sym);
-                x += jetfeed::ui::layout::width(sym).max(1) as u16;
+                x += jetfeed::app::geometry::width(sym).max(1) as u16;
             }
             line
         })
@@ -167,7 +177,7 @@ fn help_40x12() {
 
 #[test]
 fn empty_feed_while_loading_80x24() {
-    let mut app = App::new("me", "nats://127.0.0.1:4222", "TWITTERCLONE", now());
+    let mut app = new_app();
     update(&mut app, Msg::Resize(80, 24));
     insta::assert_snapshot!(screen(&app, 80, 24));
 }
@@ -211,7 +221,9 @@ fn a_resize_reflows_the_feed() {
     let narrow = screen(&app, 40, 12);
     assert!(wide.contains("fold of them all, newest first,"), "{wide}");
     assert!(
-        narrow.lines().all(|l| jetfeed::ui::layout::width(l) == 40),
+        narrow
+            .lines()
+            .all(|l| jetfeed::app::geometry::width(l) == 40),
         "{narrow}"
     );
     assert!(

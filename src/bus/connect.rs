@@ -9,7 +9,7 @@ use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event, ServerAddr};
 use tokio::sync::mpsc;
 
 use super::BusError;
-use crate::app::{Connection, Msg};
+use crate::app::protocol::{Connection, Msg};
 
 /// The servers to try, in order (several for a cluster), and how to prove
 /// who we are to them.

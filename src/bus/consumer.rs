@@ -17,7 +17,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::BusError;
-use crate::app::{AckToken, Delivery, Msg};
+use crate::app::protocol::{AckToken, Delivery, Msg};
 use crate::wire;
 
 /// Deliveries sent to the app in one message, at most.
@@ -71,7 +71,10 @@ impl Durable {
             durable_name: Some(name.clone()),
             name: Some(name),
             deliver_subject: format!("jetfeed.deliver.{stream}.{}", user_token(user)),
-            description: Some(format!("jetfeed feed of {}", wire::sanitize(user))),
+            description: Some(format!(
+                "jetfeed feed of {}",
+                crate::sanitize::sanitize(user)
+            )),
             // A new user starts reading now; history is loaded separately.
             deliver_policy: DeliverPolicy::New,
             ack_policy: AckPolicy::Explicit,

@@ -7,26 +7,33 @@
 //! - `publish`: events out, each awaited to its PubAck
 //! - `watch`: the stream's count; a deleted consumer or stream put back
 
-pub mod connect;
-pub mod consumer;
-pub mod publish;
-pub mod stream;
-pub mod watch;
+mod connect;
+mod consumer;
+mod publish;
+mod stream;
+mod watch;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use async_nats::Client;
+use async_nats::jetstream::consumer::DeliverPolicy;
 use async_nats::jetstream::{self, Context};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::{AckToken, Cmd, Msg, Outgoing};
+use crate::app::protocol::{AckToken, Cmd, Delivery, Msg, Outgoing};
 
-pub use connect::{Auth, Servers};
+pub use connect::{Auth, Servers, redact};
+pub use consumer::{CHUNK_EVENTS, Chunk, OLDER_CHUNK_EVENTS, Span, WINDOW_TWEETS, user_token};
+
+/// The name of `user`'s durable consumer.
+pub fn consumer_name(user: &str) -> String {
+    consumer::Durable::name_for(user)
+}
 
 /// Everything the bus needs to know to start.
 #[derive(Debug, Clone)]
@@ -63,50 +70,113 @@ pub enum BusError {
 /// when more than its max_ack_inflight are held; this stays well below.
 pub const MAX_PUBLISHES_IN_FLIGHT: usize = 256;
 
-/// A running bus: deliveries flow to the `Msg` channel given to `start`;
-/// commands go in through `execute`.
-pub struct Bus {
+/// A connection to NATS with the stream found or made: the one door every
+/// mode goes through (the terminal UI, the headless commands, the HTTP
+/// server). Publish through it, read the stream through it, or `follow` it
+/// as the terminal UI does.
+pub struct Session {
     client: Client,
+    js: Context,
     stream: jetstream::stream::Stream,
-    /// The user's place in the stream when jetfeed started.
-    new_after: u64,
-    tx: mpsc::Sender<Msg>,
-    acks: mpsc::UnboundedSender<AckToken>,
-    publishes: mpsc::UnboundedSender<Outgoing>,
-    tasks: Vec<JoinHandle<()>>,
+    cfg: BusConfig,
 }
 
-/// What a running bus is made of: the connection, the stream, and the
-/// user's live subscription with where the history ends.
-pub struct Parts {
-    pub client: Client,
-    pub js: Context,
-    pub stream: jetstream::stream::Stream,
-    /// The user's place in the stream: what came after it is new.
-    pub ack_floor: u64,
-    /// The subscription to the user's durable consumer's deliver subject.
-    pub live: async_nats::Subscriber,
-    /// The history to load before going live.
-    pub history: consumer::Span,
-    /// The user's consumer, as it is to be put back if an operator removes it.
-    pub durable: async_nats::jetstream::consumer::push::Config,
-}
-
-impl Bus {
-    /// Connects, finds or creates the stream and the user's durable consumer,
-    /// then loads the newest history and goes on with live deliveries in the
-    /// background. Fails with one line when any of that is impossible.
-    pub async fn start(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
-        let parts = Self::open(cfg, &tx).await?;
-        Ok(Self::run(cfg, parts, tx))
+impl Session {
+    /// Connects and finds or creates the stream. Connection changes go to
+    /// `events` as `Msg::Connection`, when given. Fails with one line.
+    pub async fn open(
+        cfg: &BusConfig,
+        events: Option<mpsc::Sender<Msg>>,
+    ) -> Result<Session, BusError> {
+        let client = connect::connect(&cfg.servers, events).await?;
+        let js = jetstream::ContextBuilder::new()
+            .timeout(cfg.publish_timeout)
+            .max_ack_inflight(MAX_PUBLISHES_IN_FLIGHT * 2)
+            .build(client.clone());
+        let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
+        Ok(Session {
+            client,
+            js,
+            stream,
+            cfg: cfg.clone(),
+        })
     }
 
-    /// Everything `start` does before it starts the background tasks.
-    pub async fn open(cfg: &BusConfig, tx: &mpsc::Sender<Msg>) -> Result<Parts, BusError> {
-        let client = connect::connect(&cfg.servers, Some(tx.clone())).await?;
-        let js = context(&client, cfg.publish_timeout);
-        let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
-        let durable = consumer::Durable::ensure(&stream, &cfg.stream, &cfg.user).await?;
+    /// Publishes one event and waits for its PubAck; returns the stream
+    /// sequence it was stored at (the first one's, for a retry).
+    pub async fn publish(&self, out: &Outgoing) -> Result<u64, BusError> {
+        publish::publish(&self.js, &self.cfg.stream, out).await
+    }
+
+    /// Every event from sequence `from` on, decoded, in order, then each new
+    /// one as it is stored. Moves no one's place in the stream.
+    pub fn read(&self, from: u64) -> Events {
+        Events {
+            reader: consumer::read_from(self.stream.clone(), from),
+        }
+    }
+
+    /// The stream's first and last sequence now.
+    pub async fn span(&self) -> Result<Span, BusError> {
+        consumer::span(&self.stream).await
+    }
+
+    /// Reads the chunk of history of `size` events just before `before`, as
+    /// the terminal UI does when the user scrolls.
+    pub async fn load_chunk(&self, span: Span, before: u64, size: u64) -> Result<Chunk, BusError> {
+        consumer::load_chunk(&self.stream, span, before, size, 0).await
+    }
+
+    /// The name of the server this connection is on (one node of a cluster).
+    pub fn server_name(&self) -> String {
+        self.client.server_info().server_name
+    }
+
+    /// Sends what is buffered and closes the connection.
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.client.flush()).await;
+    }
+
+    /// Follows the stream as the terminal UI does: finds or creates the
+    /// user's durable consumer, loads the newest history, then goes on with
+    /// live deliveries, acks, publishes and the watchdog in the background.
+    pub async fn follow(self, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
+        let durable =
+            consumer::Durable::ensure(&self.stream, &self.cfg.stream, &self.cfg.user).await?;
+        self.run(durable, true, tx).await
+    }
+
+    /// `follow`, with a new consumer reading from the stream's first event
+    /// and no history loaded first: every stored event arrives as a live
+    /// delivery. The benchmark measures the live path with it.
+    #[doc(hidden)]
+    pub async fn replay(self, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
+        let mut config = consumer::Durable::config(&self.cfg.stream, &self.cfg.user);
+        config.deliver_policy = DeliverPolicy::All;
+        let durable = consumer::Durable {
+            name: consumer::Durable::name_for(&self.cfg.user),
+            config: config.clone(),
+            ack_floor: 0,
+        };
+        self.stream
+            .create_consumer(config)
+            .await
+            .map_err(|e| durable.error(e.to_string()))?;
+        self.run(durable, false, tx).await
+    }
+
+    async fn run(
+        self,
+        durable: consumer::Durable,
+        with_history: bool,
+        tx: mpsc::Sender<Msg>,
+    ) -> Result<Bus, BusError> {
+        let Session {
+            client,
+            js,
+            stream,
+            cfg,
+        } = self;
         // Subscribe before taking the history's end, so that every event
         // after that end is delivered live to this terminal.
         let live = client
@@ -118,33 +188,15 @@ impl Bus {
             .await
             .map_err(|e| stream::error(&cfg.stream, e))?;
         let _ = tx.send(Msg::StreamMessages(info.state.messages)).await;
-        let history = consumer::Span {
-            first: info.state.first_sequence,
-            last: info.state.last_sequence,
+        let history = if with_history {
+            Span {
+                first: info.state.first_sequence,
+                last: info.state.last_sequence,
+            }
+        } else {
+            Span { first: 1, last: 0 }
         };
-        Ok(Parts {
-            client,
-            js,
-            stream,
-            ack_floor: durable.ack_floor,
-            live,
-            history,
-            durable: durable.config,
-        })
-    }
-
-    /// Starts the background tasks: history then live deliveries, the
-    /// stream's count, acks, publishes.
-    pub fn run(cfg: &BusConfig, parts: Parts, tx: mpsc::Sender<Msg>) -> Bus {
-        let Parts {
-            client,
-            js,
-            stream,
-            ack_floor,
-            live,
-            history,
-            durable,
-        } = parts;
+        let ack_floor = durable.ack_floor;
         let last_seen = Arc::new(AtomicU64::new(0));
         let watch = watch::Watch {
             js: js.clone(),
@@ -152,7 +204,7 @@ impl Bus {
             replicas: cfg.replicas,
             servers: cfg.servers.clone(),
             created: stream.cached_info().created.unix_timestamp_nanos(),
-            durable,
+            durable: durable.config,
             last_seen: last_seen.clone(),
         };
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
@@ -170,7 +222,7 @@ impl Bus {
             tokio::spawn(ack_loop(client.clone(), ack_rx)),
             tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx.clone())),
         ];
-        Bus {
+        Ok(Bus {
             client,
             stream,
             new_after: ack_floor,
@@ -178,7 +230,47 @@ impl Bus {
             acks: ack_tx,
             publishes: pub_tx,
             tasks,
-        }
+        })
+    }
+}
+
+/// Decoded events read from the stream, in order (`Session::read`).
+pub struct Events {
+    reader: consumer::Reader,
+}
+
+impl Events {
+    /// The next event, decoded or not, with its stream sequence. `None`
+    /// only once the reader has stopped; it recovers from server restarts
+    /// by itself.
+    pub async fn next(&mut self) -> Option<Delivery> {
+        let (msg, info) = self.reader.recv().await?;
+        Some(consumer::delivery_at(&msg, info, false, u64::MAX))
+    }
+
+    /// Stops reading and removes the reader's consumer from the server.
+    pub async fn close(self) {
+        self.reader.close().await;
+    }
+}
+
+/// A running feed: deliveries flow to the `Msg` channel it was started
+/// with; commands go in through `execute`.
+pub struct Bus {
+    client: Client,
+    stream: jetstream::stream::Stream,
+    /// The user's place in the stream when jetfeed started.
+    new_after: u64,
+    tx: mpsc::Sender<Msg>,
+    acks: mpsc::UnboundedSender<AckToken>,
+    publishes: mpsc::UnboundedSender<Outgoing>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Bus {
+    /// Opens a session and follows the stream: see `Session::follow`.
+    pub async fn start(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
+        Session::open(cfg, Some(tx.clone())).await?.follow(tx).await
     }
 
     /// Carries out one command of the reducer's. Never blocks.
@@ -231,14 +323,6 @@ impl Bus {
             t.abort();
         }
     }
-}
-
-/// A JetStream context whose API requests and PubAcks wait `timeout`.
-pub fn context(client: &Client, timeout: Duration) -> Context {
-    jetstream::ContextBuilder::new()
-        .timeout(timeout)
-        .max_ack_inflight(MAX_PUBLISHES_IN_FLIGHT * 2)
-        .build(client.clone())
 }
 
 async fn ack_loop(client: Client, mut rx: mpsc::UnboundedReceiver<AckToken>) {

@@ -6,7 +6,7 @@ use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 
 use super::BusError;
-use crate::app::Outgoing;
+use crate::app::protocol::Outgoing;
 
 /// Publishes one event and waits for its PubAck; returns its stream sequence.
 pub async fn publish(js: &Context, stream: &str, out: &Outgoing) -> Result<u64, BusError> {

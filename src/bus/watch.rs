@@ -16,7 +16,7 @@ use async_nats::jetstream::stream::Stream;
 use tokio::sync::mpsc;
 
 use super::{Servers, stream};
-use crate::app::Msg;
+use crate::app::protocol::Msg;
 
 /// How often the stream and consumer are looked at.
 pub const EVERY: Duration = Duration::from_secs(2);

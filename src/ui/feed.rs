@@ -8,8 +8,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
-use super::layout::{self, GUTTER, MAX_TEXT_LINES};
 use super::theme;
+use crate::app::geometry::{self, GUTTER, MAX_TEXT_LINES};
 use crate::app::{App, Focus};
 use crate::feed::Tweet;
 
@@ -78,7 +78,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Style::new()
         };
         rows.extend(
-            layout::wrap(&tweet.text, cols, MAX_TEXT_LINES)
+            geometry::wrap(&tweet.text, cols, MAX_TEXT_LINES)
                 .into_iter()
                 .map(|l| Line::from(Span::styled(l, text_style))),
         );
@@ -118,27 +118,27 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
         meta.push_str(" · ");
     }
     let new_tag = if tweet.new { "new" } else { "" };
-    let right_w = layout::width(&heart) + 1;
-    let meta_w = layout::width(&meta) + new_tag.len();
+    let right_w = geometry::width(&heart) + 1;
+    let meta_w = geometry::width(&meta) + new_tag.len();
     let author_room = cols.saturating_sub(right_w + meta_w).max(cols.min(6));
     let author = if tweet.author.is_empty() {
         "anonymous"
     } else {
         tweet.author.as_str()
     };
-    let author = layout::ellipsize(author, author_room);
+    let author = geometry::ellipsize(author, author_room);
     let mut author_style = theme::author();
     if selected {
         author_style = author_style.add_modifier(Modifier::UNDERLINED);
     }
-    let left_w = layout::width(&author) + meta_w;
+    let left_w = geometry::width(&author) + meta_w;
     let (meta, new_tag) = if left_w + right_w > cols {
         (String::new(), "")
     } else {
         (meta, new_tag)
     };
-    let used = layout::width(&author) + layout::width(&meta) + new_tag.len();
-    let pad = cols.saturating_sub(used + layout::width(&heart));
+    let used = geometry::width(&author) + geometry::width(&meta) + new_tag.len();
+    let pad = cols.saturating_sub(used + geometry::width(&heart));
     Line::from(vec![
         Span::styled(author, author_style),
         Span::styled(meta, theme::dim()),

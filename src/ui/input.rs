@@ -1,16 +1,20 @@
 //! The draft pane: the tweet being written, its character counter, and the
 //! cursor, scrolled sideways so the cursor is always visible.
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+use unicode_segmentation::UnicodeSegmentation;
 
-use super::layout;
 use super::theme;
+use crate::app::geometry;
 use crate::app::{App, Focus, MAX_TWEET_CHARS};
 
-pub fn render(app: &App, area: Rect, frame: &mut Frame) {
+/// Draws the pane; returns where the cursor goes when the draft can be
+/// edited.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let focused = app.focus == Focus::Input;
     let draft = &app.draft;
     let n = draft.chars();
@@ -36,64 +40,76 @@ pub fn render(app: &App, area: Rect, frame: &mut Frame) {
                 .style(counter_style),
         );
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
     if inner.is_empty() {
-        return;
+        return None;
     }
     let cols = usize::from(inner.width);
-    if draft.text.is_empty() {
+    let (skip, cursor_col) = scroll(draft.editor.before_cursor(), cols);
+    if draft.text().is_empty() {
         let hint = if focused {
             "What's happening? Enter posts · Tab: feed · ?: keys"
         } else {
             "Tab to write a tweet"
         };
-        frame.render_widget(
-            Paragraph::new(layout::ellipsize(hint, cols)).style(theme::dim()),
-            inner,
-        );
+        Paragraph::new(geometry::ellipsize(hint, cols))
+            .style(theme::dim())
+            .render(inner, buf);
     } else {
-        let chars: Vec<char> = draft.text.chars().collect();
-        let (skip, _) = scroll(&chars, draft.cursor, cols);
-        let shown: String = chars[skip..].iter().collect();
         let style = if draft.is_sending() {
             theme::dim()
         } else {
-            ratatui::style::Style::new()
+            Style::new()
         };
-        frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(
-                layout::truncate(&shown, cols),
-                style,
-            ))),
-            inner,
-        );
+        let shown = &draft.text()[skip..];
+        Paragraph::new(Line::from(Span::styled(
+            geometry::truncate(shown, cols),
+            style,
+        )))
+        .render(inner, buf);
     }
-    if let Some(p) = cursor(app, area) {
-        frame.set_cursor_position(p);
-    }
+    let editable = focused && !draft.is_sending();
+    editable.then(|| Position::new(inner.x + cursor_col as u16, inner.y))
 }
 
-/// Keeps the cursor in view: how many characters are skipped off the left
-/// edge, and the cursor's column after them.
-fn scroll(chars: &[char], cursor: usize, cols: usize) -> (usize, usize) {
-    let before: String = chars[..cursor.min(chars.len())].iter().collect();
+/// Keeps the cursor in view on a line of `cols` columns: how many bytes of
+/// the text are scrolled off the left edge (always a whole number of
+/// graphemes), and the cursor's column after them.
+fn scroll(before_cursor: &str, cols: usize) -> (usize, usize) {
+    let mut width = geometry::width(before_cursor);
     let mut skip = 0;
-    let mut before_w = layout::width(&before);
-    while before_w >= cols && skip < chars.len() {
-        before_w -= layout::width(&chars[skip].to_string());
-        skip += 1;
+    for (at, g) in before_cursor.grapheme_indices(true) {
+        if width < cols {
+            break;
+        }
+        width -= geometry::width(g);
+        skip = at + g.len();
     }
-    (skip, before_w)
+    (skip, width)
 }
 
-/// Where the terminal's cursor goes: in the draft pane `area`, when the
-/// draft has focus and can be edited.
-pub fn cursor(app: &App, area: Rect) -> Option<Position> {
-    let inner = area.inner(ratatui::layout::Margin::new(1, 1));
-    if app.focus != Focus::Input || app.draft.is_sending() || inner.is_empty() {
-        return None;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_cursor_stays_in_view() {
+        assert_eq!(scroll("", 10), (0, 0));
+        assert_eq!(scroll("abc", 10), (0, 3));
+        assert_eq!(scroll("abcdefghij", 10), (1, 9));
+        assert_eq!(scroll("👋🏽x", 1), ("👋🏽x".len(), 0));
+        assert_eq!(scroll("世界", 3), ("世".len(), 2));
+        assert_eq!(scroll("世界", 2), ("世界".len(), 0), "room for the cursor");
     }
-    let chars: Vec<char> = app.draft.text.chars().collect();
-    let (_, col) = scroll(&chars, app.draft.cursor, usize::from(inner.width));
-    Some(Position::new(inner.x + col as u16, inner.y))
+
+    proptest! {
+        #[test]
+        fn scrolling_keeps_the_cursor_inside_the_pane(text in "\\PC{0,60}", cols in 1usize..30) {
+            let (skip, col) = scroll(&text, cols);
+            prop_assert!(text.is_char_boundary(skip));
+            prop_assert!(col < cols, "cursor at {col} of {cols}");
+            prop_assert_eq!(col, geometry::width(&text[skip..]));
+        }
+    }
 }

@@ -1,32 +1,48 @@
 //! The view: draws the state, changes nothing. Every rendered row comes from
-//! here; `feed.rs` draws the tweets.
+//! here; `feed.rs` draws the tweets. The whole screen is a widget: `&App`
+//! renders into any `Buffer`, and `render` also says where the terminal's
+//! cursor goes.
 
 mod feed;
 mod help;
 mod input;
-pub mod layout;
 mod status;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::Widget;
 
 use crate::app::App;
+use crate::app::geometry;
 
-/// Draws the whole screen for `app`.
-pub fn view(app: &App, frame: &mut Frame) {
-    let [feed_area, input_area, status_area] = layout::panes(frame.area());
-    feed::render(app, feed_area, frame.buffer_mut());
-    input::render(app, input_area, frame);
-    status::render(app, status_area, frame.buffer_mut());
+/// Draws the whole screen for `app` into `buf`; returns where the
+/// terminal's cursor goes, if it is shown.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    let [feed_area, input_area, status_area] = geometry::panes(area);
+    feed::render(app, feed_area, buf);
+    let cursor = input::render(app, input_area, buf);
+    status::render(app, status_area, buf);
     if app.show_help {
-        help::render(frame.area(), frame.buffer_mut());
+        help::render(area, buf);
+        return None;
+    }
+    cursor
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(self, area, buf);
     }
 }
 
-/// Where the terminal's cursor goes on a screen of `area`, if anywhere.
-pub fn cursor(app: &App, area: ratatui::layout::Rect) -> Option<ratatui::layout::Position> {
-    let [_, input_area, _] = layout::panes(area);
-    input::cursor(app, input_area)
+/// Draws `app` into a frame, cursor included.
+pub fn view(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if let Some(p) = render(app, area, frame.buffer_mut()) {
+        frame.set_cursor_position(p);
+    }
 }
 
 /// The few styles the screen uses, in one place.

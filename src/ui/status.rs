@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::layout;
 use super::theme;
+use crate::app::geometry;
 use crate::app::{App, Connection, Level};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -28,9 +28,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             theme::warn(),
         ));
     }
-    let right_w: usize = right.iter().map(|s| layout::width(&s.content)).sum();
+    let right_w: usize = right.iter().map(|s| geometry::width(&s.content)).sum();
     let cols = usize::from(area.width);
-    let conn = layout::ellipsize(&conn, cols.saturating_sub(right_w));
+    let conn = geometry::ellipsize(&conn, cols.saturating_sub(right_w));
     let user = format!(" @{}", app.user);
     let (middle, middle_style) = match &app.notice {
         Some(n) => (
@@ -43,11 +43,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         None => (format!(" {}", app.server), theme::dim()),
     };
-    let mut room = cols.saturating_sub(right_w + layout::width(&conn));
-    let user = layout::ellipsize(&user, room.min(17));
-    room = room.saturating_sub(layout::width(&user));
-    let middle = layout::ellipsize(&middle, room);
-    room = room.saturating_sub(layout::width(&middle));
+    let mut room = cols.saturating_sub(right_w + geometry::width(&conn));
+    let user = geometry::ellipsize(&user, room.min(17));
+    room = room.saturating_sub(geometry::width(&user));
+    let middle = geometry::ellipsize(&middle, room);
+    room = room.saturating_sub(geometry::width(&middle));
     let mut spans = vec![
         Span::styled(conn, conn_style),
         Span::styled(user, theme::author()),

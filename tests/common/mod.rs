@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jetfeed::app::{App, Msg, update};
-use jetfeed::bus::{Bus, BusConfig, Servers};
+use jetfeed::app::{App, Init, Msg, update};
+use jetfeed::bus::{Bus, BusConfig, Servers, Session};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
@@ -179,6 +179,18 @@ pub fn wait_for_port(port: u16, open: bool) {
     }
 }
 
+/// A new app as `main` makes one: a random id seed, so that two test
+/// terminals never make the same message id.
+pub fn new_app(user: &str, server: &str, stream: &str) -> App {
+    App::new(Init {
+        user: user.into(),
+        server: server.into(),
+        stream: stream.into(),
+        seed: uuid::Uuid::new_v4().as_u128(),
+        now: Utc::now(),
+    })
+}
+
 pub fn bus_config(url: &str, user: &str) -> BusConfig {
     BusConfig {
         servers: Servers::parse(url).unwrap(),
@@ -207,7 +219,7 @@ impl Client {
     pub async fn start_with(cfg: BusConfig) -> Self {
         let (tx, rx) = mpsc::channel(256);
         let bus = Bus::start(&cfg, tx).await.expect("bus starts");
-        let mut app = App::new(&cfg.user, &cfg.servers.to_string(), &cfg.stream, Utc::now());
+        let mut app = new_app(&cfg.user, &cfg.servers.to_string(), &cfg.stream);
         update(&mut app, Msg::Resize(80, 24));
         let mut c = Client {
             app,
@@ -223,7 +235,7 @@ impl Client {
         if let Msg::Connection(c) = &msg {
             self.connection_log.push(c.clone());
         }
-        self.app.now = Utc::now();
+        update(&mut self.app, Msg::Tick(Utc::now()));
         for cmd in update(&mut self.app, msg) {
             self.bus.execute(cmd);
         }
@@ -439,14 +451,13 @@ pub fn parent_of(pid: i32) -> Option<i32> {
 
 /// Publishes many events quickly, awaiting PubAcks in windows of 512.
 pub async fn publish_many(url: &str, events: &[jetfeed::wire::Event]) {
-    let cfg = bus_config(url, "loader");
-    let client = jetfeed::bus::connect::connect(&cfg.servers, None)
+    // The stream as jetfeed makes it, then a bare client to fill it.
+    Session::open(&bus_config(url, "loader"), None)
         .await
-        .unwrap();
-    let js = jetfeed::bus::context(&client, Duration::from_secs(10));
-    jetfeed::bus::stream::ensure(&js, "TWITTERCLONE", 1, &cfg.servers)
-        .await
-        .unwrap();
+        .unwrap()
+        .close()
+        .await;
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
     for window in events.chunks(512) {
         let mut acks = Vec::with_capacity(window.len());
         for e in window {
@@ -648,15 +659,12 @@ impl<F: FnMut(&TestBackend) + Send> ratatui::backend::Backend for Hooked<F> {
 /// Publishes through jetfeed's publisher, retrying with the same
 /// Nats-Msg-Id until the PubAck comes (at most `tries` times, 100 ms apart).
 pub async fn publish_until_acked(
-    js: &async_nats::jetstream::Context,
+    session: &Session,
     out: &jetfeed::app::Outgoing,
     tries: usize,
 ) -> bool {
     for _ in 0..tries {
-        if jetfeed::bus::publish::publish(js, "TWITTERCLONE", out)
-            .await
-            .is_ok()
-        {
+        if session.publish(out).await.is_ok() {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

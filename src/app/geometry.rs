@@ -1,4 +1,4 @@
-//! Geometry shared by the view and the reducer: how the screen is split, how
+//! Geometry shared by the reducer and the view: how the screen is split, how
 //! tall a tweet is at a width, and where the feed scrolls to. Pure functions;
 //! every one of them touches only the tweets that can be on screen.
 

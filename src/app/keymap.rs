@@ -1,0 +1,214 @@
+//! Keys become actions here, before the reducer sees them: one table says
+//! which key does what where, so bindings can be changed in one place.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::draft::Edit;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Input,
+    Feed,
+}
+
+/// Everything a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    SwitchFocus,
+    FocusFeed,
+    FocusDraft,
+    ShowHelp,
+    /// Post the draft, or post it again after a failure.
+    Post,
+    /// Type a character into the draft.
+    Type(char),
+    Edit(Edit),
+    SelectOlder,
+    SelectNewer,
+    PageOlder,
+    PageNewer,
+    SelectNewest,
+    SelectOldest,
+    ToggleLike,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Anywhere,
+    In(Focus),
+}
+
+/// One key, with the modifiers it must be pressed with (Shift is part of
+/// the character, so it is never required or refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::CONTROL,
+        }
+    }
+
+    const fn char(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+
+    fn matches(&self, key: &KeyEvent) -> bool {
+        let held = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        self.code == key.code && self.modifiers == held
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    pub scope: Scope,
+    pub key: Key,
+    pub action: Action,
+}
+
+/// The key bindings in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        use super::draft::Edit as E;
+        use Action::*;
+        use KeyCode as K;
+        let anywhere = [
+            (Key::ctrl('c'), Quit),
+            (Key::plain(K::Tab), SwitchFocus),
+            (Key::plain(K::BackTab), SwitchFocus),
+        ];
+        let draft = [
+            (Key::plain(K::Enter), Post),
+            (Key::plain(K::Esc), FocusFeed),
+            (Key::plain(K::Left), Edit(E::Left)),
+            (Key::plain(K::Right), Edit(E::Right)),
+            (Key::plain(K::Home), Edit(E::Start)),
+            (Key::plain(K::End), Edit(E::End)),
+            (Key::ctrl('a'), Edit(E::Start)),
+            (Key::ctrl('e'), Edit(E::End)),
+            (Key::plain(K::Backspace), Edit(E::Backspace)),
+            (Key::plain(K::Delete), Edit(E::Delete)),
+            (Key::ctrl('w'), Edit(E::DeleteWord)),
+            (Key::ctrl('u'), Edit(E::DeleteToStart)),
+        ];
+        let feed = [
+            (Key::char('q'), Quit),
+            (Key::char('?'), ShowHelp),
+            (Key::char('j'), SelectOlder),
+            (Key::plain(K::Down), SelectOlder),
+            (Key::char('k'), SelectNewer),
+            (Key::plain(K::Up), SelectNewer),
+            (Key::plain(K::PageDown), PageOlder),
+            (Key::char(' '), PageOlder),
+            (Key::plain(K::PageUp), PageNewer),
+            (Key::char('g'), SelectNewest),
+            (Key::plain(K::Home), SelectNewest),
+            (Key::char('G'), SelectOldest),
+            (Key::plain(K::End), SelectOldest),
+            (Key::char('l'), ToggleLike),
+            (Key::char('i'), FocusDraft),
+            (Key::plain(K::Esc), FocusDraft),
+        ];
+        let bind = |scope| move |(key, action)| Binding { scope, key, action };
+        let bindings = anywhere
+            .into_iter()
+            .map(bind(Scope::Anywhere))
+            .chain(draft.into_iter().map(bind(Scope::In(Focus::Input))))
+            .chain(feed.into_iter().map(bind(Scope::In(Focus::Feed))))
+            .collect();
+        KeyMap { bindings }
+    }
+}
+
+impl KeyMap {
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// What `key` does whatever has the focus, if anything.
+    pub fn anywhere(&self, key: &KeyEvent) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|b| b.scope == Scope::Anywhere && b.key.matches(key))
+            .map(|b| b.action)
+    }
+
+    /// What `key` does with `focus` on the keyboard, if anything. In the
+    /// draft, a character no binding takes is typed.
+    pub fn action(&self, focus: Focus, key: &KeyEvent) -> Option<Action> {
+        let bound = self
+            .bindings
+            .iter()
+            .find(|b| {
+                (b.scope == Scope::Anywhere || b.scope == Scope::In(focus)) && b.key.matches(key)
+            })
+            .map(|b| b.action);
+        if bound.is_some() || focus != Focus::Input {
+            return bound;
+        }
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    && !c.is_control() =>
+            {
+                Some(Action::Type(c))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn the_same_key_means_different_things_in_each_pane() {
+        let keys = KeyMap::default();
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(keys.action(Focus::Input, &q), Some(Action::Type('q')));
+        assert_eq!(keys.action(Focus::Feed, &q), Some(Action::Quit));
+        let esc = press(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(keys.action(Focus::Input, &esc), Some(Action::FocusFeed));
+        assert_eq!(keys.action(Focus::Feed, &esc), Some(Action::FocusDraft));
+    }
+
+    #[test]
+    fn shift_is_part_of_the_character_and_ctrl_is_not() {
+        let keys = KeyMap::default();
+        let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(keys.action(Focus::Feed, &big_g), Some(Action::SelectOldest));
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(keys.action(Focus::Input, &ctrl_c), Some(Action::Quit));
+        let ctrl_x = press(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        assert_eq!(keys.action(Focus::Input, &ctrl_x), None, "not typed");
+        let ctrl_l = press(KeyCode::Char('l'), KeyModifiers::CONTROL);
+        assert_eq!(keys.action(Focus::Feed, &ctrl_l), None, "not a like");
+    }
+}

@@ -1,0 +1,315 @@
+//! The app's state and its one reducer. `update` never awaits, never does
+//! I/O, and reads no clock and no randomness: time arrives as `Msg::Tick`
+//! and ids come from a seed given at start, so a recorded list of messages
+//! replays to the same state and the same commands.
+//!
+//! - `protocol`: `Msg` in, `Cmd` out, and what they carry (all the bus sees)
+//! - `keymap`: keys become `Action`s
+//! - `draft`: the editor and the draft's posting state
+//! - `navigate`: selection and scrolling
+//! - `deliveries`: live events and history folded into the feed
+//! - `posting`: tweets and likes out, the offline queue, publish results
+//! - `geometry`: pane sizes, wrapping and scroll positions, shared with the view
+//! - `ids`: tweet and message ids without randomness
+
+mod deliveries;
+pub mod draft;
+pub mod geometry;
+pub mod ids;
+pub mod keymap;
+mod navigate;
+mod posting;
+pub mod protocol;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+pub use draft::{Draft, Edit, MAX_TWEET_CHARS, tweet_text};
+pub use ids::Ids;
+pub use keymap::{Action, Focus, KeyMap};
+pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing};
+
+use crate::feed::{Feed, Tweet};
+use crate::sanitize::sanitize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How long an info notice stays; errors stay until replaced.
+pub const NOTICE_SECS: i64 = 4;
+
+/// What the app starts from: who is using jetfeed, where, and the clock and id seed of this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Init {
+    pub user: String,
+    /// The servers, as they may be shown (no credentials).
+    pub server: String,
+    pub stream: String,
+    /// Drawn once per session, outside the reducer: the ids' seed.
+    pub seed: u128,
+    /// The clock when the session started.
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub user: String,
+    pub server: String,
+    pub stream: String,
+    pub feed: Feed,
+    pub focus: Focus,
+    pub keys: KeyMap,
+    pub draft: Draft,
+    /// Stream sequence of the selected tweet.
+    pub selected: Option<u64>,
+    /// Stream sequence of the tweet shown at the top of the pane.
+    pub top: Option<u64>,
+    /// Columns and rows of the whole terminal.
+    pub size: (u16, u16),
+    pub connection: Connection,
+    pub stream_messages: Option<u64>,
+    pub skipped: u64,
+    pub notice: Option<Notice>,
+    pub show_help: bool,
+    pub loading: bool,
+    /// Older history has been asked for and has not arrived yet.
+    pub loading_older: bool,
+    /// Likes and unlikes in flight, by message id.
+    pub pending_likes: HashMap<String, Outgoing>,
+    /// Likes and unlikes made while the connection was away, sent in order
+    /// when it returns, each with the message id it was given.
+    pub queued: Vec<Outgoing>,
+    /// The time of the last `Msg::Tick`.
+    pub now: DateTime<Utc>,
+    pub ids: Ids,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(session: Init) -> Self {
+        Self {
+            user: session.user,
+            server: session.server,
+            stream: session.stream,
+            feed: Feed::new(),
+            focus: Focus::Input,
+            keys: KeyMap::default(),
+            draft: Draft::default(),
+            selected: None,
+            top: None,
+            size: (80, 24),
+            connection: Connection::Connecting,
+            stream_messages: None,
+            skipped: 0,
+            notice: None,
+            show_help: false,
+            loading: true,
+            loading_older: false,
+            pending_likes: HashMap::new(),
+            queued: Vec::new(),
+            now: session.now,
+            ids: Ids::new(session.seed),
+            quit: false,
+        }
+    }
+
+    /// Newest-first index of the selected tweet.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.selected.and_then(|s| self.feed.index_of_seq(s))
+    }
+
+    /// Newest-first index of the tweet at the top of the pane.
+    pub fn top_index(&self) -> usize {
+        self.top
+            .and_then(|s| self.feed.index_of_seq(s))
+            .unwrap_or(0)
+    }
+
+    /// Whether a like or unlike of this tweet is queued or in flight.
+    pub fn like_pending(&self, tweet_id: &str) -> bool {
+        self.pending_likes
+            .values()
+            .chain(&self.queued)
+            .any(|o| o.event.id == tweet_id)
+    }
+
+    pub fn selected_tweet(&self) -> Option<&Tweet> {
+        self.selected_index().and_then(|i| self.feed.newest(i))
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Info,
+            text: text.into(),
+            at: self.now,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Error,
+            text: text.into(),
+            at: self.now,
+        });
+    }
+}
+
+/// The one place state changes.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => {
+            if app.focus == Focus::Input && !app.draft.is_sending() {
+                edit_draft(app, |d| d.insert(&sanitize(&text)));
+            }
+            vec![]
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            navigate::scroll_into_view(app);
+            vec![]
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            if app.notice.as_ref().is_some_and(|n| {
+                n.level == Level::Info && (now - n.at).num_seconds() >= NOTICE_SECS
+            }) {
+                app.notice = None;
+            }
+            vec![]
+        }
+        Msg::Quit => quit(app),
+        Msg::DraftRestored { text, id } => {
+            app.draft = Draft::restored(sanitize(&text).into_owned(), id);
+            app.info("your unsent draft is back");
+            vec![]
+        }
+        Msg::Reset => {
+            deliveries::reset(app);
+            vec![]
+        }
+        Msg::History {
+            from,
+            to,
+            events,
+            at_start,
+        } => deliveries::apply_history(app, from, to, events, at_start),
+        Msg::HistoryLoaded => {
+            app.loading = false;
+            navigate::load_older_if_near_end(app)
+        }
+        Msg::OlderFailed(why) => {
+            app.loading_older = false;
+            app.error(format!("older tweets not loaded: {why}"));
+            vec![]
+        }
+        Msg::Delivered(batch) => deliveries::apply_live(app, batch),
+        Msg::Connection(c) => {
+            app.connection = c;
+            if app.connection == Connection::Connected {
+                posting::send_waiting(app)
+            } else {
+                vec![]
+            }
+        }
+        Msg::StreamMessages(n) => {
+            app.stream_messages = Some(n);
+            vec![]
+        }
+        Msg::Published { msg_id, result } => posting::on_published(app, msg_id, result),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if key.kind == KeyEventKind::Release {
+        return vec![];
+    }
+    if app.show_help {
+        // Any key closes the help; only one that works anywhere (Ctrl-C)
+        // does more.
+        app.show_help = false;
+        return match app.keys.anywhere(&key) {
+            Some(Action::Quit) => quit(app),
+            _ => vec![],
+        };
+    }
+    match app.keys.action(app.focus, &key) {
+        Some(action) => on_action(app, action),
+        None => vec![],
+    }
+}
+
+/// What each action does.
+pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
+    match action {
+        Action::Quit => return quit(app),
+        Action::SwitchFocus => {
+            app.focus = match app.focus {
+                Focus::Input => Focus::Feed,
+                Focus::Feed => Focus::Input,
+            };
+        }
+        Action::FocusFeed => app.focus = Focus::Feed,
+        Action::FocusDraft => app.focus = Focus::Input,
+        Action::ShowHelp => app.show_help = true,
+        Action::Post => return posting::send_draft(app),
+        Action::Type(c) => {
+            let mut buf = [0u8; 4];
+            let typed = sanitize(c.encode_utf8(&mut buf)).into_owned();
+            edit_draft(app, |d| d.insert(&typed));
+        }
+        Action::Edit(edit) => edit_draft(app, |d| d.apply(edit)),
+        Action::ToggleLike => return posting::toggle_like(app),
+        Action::SelectOlder
+        | Action::SelectNewer
+        | Action::PageOlder
+        | Action::PageNewer
+        | Action::SelectNewest
+        | Action::SelectOldest => {
+            match action {
+                Action::SelectOlder => navigate::move_by(app, 1),
+                Action::SelectNewer => navigate::move_by(app, -1),
+                Action::PageOlder => navigate::move_by(app, navigate::page(app)),
+                Action::PageNewer => navigate::move_by(app, -navigate::page(app)),
+                Action::SelectNewest => navigate::select_index(app, 0),
+                _ => navigate::select_oldest(app),
+            }
+            return navigate::load_older_if_near_end(app);
+        }
+    }
+    vec![]
+}
+
+/// Edits the draft, unless a post of it is in flight. An edited draft is a
+/// new tweet: it waits for Enter, even if the old one was waiting to go out.
+fn edit_draft(app: &mut App, edit: impl FnOnce(&mut draft::Editor)) {
+    if app.draft.is_sending() {
+        return;
+    }
+    let before = app.draft.text().len();
+    edit(&mut app.draft.editor);
+    if app.draft.text().len() != before {
+        app.draft.posting = draft::Posting::Editing;
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Cmd> {
+    // The run loop ends when it sees this.
+    app.quit = true;
+    vec![]
+}

@@ -1,0 +1,90 @@
+//! What flows between the reducer and the world: the messages it takes
+//! (`Msg`) and the commands it returns (`Cmd`), with the types they carry.
+//! The bus sees the app only through this file.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::wire::{DecodeError, Event};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    Disconnected,
+    /// The connection is gone for good; the text says why.
+    Failed(String),
+}
+
+/// One event as the bus received it: where it sits in the stream, what it
+/// decoded to, and the token that acks it (none for history, which is read
+/// through ephemeral consumers that need no acks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub seq: u64,
+    pub event: Result<Event, DecodeError>,
+    pub ack: Option<AckToken>,
+    /// Stored after this user's consumer last acked: not seen yet.
+    pub new: bool,
+}
+
+/// The reply subject that acks one JetStream delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckToken(pub String);
+
+/// An event to publish, with the `Nats-Msg-Id` that every retry reuses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub msg_id: String,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    /// The terminal's new size, in columns and rows.
+    Resize(u16, u16),
+    /// The clock moved on: the reducer's only source of time. Relative
+    /// times age, info notices fade, new events are dated by it.
+    Tick(DateTime<Utc>),
+    /// Quit as if `q` were pressed (a signal, a closed terminal).
+    Quit,
+    /// The stream was deleted or recreated: the feed starts again from it.
+    Reset,
+    /// A draft saved when jetfeed last quit, and the id it was posted under.
+    DraftRestored {
+        text: String,
+        id: Option<String>,
+    },
+    /// A chunk of history: every event stored from `from` to `to`, read
+    /// newest chunk first (no acks). `at_start`: nothing older exists.
+    History {
+        from: u64,
+        to: u64,
+        events: Vec<Delivery>,
+        at_start: bool,
+    },
+    HistoryLoaded,
+    /// Older history was asked for and could not be read; scrolling asks again.
+    OlderFailed(String),
+    /// Events delivered live by this user's durable consumer.
+    Delivered(Vec<Delivery>),
+    Connection(Connection),
+    StreamMessages(u64),
+    /// The PubAck for `msg_id` arrived, or the publish failed with an error.
+    Published {
+        msg_id: String,
+        result: Result<u64, String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    Ack(AckToken),
+    Publish(Outgoing),
+    /// Read the chunk of history just before sequence `before`.
+    LoadOlder {
+        before: u64,
+    },
+}
