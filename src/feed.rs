@@ -211,7 +211,8 @@ impl Feed {
     }
 
     /// Tweets whose likes are waiting for older history.
-    pub fn pending_tweets(&self) -> usize {
+    #[cfg(test)]
+    fn pending_tweets(&self) -> usize {
         self.pending.len()
     }
 

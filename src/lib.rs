@@ -1,10 +1,12 @@
 //! jetfeed: a terminal client for a live tweet feed on NATS JetStream.
 //!
 //! Where things live:
-//! - a key press: `tui::spawn_input` turns it into `Msg::Key`; `app::update` handles it
+//! - a key press: `tui::spawn_input` turns it into `Msg::Key`; `app::keymap`
+//!   makes it an `Action`; `app::on_action` carries it out
 //! - a JetStream delivery: `bus::consumer::run_feed` turns it into `Msg::Delivered`;
-//!   `app::update` applies it to the `feed::Feed` and returns `Cmd::Ack`
-//! - a rendered row: `ui::view`, tweets in `ui/feed.rs`
+//!   `app::deliveries` applies it to the `feed::Feed` and returns `Cmd::Ack`
+//! - a rendered row: `ui::render`, tweets in `ui/feed.rs`
+//! - NATS: `bus::Session`, the one door (TUI, headless commands, tests)
 //! - the wire format: `wire`; the sanitizer for untrusted text: `sanitize`
 //! - the embedded nats-server: `server`
 //! - putting back a deleted consumer or stream: `bus::watch`
@@ -15,6 +17,7 @@ pub mod cli;
 pub mod drafts;
 pub mod feed;
 pub mod headless;
+pub mod paths;
 pub mod sanitize;
 pub mod server;
 pub mod tui;

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use jetfeed::app::{App, Init, Msg, update};
 use jetfeed::bus::{Bus, BusConfig, Servers};
 use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
-use jetfeed::server::{EmbeddedConfig, Supervisor, default_data_dir};
+use jetfeed::server::{EmbeddedConfig, Supervisor};
 use jetfeed::wire::EventKind;
 use jetfeed::{drafts, headless, tui};
 
@@ -42,7 +42,10 @@ fn run(cli: Cli) -> Result<(), String> {
     if !(g.publish_timeout > 0.0 && g.publish_timeout <= 3600.0) {
         return Err("--publish-timeout takes seconds, more than 0 and at most 3600".into());
     }
-    let data_dir = g.data_dir.clone().unwrap_or_else(default_data_dir);
+    let data_dir = match g.data_dir.clone() {
+        Some(dir) => dir,
+        None => jetfeed::paths::data_dir()?,
+    };
     init_logging(&data_dir);
 
     // Started on the main thread, which lives as long as the process: the

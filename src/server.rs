@@ -74,17 +74,6 @@ impl EmbeddedConfig {
     }
 }
 
-/// The user's data directory for jetfeed: `$XDG_DATA_HOME/jetfeed`, or
-/// `~/.local/share/jetfeed`.
-pub fn default_data_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("jetfeed")
-}
-
 /// Finds nats-server: the given path, then PATH, then /usr/sbin (where
 /// Debian's package puts it, off most users' PATH).
 pub fn find_binary(explicit: Option<&Path>) -> Result<PathBuf, ServerError> {
@@ -296,8 +285,8 @@ impl Runner {
             .mode(0o600)
             .open(self.cfg.lock_path())
             .map_err(|e| ServerError::DataDir(self.cfg.lock_path(), e))?;
-        // SAFETY: flock on a descriptor this function owns.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        if lock.try_lock().is_err() {
+            // Another jetfeed's server holds the store.
             return Ok(false);
         }
         if nats_listening(self.cfg.addr()).is_some() {
@@ -336,19 +325,25 @@ impl Runner {
         .arg(self.cfg.log_path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(Stdio::null())
+        // Its own process group: a Ctrl-C meant for jetfeed does not kill
+        // the store's server mid-write; jetfeed stops it cleanly.
+        .process_group(0);
         let lock_fd = lock.as_raw_fd();
+        #[cfg(target_os = "linux")]
         let parent = std::process::id() as libc::pid_t;
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                // Its own process group: a Ctrl-C meant for jetfeed does not
-                // kill the store's server mid-write; jetfeed stops it cleanly.
-                libc::setpgid(0, 0);
-                // Stop with the parent, however the parent ends.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                if libc::getppid() != parent {
-                    libc::_exit(1);
+                // Stop with the parent, however the parent ends. Linux only;
+                // elsewhere a killed jetfeed leaves its server to the next
+                // one, which finds it answering on the port and uses it.
+                #[cfg(target_os = "linux")]
+                {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    if libc::getppid() != parent {
+                        libc::_exit(1);
+                    }
                 }
                 // Keep the store's lock for as long as the server lives.
                 let flags = libc::fcntl(lock_fd, libc::F_GETFD);
@@ -442,11 +437,5 @@ mod tests {
         assert!(
             msg.contains("apt-get install nats-server") && msg.contains("brew install nats-server")
         );
-    }
-
-    #[test]
-    fn data_dir_follows_xdg() {
-        let dir = default_data_dir();
-        assert!(dir.ends_with("jetfeed"), "{dir:?}");
     }
 }

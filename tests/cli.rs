@@ -349,3 +349,46 @@ fn post_follows_the_draft_rules() {
     );
     tail.interrupt();
 }
+
+/// `jetfeed post` against `url`: its exit code and what it printed on stderr.
+fn post_to(url: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let out = jetfeed()
+        .args(["--server", url])
+        .args(extra)
+        .args(["post", "--user", "ann", "hi"])
+        .env_remove("NATS_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_server_or_account_without_jetstream_is_named_in_one_line() {
+    // A server started without -js: nobody answers JetStream's API.
+    let port = free_port();
+    let mut plain = std::process::Command::new(common::nats_server_binary())
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port, true);
+    let (code, err) = post_to(&format!("nats://127.0.0.1:{port}"), &[]);
+    let _ = plain.kill();
+    let _ = plain.wait();
+    assert_eq!(code, Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("JetStream is not enabled"), "{err}");
+
+    // JetStream on, but not for this user's account.
+    let server =
+        NatsServer::start_with(r#"accounts { NOJS: { users: [{ user: ann, password: pw }] } }"#);
+    let url = format!("nats://ann:pw@127.0.0.1:{}", server.port);
+    let (code, err) = post_to(&url, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("JetStream is not enabled"), "{err}");
+}

@@ -125,7 +125,8 @@ impl Servers {
         Servers { auth, ..self }
     }
 
-    pub fn urls(&self) -> &[String] {
+    #[cfg(test)]
+    fn urls(&self) -> &[String] {
         &self.urls
     }
 
@@ -211,7 +212,7 @@ pub async fn connect(
             ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
                 "not authorized: check the credentials".to_owned()
             }
-            _ if e.kind() == ConnectErrorKind::Tls || e.to_string().contains("certificate") => {
+            _ if e.kind() == ConnectErrorKind::Tls || is_tls_refusal(&e) => {
                 format!("TLS failed ({e}): check --tls-ca, --tls-cert and --tls-key")
             }
             _ => e.to_string(),
@@ -220,6 +221,17 @@ pub async fn connect(
             servers: servers.to_string(),
             reason: scrub(&reason, &servers.auth),
         }
+    })
+}
+
+/// Whether a connection failed in the TLS handshake (an untrusted or
+/// refused certificate), which async-nats reports as an I/O error.
+fn is_tls_refusal(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(e.source(), |s| s.source()).any(|s| {
+        s.is::<async_nats::rustls::Error>()
+            || s.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .is_some_and(|inner| inner.is::<async_nats::rustls::Error>())
     })
 }
 

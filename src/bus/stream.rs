@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::context::GetStreamErrorKind;
+use async_nats::jetstream::context::{
+    CreateStreamErrorKind, GetStreamErrorKind, RequestError, RequestErrorKind,
+};
 use async_nats::jetstream::stream::{Config, StorageType, Stream};
 use async_nats::jetstream::{Context, ErrorCode};
 
@@ -37,13 +39,19 @@ pub async fn ensure(
     replicas: usize,
     servers: &Servers,
 ) -> Result<Stream, BusError> {
+    let no_jetstream = || BusError::NoJetStream(servers.to_string());
     for _ in 0..3 {
         match js.get_stream(name).await {
             Ok(s) => return Ok(s),
             Err(e) => match e.kind() {
                 GetStreamErrorKind::JetStream(j)
                     if j.error_code() == ErrorCode::STREAM_NOT_FOUND => {}
-                _ => return Err(classify(name, e.to_string(), servers)),
+                GetStreamErrorKind::JetStream(j) if not_enabled(j.error_code()) => {
+                    return Err(no_jetstream());
+                }
+                // Nobody answers JetStream's API: a server without it.
+                GetStreamErrorKind::Request if no_responders(&e) => return Err(no_jetstream()),
+                _ => return Err(error(name, e)),
             },
         }
         match js.create_stream(config(name, replicas)).await {
@@ -51,18 +59,28 @@ pub async fn ensure(
                 tracing::info!("created stream {name}");
                 return Ok(s);
             }
-            // Another client created it first: use theirs.
-            Err(e) if e.to_string().contains("already in use") => continue,
-            Err(e) => return Err(classify(name, e.to_string(), servers)),
+            Err(e) => match e.kind() {
+                // Another client created it first: use theirs.
+                CreateStreamErrorKind::JetStream(j)
+                    if j.error_code() == ErrorCode::STREAM_NAME_EXIST => {}
+                CreateStreamErrorKind::JetStream(j) if not_enabled(j.error_code()) => {
+                    return Err(no_jetstream());
+                }
+                CreateStreamErrorKind::JetStreamUnavailable => return Err(no_jetstream()),
+                _ => return Err(error(name, e)),
+            },
         }
     }
     Err(error(name, "could not be found or created"))
 }
 
-fn classify(name: &str, text: String, servers: &Servers) -> BusError {
-    if text.contains("no responders") || text.contains("not enabled") {
-        BusError::NoJetStream(servers.to_string())
-    } else {
-        error(name, text)
-    }
+fn not_enabled(code: ErrorCode) -> bool {
+    code == ErrorCode::JETSTREAM_NOT_ENABLED || code == ErrorCode::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT
+}
+
+/// Whether a request failed because no one listens on its subject.
+fn no_responders(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.source()
+        .and_then(|s| s.downcast_ref::<RequestError>())
+        .is_some_and(|r| r.kind() == RequestErrorKind::NoResponders)
 }
