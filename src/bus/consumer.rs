@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull, push};
 use async_nats::jetstream::stream::Stream;
-use async_nats::{Message, Subscriber};
+use async_nats::{Client, Message, Subscriber};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
@@ -516,6 +516,15 @@ async fn load_window(
         }
     }
     Ok(events)
+}
+
+/// Sends each ack the app asks for, in order.
+pub(super) async fn ack_loop(client: Client, mut rx: mpsc::UnboundedReceiver<AckToken>) {
+    while let Some(AckToken(reply)) = rx.recv().await {
+        if let Err(e) = client.publish(reply, "+ACK".into()).await {
+            tracing::warn!("ack not sent: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

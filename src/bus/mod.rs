@@ -20,8 +20,6 @@ use std::time::Duration;
 use async_nats::Client;
 use async_nats::jetstream::consumer::DeliverPolicy;
 use async_nats::jetstream::{self, Context};
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -219,8 +217,13 @@ impl Session {
                 tx.clone(),
             )),
             tokio::spawn(watch.run(tx.clone())),
-            tokio::spawn(ack_loop(client.clone(), ack_rx)),
-            tokio::spawn(publish_loop(js, cfg.stream.clone(), pub_rx, tx.clone())),
+            tokio::spawn(consumer::ack_loop(client.clone(), ack_rx)),
+            tokio::spawn(publish::publish_loop(
+                js,
+                cfg.stream.clone(),
+                pub_rx,
+                tx.clone(),
+            )),
         ];
         Ok(Bus {
             client,
@@ -321,53 +324,6 @@ impl Bus {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.client.flush()).await;
         for t in &self.tasks {
             t.abort();
-        }
-    }
-}
-
-async fn ack_loop(client: Client, mut rx: mpsc::UnboundedReceiver<AckToken>) {
-    while let Some(AckToken(reply)) = rx.recv().await {
-        if let Err(e) = client.publish(reply, "+ACK".into()).await {
-            tracing::warn!("ack not sent: {e}");
-        }
-    }
-}
-
-/// Publishes what the app sends, in order, with up to
-/// `MAX_PUBLISHES_IN_FLIGHT` PubAcks awaited at once; each outcome goes back
-/// to the app as `Msg::Published`.
-async fn publish_loop(
-    js: Context,
-    stream: String,
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    tx: mpsc::Sender<Msg>,
-) {
-    let mut in_flight = FuturesUnordered::new();
-    let mut open = true;
-    loop {
-        tokio::select! {
-            out = rx.recv(), if open && in_flight.len() < MAX_PUBLISHES_IN_FLIGHT => match out {
-                Some(out) => {
-                    let sent = publish::send(&js, &stream, &out).await;
-                    in_flight.push(async move {
-                        let result = match sent {
-                            Ok(ack) => publish::acked(ack).await,
-                            Err(e) => Err(e),
-                        };
-                        (out.msg_id, result.map_err(|e| e.to_string()))
-                    });
-                }
-                None => open = false,
-            },
-            Some((msg_id, result)) = in_flight.next(), if !in_flight.is_empty() => {
-                if let Err(e) = &result {
-                    tracing::warn!(%msg_id, "publish failed: {e}");
-                }
-                if tx.send(Msg::Published { msg_id, result }).await.is_err() {
-                    return;
-                }
-            },
-            else => return,
         }
     }
 }

@@ -5,8 +5,12 @@ use async_nats::jetstream::Context;
 use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 
-use super::BusError;
-use crate::app::protocol::Outgoing;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio::sync::mpsc;
+
+use super::{BusError, MAX_PUBLISHES_IN_FLIGHT};
+use crate::app::protocol::{Msg, Outgoing};
 
 /// Publishes one event and waits for its PubAck; returns its stream sequence.
 pub async fn publish(js: &Context, stream: &str, out: &Outgoing) -> Result<u64, BusError> {
@@ -43,4 +47,43 @@ fn describe(e: async_nats::jetstream::context::PublishError) -> BusError {
         PublishErrorKind::BrokenPipe => "connection lost".to_owned(),
         _ => e.to_string(),
     })
+}
+
+/// Publishes what the app sends, in order, with up to
+/// `MAX_PUBLISHES_IN_FLIGHT` PubAcks awaited at once; each outcome goes back
+/// to the app as `Msg::Published`.
+pub(super) async fn publish_loop(
+    js: Context,
+    stream: String,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    tx: mpsc::Sender<Msg>,
+) {
+    let mut in_flight = FuturesUnordered::new();
+    let mut open = true;
+    loop {
+        tokio::select! {
+            out = rx.recv(), if open && in_flight.len() < MAX_PUBLISHES_IN_FLIGHT => match out {
+                Some(out) => {
+                    let sent = send(&js, &stream, &out).await;
+                    in_flight.push(async move {
+                        let result = match sent {
+                            Ok(ack) => acked(ack).await,
+                            Err(e) => Err(e),
+                        };
+                        (out.msg_id, result.map_err(|e| e.to_string()))
+                    });
+                }
+                None => open = false,
+            },
+            Some((msg_id, result)) = in_flight.next(), if !in_flight.is_empty() => {
+                if let Err(e) = &result {
+                    tracing::warn!(%msg_id, "publish failed: {e}");
+                }
+                if tx.send(Msg::Published { msg_id, result }).await.is_err() {
+                    return;
+                }
+            },
+            else => return,
+        }
+    }
 }

@@ -1,0 +1,106 @@
+//! The reducer's tests: messages in, state and commands out. Helpers
+//! here; the tests by seam beside them.
+
+mod posting;
+mod reading;
+mod replay;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::wire::{Event, EventKind};
+
+pub(super) fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+pub(super) fn init() -> Init {
+    Init {
+        user: "me".into(),
+        server: "nats://127.0.0.1:4222".into(),
+        stream: "TWITTERCLONE".into(),
+        seed: 7,
+        now: now(),
+    }
+}
+
+pub(super) fn app() -> App {
+    let mut a = App::new(init());
+    update(&mut a, Msg::Resize(80, 24));
+    update(&mut a, Msg::Connection(Connection::Connected));
+    a
+}
+
+pub(super) fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub(super) fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub(super) fn type_text(a: &mut App, s: &str) {
+    for c in s.chars() {
+        update(a, key(KeyCode::Char(c)));
+    }
+}
+
+pub(super) fn event(kind: EventKind, id: &str, author: &str) -> Event {
+    Event {
+        kind,
+        id: id.into(),
+        message: format!("tweet {id}"),
+        date: now().fixed_offset(),
+        author: author.into(),
+    }
+}
+
+pub(super) fn delivered(seq: u64, e: Event) -> Msg {
+    Msg::Delivered(vec![Delivery {
+        seq,
+        event: Ok(e),
+        ack: Some(AckToken(format!("ack.{seq}"))),
+        new: false,
+    }])
+}
+
+pub(super) fn with_tweets(n: usize) -> App {
+    let mut a = app();
+    let batch = (1..=n)
+        .map(|i| Delivery {
+            seq: i as u64,
+            event: Ok(event(EventKind::TweetCreated, &format!("t{i}"), "ann")),
+            ack: None,
+            new: false,
+        })
+        .collect();
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: n as u64,
+            events: batch,
+            at_start: true,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    a
+}
+
+pub(super) fn published(cmds: &[Cmd]) -> &Outgoing {
+    match cmds {
+        [Cmd::Publish(o)] => o,
+        other => panic!("expected one publish, got {other:?}"),
+    }
+}
+
+/// Presses Enter, which must publish; returns the message id.
+pub(super) fn enter(a: &mut App) -> String {
+    published(&update(a, key(KeyCode::Enter))).msg_id.clone()
+}
+
+/// The bus reports how the publish of `msg_id` ended.
+pub(super) fn settle(a: &mut App, msg_id: String, result: Result<u64, String>) {
+    update(a, Msg::Published { msg_id, result });
+}

@@ -1,0 +1,162 @@
+//! Reading: deliveries and history, the selection, scrolling, feed keys.
+
+use crossterm::event::KeyCode;
+
+use super::*;
+use crate::app::*;
+use crate::wire::{DecodeError, EventKind};
+
+#[test]
+fn older_history_is_asked_for_near_the_end_and_a_failure_waits_for_the_next_scroll() {
+    let mut a = app();
+    // A window of tweets 101..=105 of a longer stream.
+    let batch = (101..=105)
+        .map(|i| Delivery {
+            seq: i,
+            event: Ok(event(EventKind::TweetCreated, &format!("t{i}"), "ann")),
+            ack: None,
+            new: false,
+        })
+        .collect();
+    update(
+        &mut a,
+        Msg::History {
+            from: 101,
+            to: 105,
+            events: batch,
+            at_start: false,
+        },
+    );
+    assert_eq!(
+        update(&mut a, Msg::HistoryLoaded),
+        vec![Cmd::LoadOlder { before: 101 }]
+    );
+    assert!(a.loading_older);
+    update(&mut a, key(KeyCode::Tab));
+    assert!(
+        update(&mut a, key(KeyCode::Char('j'))).is_empty(),
+        "one request at a time"
+    );
+    assert!(
+        update(&mut a, Msg::OlderFailed("server away".into())).is_empty(),
+        "no retry storm"
+    );
+    assert!(!a.loading_older);
+    assert!(a.notice.as_ref().unwrap().text.contains("server away"));
+    assert_eq!(
+        update(&mut a, key(KeyCode::Char('j'))),
+        vec![Cmd::LoadOlder { before: 101 }]
+    );
+}
+
+#[test]
+fn each_delivery_is_applied_then_acked_and_bad_ones_counted() {
+    let mut a = with_tweets(1);
+    let batch = vec![
+        Delivery {
+            seq: 2,
+            event: Ok(event(EventKind::TweetLiked, "t1", "bob")),
+            ack: Some(AckToken("a2".into())),
+            new: false,
+        },
+        Delivery {
+            seq: 3,
+            event: Err(DecodeError::MissingId),
+            ack: Some(AckToken("a3".into())),
+            new: false,
+        },
+        Delivery {
+            seq: 4,
+            event: Ok(event(EventKind::TweetLiked, "nope", "bob")),
+            ack: Some(AckToken("a4".into())),
+            new: false,
+        },
+        Delivery {
+            seq: 1,
+            event: Ok(event(EventKind::TweetCreated, "t1", "ann")),
+            ack: Some(AckToken("a1".into())),
+            new: false,
+        },
+    ];
+    let cmds = update(&mut a, Msg::Delivered(batch));
+    let acks: Vec<_> = cmds
+        .iter()
+        .map(|c| match c {
+            Cmd::Ack(t) => t.0.as_str(),
+            _ => "?",
+        })
+        .collect();
+    assert_eq!(
+        acks,
+        ["a2", "a3", "a4", "a1"],
+        "every delivery is acked, bad or replayed"
+    );
+    assert_eq!(a.skipped, 2, "a replay is not a bad event");
+    assert_eq!(a.feed.get("t1").unwrap().likes(), 1);
+}
+
+#[test]
+fn selection_starts_on_the_newest_and_follows_it() {
+    let mut a = with_tweets(3);
+    assert_eq!(a.selected_index(), Some(0));
+    update(
+        &mut a,
+        delivered(4, event(EventKind::TweetCreated, "t4", "ann")),
+    );
+    assert_eq!(a.selected_tweet().unwrap().id, "t4");
+}
+
+#[test]
+fn a_moved_selection_stays_on_its_tweet_when_new_ones_arrive() {
+    let mut a = with_tweets(3);
+    update(&mut a, key(KeyCode::Tab));
+    update(&mut a, key(KeyCode::Char('j')));
+    assert_eq!(a.selected_tweet().unwrap().id, "t2");
+    update(
+        &mut a,
+        delivered(4, event(EventKind::TweetCreated, "t4", "ann")),
+    );
+    assert_eq!(a.selected_tweet().unwrap().id, "t2");
+}
+
+#[test]
+fn feed_keys_move_like_and_quit() {
+    let mut a = with_tweets(5);
+    update(&mut a, key(KeyCode::Tab));
+    assert_eq!(a.focus, Focus::Feed);
+    update(&mut a, key(KeyCode::Char('G')));
+    assert_eq!(a.selected_index(), Some(4));
+    update(&mut a, key(KeyCode::Down));
+    assert_eq!(a.selected_index(), Some(4), "stops at the bottom");
+    update(&mut a, key(KeyCode::Char('k')));
+    update(&mut a, key(KeyCode::Up));
+    assert_eq!(a.selected_index(), Some(2));
+    update(&mut a, key(KeyCode::Char('g')));
+    assert_eq!(a.selected_index(), Some(0));
+    update(&mut a, key(KeyCode::Char('?')));
+    assert!(a.show_help);
+    update(&mut a, key(KeyCode::Char('x')));
+    assert!(!a.show_help);
+    assert!(update(&mut a, key(KeyCode::Char('q'))).is_empty());
+    assert!(a.quit);
+}
+
+#[test]
+fn ctrl_c_quits_from_the_input() {
+    let mut a = app();
+    update(&mut a, ctrl('c'));
+    assert!(a.quit);
+}
+
+#[test]
+fn the_selection_is_kept_in_view_when_scrolling() {
+    let mut a = with_tweets(50);
+    update(&mut a, Msg::Resize(40, 12));
+    update(&mut a, key(KeyCode::Tab));
+    for _ in 0..20 {
+        update(&mut a, key(KeyCode::Char('j')));
+    }
+    let (top, sel) = (a.top_index(), a.selected_index().unwrap());
+    assert!(top <= sel && top > 0, "top {top} sel {sel}");
+    assert!(geometry::is_visible(&a.feed, top, sel, a.size));
+}

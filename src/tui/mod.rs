@@ -1,0 +1,144 @@
+//! The run loop. Keys and JetStream deliveries arrive here as `Msg`s, go
+//! through `update`, its commands go to the bus, and the screen is redrawn:
+//! at most once a frame, however many events arrived. `painter` draws frames
+//! on a thread of its own; `terminal` owns the real terminal.
+
+mod painter;
+mod terminal;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::{App, Cmd, Msg, update};
+use crate::bus::Bus;
+use crate::ui;
+
+pub use painter::Painter;
+pub use terminal::{enter, leave, spawn_input};
+
+/// Frames are at least this far apart when only counts and clocks changed:
+/// a burst of likes coalesces into one frame.
+pub const FRAME: Duration = Duration::from_millis(16);
+/// A key press or a new tweet is drawn sooner, but frames are never closer
+/// than this.
+pub const URGENT_FRAME: Duration = Duration::from_millis(6);
+/// Most bus messages handled between two looks at the keyboard.
+const DRAIN: usize = 64;
+
+/// Anything that carries out the reducer's commands: the bus, or a test's
+/// recorder.
+pub trait Effects {
+    fn execute(&self, cmd: Cmd);
+}
+
+impl Effects for Bus {
+    fn execute(&self, cmd: Cmd) {
+        Bus::execute(self, cmd);
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Quit after the first frame that shows the loaded feed (for measuring
+    /// start-up).
+    pub exit_after_first_frame: bool,
+}
+
+/// How soon a change must reach the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Redraw {
+    None,
+    /// Within a frame: counts, clocks, the status bar.
+    Soon,
+    /// As soon as allowed: the user's own keys, new tweets.
+    Now,
+}
+
+/// Where frames go: straight to a terminal, or through a `Painter`.
+pub trait Screen {
+    type Error;
+    fn show(&mut self, app: &App) -> Result<(), Self::Error>;
+}
+
+impl<B: Backend> Screen for Terminal<B> {
+    type Error = B::Error;
+    fn show(&mut self, app: &App) -> Result<(), B::Error> {
+        self.draw(|f| ui::view(app, f)).map(drop)
+    }
+}
+
+/// Runs the app until it quits: input first (keys are never stuck behind a
+/// burst of events), then the bus, drawing when something changed.
+pub async fn run<S: Screen, E: Effects>(
+    terminal: &mut S,
+    app: &mut App,
+    mut input: mpsc::UnboundedReceiver<Msg>,
+    mut bus: mpsc::Receiver<Msg>,
+    effects: &E,
+    options: RunOptions,
+) -> Result<(), S::Error> {
+    let mut redraw = Redraw::Now;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut bus_open = true;
+    while !app.quit {
+        let gap = if redraw == Redraw::Now {
+            URGENT_FRAME
+        } else {
+            FRAME
+        };
+        if redraw > Redraw::None && last_draw.elapsed() >= gap {
+            terminal.show(app)?;
+            redraw = Redraw::None;
+            last_draw = Instant::now();
+            if options.exit_after_first_frame && !app.loading {
+                break;
+            }
+        }
+        let next_frame = last_draw + gap;
+        tokio::select! {
+            biased;
+            msg = input.recv() => match msg {
+                Some(msg) => redraw = redraw.max(handle(app, msg, effects)),
+                None => break,
+            },
+            msg = bus.recv(), if bus_open => match msg {
+                Some(msg) => {
+                    redraw = redraw.max(handle(app, msg, effects));
+                    for _ in 0..DRAIN {
+                        match bus.try_recv() {
+                            Ok(msg) => redraw = redraw.max(handle(app, msg, effects)),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                None => bus_open = false,
+            },
+            _ = tokio::time::sleep_until(next_frame), if redraw > Redraw::None => {}
+        }
+    }
+    // The last state is on screen when the app quits.
+    terminal.show(app)?;
+    Ok(())
+}
+
+fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {
+    // Time enters the reducer as a message, before the message it dates.
+    if !matches!(msg, Msg::Tick(_)) {
+        update(app, Msg::Tick(Utc::now()));
+    }
+    let urgent = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..));
+    let tweets = app.feed.len();
+    for cmd in update(app, msg) {
+        effects.execute(cmd);
+    }
+    if urgent || app.feed.len() != tweets {
+        Redraw::Now
+    } else {
+        Redraw::Soon
+    }
+}

@@ -1,0 +1,129 @@
+//! The painter: frames drawn on a thread of its own.
+
+use std::sync::{Arc, Condvar, Mutex};
+
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+use super::Screen;
+use crate::app::App;
+use crate::ui;
+
+/// Paints frames on a thread of its own, so a slow or stuck terminal never
+/// holds up consuming and acking. The run loop renders each frame off
+/// screen (a fraction of a millisecond) and hands over only the latest: a
+/// frame the terminal could not take in time is replaced, never queued.
+pub struct Painter {
+    /// The frame being rendered, reused from frame to frame.
+    offscreen: Buffer,
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<Handover>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct Handover {
+    frame: Option<(Buffer, Option<Position>)>,
+    stop: bool,
+    error: Option<String>,
+}
+
+impl Painter {
+    pub fn new<B: Backend + Send + 'static>(mut terminal: Terminal<B>) -> std::io::Result<Painter>
+    where
+        B::Error: std::fmt::Display,
+    {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(Handover::default()),
+            wake: Condvar::new(),
+        });
+        let theirs = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("painter".into())
+            .spawn(move || {
+                loop {
+                    let (frame, cursor) = {
+                        let mut state = theirs.state.lock().unwrap_or_else(|p| p.into_inner());
+                        while state.frame.is_none() && !state.stop {
+                            state = theirs.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+                        }
+                        match state.frame.take() {
+                            Some(f) => f,
+                            None => return,
+                        }
+                    };
+                    let drawn = terminal.draw(|f| {
+                        // A frame made for another size waits for the next.
+                        if f.area() == frame.area {
+                            *f.buffer_mut() = frame;
+                            if let Some(p) = cursor {
+                                f.set_cursor_position(p);
+                            }
+                        }
+                    });
+                    if let Err(e) = drawn {
+                        theirs.state.lock().unwrap_or_else(|p| p.into_inner()).error =
+                            Some(e.to_string());
+                        return;
+                    }
+                }
+            })?;
+        Ok(Painter {
+            offscreen: Buffer::empty(Rect::default()),
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Paints what was handed over last, then stops.
+    pub fn stop(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stop = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Painter {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Screen for Painter {
+    type Error = std::io::Error;
+    fn show(&mut self, app: &App) -> Result<(), std::io::Error> {
+        let (w, h) = app.size;
+        let area = Rect::new(0, 0, w, h);
+        if self.offscreen.area == area {
+            self.offscreen.reset();
+        } else {
+            self.offscreen = Buffer::empty(area);
+        }
+        let cursor = ui::render(app, area, &mut self.offscreen);
+        let frame = self.offscreen.clone();
+        let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = state.error.take() {
+            return Err(std::io::Error::other(e));
+        }
+        state.frame = Some((frame, cursor));
+        drop(state);
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+}
