@@ -18,7 +18,7 @@ use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use jetfeed::app::{App, Cmd, Msg, Outgoing, update};
-use jetfeed::bus::{self, Bus, Session};
+use jetfeed::bus::{self, Session};
 use jetfeed::tui::{self, RunOptions};
 use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
@@ -26,7 +26,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use common::{Hooked, NatsServer, bus_config, new_app, publish_many};
+use common::{Hooked, NatsServer, bus_config, follow, new_app, publish_many};
 
 /// Rounds of each side-by-side throughput measurement; medians are quoted.
 const ROUNDS: usize = 3;
@@ -183,7 +183,7 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
     let session = Session::open(&cfg, None).await.unwrap();
     let t = Instant::now();
     let (tx, mut rx) = mpsc::channel(256);
-    let bus = session.replay(tx).await.unwrap();
+    let bus = session.follow_from_start(tx).await.unwrap();
     let mut app = new_app(&cfg.user, "", STREAM);
     while app.feed.last_seq() < n as u64 {
         let msg = rx.recv().await.unwrap();
@@ -220,9 +220,7 @@ async fn raw_publish(url: &str, n: usize) -> f64 {
 
 async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
     let (tx, mut rx) = mpsc::channel(1024);
-    let bus = Bus::start(&bus_config(url, &format!("pub-{round}")), tx)
-        .await
-        .unwrap();
+    let bus = follow(&bus_config(url, &format!("pub-{round}")), tx).await;
     let events = mix(n, &format!("pub{round}-"));
     let t = Instant::now();
     for e in events {
@@ -279,7 +277,7 @@ async fn spawn_viewer(
     frames: Arc<std::sync::atomic::AtomicUsize>,
 ) -> (mpsc::UnboundedSender<Msg>, tokio::task::JoinHandle<App>) {
     let (vtx, vrx) = mpsc::channel(256);
-    let viewer = Bus::start(&bus_config(url, user), vtx).await.unwrap();
+    let viewer = follow(&bus_config(url, user), vtx).await;
     let (in_tx, in_rx) = mpsc::unbounded_channel();
     let probe = probe(seen, frames);
     let user = user.to_owned();
@@ -337,7 +335,7 @@ async fn latency(url: &str, samples: u32) -> (f64, f64) {
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (ptx, mut prx) = mpsc::channel(256);
-    let poster = Bus::start(&bus_config(url, "poster"), ptx).await.unwrap();
+    let poster = follow(&bus_config(url, "poster"), ptx).await;
     tokio::spawn(async move { while prx.recv().await.is_some() {} });
     let mut sent = HashMap::new();
     for k in 0..samples {

@@ -6,7 +6,7 @@ use std::io::Write;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::app::{Delivery, Ids, Outgoing};
+use crate::app::{Delivery, Outgoing};
 use crate::bus::{BusConfig, BusError, Session};
 use crate::feed::{Change, Feed};
 use crate::wire::{self, Event, EventKind};
@@ -20,7 +20,7 @@ pub async fn send(
     text: &str,
 ) -> Result<String, BusError> {
     let session = Session::open(cfg, None).await?;
-    let msg_id = Ids::new(uuid::Uuid::new_v4().as_u128()).next_id();
+    let msg_id = uuid::Uuid::new_v4().to_string();
     let now = Utc::now();
     // A new tweet's id doubles as its Nats-Msg-Id.
     let id = id.map_or_else(|| msg_id.clone(), str::to_owned);

@@ -15,7 +15,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use jetfeed::app::{App, Init, Msg, update};
-use jetfeed::bus::{Bus, BusConfig, Servers};
+use jetfeed::bus::{BusConfig, Servers, Session};
 use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
 use jetfeed::server::{EmbeddedConfig, Supervisor};
 use jetfeed::wire::EventKind;
@@ -42,11 +42,12 @@ fn run(cli: Cli) -> Result<(), String> {
     if !(g.publish_timeout > 0.0 && g.publish_timeout <= 3600.0) {
         return Err("--publish-timeout takes seconds, more than 0 and at most 3600".into());
     }
-    let data_dir = match g.data_dir.clone() {
-        Some(dir) => dir,
-        None => jetfeed::paths::data_dir()?,
-    };
-    init_logging(&data_dir);
+    // Needed for the embedded server; without it, a client of another
+    // server keeps no log and saves no draft, and says so.
+    let data_dir = g.data_dir.clone().map_or_else(jetfeed::paths::data_dir, Ok);
+    if let Ok(dir) = &data_dir {
+        init_logging(dir);
+    }
 
     // Started on the main thread, which lives as long as the process: the
     // server is told to stop when the thread that started it ends.
@@ -60,7 +61,7 @@ fn run(cli: Cli) -> Result<(), String> {
         None => {
             let cfg = EmbeddedConfig {
                 binary: g.nats_server.clone(),
-                data_dir: data_dir.clone(),
+                data_dir: data_dir.clone()?,
                 port: g.embedded_port,
             };
             let sup = Supervisor::start(cfg).map_err(|e| e.to_string())?;
@@ -83,7 +84,7 @@ fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| format!("cannot start: {e}"))?;
     let result = runtime.block_on(async {
         match cli.command {
-            None => run_tui(&cfg, &data_dir, g.exit_after_first_frame).await,
+            None => run_tui(&cfg, data_dir.as_deref().ok(), g.exit_after_first_frame).await,
             Some(Command::Post { text }) => {
                 let text = jetfeed::app::tweet_text(&text.join(" "))?;
                 let id = headless::send(&cfg, EventKind::TweetCreated, None, &text)
@@ -119,12 +120,19 @@ async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<(), String> 
 
 async fn run_tui(
     cfg: &BusConfig,
-    data_dir: &Path,
+    data_dir: Option<&Path>,
     exit_after_first_frame: bool,
 ) -> Result<(), String> {
     let (bus_tx, bus_rx) = mpsc::channel(256);
     // Connect before taking over the screen, so a failure is one plain line.
-    let bus = Bus::start(cfg, bus_tx).await.map_err(|e| e.to_string())?;
+    let bus = async {
+        Session::open(cfg, Some(bus_tx.clone()))
+            .await?
+            .follow(bus_tx)
+            .await
+    }
+    .await
+    .map_err(|e| e.to_string())?;
     // The connection's state arrives from the bus like every other change.
     let mut app = App::new(Init {
         user: cfg.user.clone(),
@@ -134,7 +142,7 @@ async fn run_tui(
         seed: uuid::Uuid::new_v4().as_u128(),
         now: Utc::now(),
     });
-    if let Some(saved) = drafts::take(data_dir, &cfg.user) {
+    if let Some(saved) = data_dir.and_then(|dir| drafts::take(dir, &cfg.user)) {
         update(
             &mut app,
             Msg::DraftRestored {
@@ -175,9 +183,9 @@ async fn run_tui(
             text: app.draft.text().to_owned(),
             id: app.draft.retry_id().map(str::to_owned),
         };
-        match drafts::save(data_dir, &cfg.user, &saved) {
-            Ok(_) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
-            Err(_) => eprintln!("jetfeed: unsent draft: {}", app.draft.text()),
+        match data_dir.map(|dir| drafts::save(dir, &cfg.user, &saved)) {
+            Some(Ok(_)) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
+            _ => eprintln!("jetfeed: unsent draft: {}", app.draft.text()),
         }
     }
     result.map_err(|e| format!("terminal: {e}"))

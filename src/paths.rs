@@ -11,9 +11,10 @@ pub fn data_dir() -> Result<PathBuf, String> {
 }
 
 fn data_dir_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<PathBuf, String> {
-    let set = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    // Relative paths are ignored, as the spec says of XDG's: they would
+    // put the store wherever jetfeed happened to start.
+    let set = |name: &str| var(name).map(PathBuf::from).filter(|p| p.is_absolute());
     let base = set("XDG_DATA_HOME")
-        .filter(|p| p.is_absolute())
         .or_else(|| set("HOME").map(|h| h.join(".local/share")))
         .ok_or("no data directory: set HOME or XDG_DATA_HOME, or pass --data-dir")?;
     Ok(base.join("jetfeed"))
@@ -47,7 +48,7 @@ mod tests {
             data_dir_from(env(&[("HOME", "/h")])),
             Ok(PathBuf::from("/h/.local/share/jetfeed"))
         );
-        let none = data_dir_from(env(&[("HOME", "")])).unwrap_err();
+        let none = data_dir_from(env(&[("HOME", "home")])).unwrap_err();
         assert!(none.contains("--data-dir"), "{none}");
     }
 }

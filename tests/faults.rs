@@ -155,7 +155,7 @@ async fn a_burst_of_100000_events_is_taken_whole_while_keys_are_answered() {
     let url = server.url();
     let cfg = bus_config(&url, "ann");
     let (tx, rx) = tokio::sync::mpsc::channel(256);
-    let bus = jetfeed::bus::Bus::start(&cfg, tx).await.unwrap();
+    let bus = common::follow(&cfg, tx).await;
     let (in_tx, in_rx) = tokio::sync::mpsc::unbounded_channel();
     let viewer = tokio::spawn(async move {
         let mut app = common::new_app("ann", "", "TWITTERCLONE");

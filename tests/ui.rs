@@ -281,3 +281,21 @@ fn escape_sequences_in_a_tweet_never_reach_the_terminal() {
         }
     }
 }
+
+#[test]
+fn the_cursor_shows_in_the_draft_only_when_it_can_be_typed_in() {
+    let mut app = busy_app(80, 24);
+    let area = Rect::new(0, 0, 80, 24);
+    let cursor = |app: &App| {
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        jetfeed::ui::render(app, area, &mut buf)
+    };
+    let at = cursor(&app).expect("a cursor in the draft");
+    assert_eq!((at.x, at.y), (1, 21), "inside the draft pane, at its start");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.show_help);
+    assert_eq!(cursor(&app), None, "hidden under the help");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(cursor(&app), None, "hidden while the feed has the keys");
+}

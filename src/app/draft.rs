@@ -167,7 +167,7 @@ pub struct Attempt {
 /// edited; if the publish fails it stays, and a retry reuses its id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
-    pub editor: Editor,
+    editor: Editor,
     /// The last post of this draft: a retry of exactly this text reuses
     /// its id, so the server stores the tweet once however often it is sent.
     pub attempt: Option<Attempt>,
@@ -199,6 +199,24 @@ impl Draft {
 
     pub fn text(&self) -> &str {
         self.editor.text()
+    }
+
+    pub fn editor(&self) -> &Editor {
+        &self.editor
+    }
+
+    /// Edits the text, unless a post of it is in flight. Edited text is a
+    /// new tweet: it waits for Enter, even if the old text was waiting for
+    /// the connection to go out.
+    pub fn edit(&mut self, edit: impl FnOnce(&mut Editor)) {
+        if self.is_sending() {
+            return;
+        }
+        let before = self.editor.text().len();
+        edit(&mut self.editor);
+        if self.editor.text().len() != before {
+            self.posting = Posting::Editing;
+        }
     }
 
     pub fn is_sending(&self) -> bool {

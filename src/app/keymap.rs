@@ -3,14 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::Focus;
 use super::draft::Edit;
-
-/// Which pane has the keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Input,
-    Feed,
-}
 
 /// Everything a key can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,13 +19,20 @@ pub enum Action {
     /// Type a character into the draft.
     Type(char),
     Edit(Edit),
-    SelectOlder,
-    SelectNewer,
+    /// Move the selection in the feed.
+    Select(Move),
+    ToggleLike,
+}
+
+/// Where a selection moves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Older,
+    Newer,
     PageOlder,
     PageNewer,
-    SelectNewest,
-    SelectOldest,
-    ToggleLike,
+    Newest,
+    Oldest,
 }
 
 /// Where a binding applies.
@@ -68,9 +69,18 @@ impl Key {
         Self::plain(KeyCode::Char(c))
     }
 
+    /// Pressed exactly as bound.
     fn matches(&self, key: &KeyEvent) -> bool {
         let held = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         self.code == key.code && self.modifiers == held
+    }
+
+    /// A named key (an arrow, Enter, Backspace ...) bound alone also
+    /// answers with Ctrl or Alt held, when no binding takes that
+    /// combination: Ctrl-← still moves the cursor. Characters never do:
+    /// Ctrl-L is not `l`.
+    fn loosely_matches(&self, key: &KeyEvent) -> bool {
+        self.code == key.code && self.modifiers.is_empty() && !matches!(self.code, KeyCode::Char(_))
     }
 }
 
@@ -114,17 +124,17 @@ impl Default for KeyMap {
         let feed = [
             (Key::char('q'), Quit),
             (Key::char('?'), ShowHelp),
-            (Key::char('j'), SelectOlder),
-            (Key::plain(K::Down), SelectOlder),
-            (Key::char('k'), SelectNewer),
-            (Key::plain(K::Up), SelectNewer),
-            (Key::plain(K::PageDown), PageOlder),
-            (Key::char(' '), PageOlder),
-            (Key::plain(K::PageUp), PageNewer),
-            (Key::char('g'), SelectNewest),
-            (Key::plain(K::Home), SelectNewest),
-            (Key::char('G'), SelectOldest),
-            (Key::plain(K::End), SelectOldest),
+            (Key::char('j'), Select(Move::Older)),
+            (Key::plain(K::Down), Select(Move::Older)),
+            (Key::char('k'), Select(Move::Newer)),
+            (Key::plain(K::Up), Select(Move::Newer)),
+            (Key::plain(K::PageDown), Select(Move::PageOlder)),
+            (Key::char(' '), Select(Move::PageOlder)),
+            (Key::plain(K::PageUp), Select(Move::PageNewer)),
+            (Key::char('g'), Select(Move::Newest)),
+            (Key::plain(K::Home), Select(Move::Newest)),
+            (Key::char('G'), Select(Move::Oldest)),
+            (Key::plain(K::End), Select(Move::Oldest)),
             (Key::char('l'), ToggleLike),
             (Key::char('i'), FocusDraft),
             (Key::plain(K::Esc), FocusDraft),
@@ -133,7 +143,7 @@ impl Default for KeyMap {
         let bindings = anywhere
             .into_iter()
             .map(bind(Scope::Anywhere))
-            .chain(draft.into_iter().map(bind(Scope::In(Focus::Input))))
+            .chain(draft.into_iter().map(bind(Scope::In(Focus::Draft))))
             .chain(feed.into_iter().map(bind(Scope::In(Focus::Feed))))
             .collect();
         KeyMap { bindings }
@@ -147,23 +157,27 @@ impl KeyMap {
 
     /// What `key` does whatever has the focus, if anything.
     pub fn anywhere(&self, key: &KeyEvent) -> Option<Action> {
-        self.bindings
-            .iter()
-            .find(|b| b.scope == Scope::Anywhere && b.key.matches(key))
+        self.find(|b| b.scope == Scope::Anywhere, key)
+    }
+
+    /// The binding in scope that `key` presses exactly, else one it
+    /// presses loosely.
+    fn find(&self, in_scope: impl Fn(&Binding) -> bool, key: &KeyEvent) -> Option<Action> {
+        let scoped = || self.bindings.iter().filter(|b| in_scope(b));
+        scoped()
+            .find(|b| b.key.matches(key))
+            .or_else(|| scoped().find(|b| b.key.loosely_matches(key)))
             .map(|b| b.action)
     }
 
     /// What `key` does with `focus` on the keyboard, if anything. In the
     /// draft, a character no binding takes is typed.
     pub fn action(&self, focus: Focus, key: &KeyEvent) -> Option<Action> {
-        let bound = self
-            .bindings
-            .iter()
-            .find(|b| {
-                (b.scope == Scope::Anywhere || b.scope == Scope::In(focus)) && b.key.matches(key)
-            })
-            .map(|b| b.action);
-        if bound.is_some() || focus != Focus::Input {
+        let bound = self.find(
+            |b| b.scope == Scope::Anywhere || b.scope == Scope::In(focus),
+            key,
+        );
+        if bound.is_some() || focus != Focus::Draft {
             return bound;
         }
         match key.code {
@@ -192,10 +206,10 @@ mod tests {
     fn the_same_key_means_different_things_in_each_pane() {
         let keys = KeyMap::default();
         let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(keys.action(Focus::Input, &q), Some(Action::Type('q')));
+        assert_eq!(keys.action(Focus::Draft, &q), Some(Action::Type('q')));
         assert_eq!(keys.action(Focus::Feed, &q), Some(Action::Quit));
         let esc = press(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(keys.action(Focus::Input, &esc), Some(Action::FocusFeed));
+        assert_eq!(keys.action(Focus::Draft, &esc), Some(Action::FocusFeed));
         assert_eq!(keys.action(Focus::Feed, &esc), Some(Action::FocusDraft));
     }
 
@@ -203,12 +217,40 @@ mod tests {
     fn shift_is_part_of_the_character_and_ctrl_is_not() {
         let keys = KeyMap::default();
         let big_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(keys.action(Focus::Feed, &big_g), Some(Action::SelectOldest));
+        assert_eq!(
+            keys.action(Focus::Feed, &big_g),
+            Some(Action::Select(Move::Oldest))
+        );
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(keys.action(Focus::Input, &ctrl_c), Some(Action::Quit));
+        assert_eq!(keys.action(Focus::Draft, &ctrl_c), Some(Action::Quit));
         let ctrl_x = press(KeyCode::Char('x'), KeyModifiers::CONTROL);
-        assert_eq!(keys.action(Focus::Input, &ctrl_x), None, "not typed");
+        assert_eq!(keys.action(Focus::Draft, &ctrl_x), None, "not typed");
         let ctrl_l = press(KeyCode::Char('l'), KeyModifiers::CONTROL);
         assert_eq!(keys.action(Focus::Feed, &ctrl_l), None, "not a like");
+        let alt_x = press(KeyCode::Char('x'), KeyModifiers::ALT);
+        assert_eq!(keys.action(Focus::Draft, &alt_x), None, "not typed");
+    }
+
+    #[test]
+    fn named_keys_answer_with_modifiers_held_unless_bound_so() {
+        let mut keys = KeyMap::default();
+        let ctrl_left = press(KeyCode::Left, KeyModifiers::CONTROL);
+        assert_eq!(
+            keys.action(Focus::Draft, &ctrl_left),
+            Some(Action::Edit(Edit::Left))
+        );
+        // A binding for the combination itself wins, wherever it is listed.
+        keys.bindings.push(Binding {
+            scope: Scope::In(Focus::Draft),
+            key: Key {
+                code: KeyCode::Left,
+                modifiers: KeyModifiers::CONTROL,
+            },
+            action: Action::Edit(Edit::Start),
+        });
+        assert_eq!(
+            keys.action(Focus::Draft, &ctrl_left),
+            Some(Action::Edit(Edit::Start))
+        );
     }
 }

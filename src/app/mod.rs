@@ -31,11 +31,18 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 pub use draft::{Draft, Edit, MAX_TWEET_CHARS, tweet_text};
 pub use ids::Ids;
-pub use keymap::{Action, Focus, KeyMap};
+pub use keymap::{Action, KeyMap, Move};
 pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing};
 
 use crate::feed::{Feed, Tweet};
 use crate::sanitize::sanitize;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Draft,
+    Feed,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -107,7 +114,7 @@ impl App {
             server: session.server,
             stream: session.stream,
             feed: Feed::new(),
-            focus: Focus::Input,
+            focus: Focus::Draft,
             keys: KeyMap::default(),
             draft: Draft::default(),
             selected: None,
@@ -174,8 +181,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => {
-            if app.focus == Focus::Input && !app.draft.is_sending() {
-                edit_draft(app, |d| d.insert(&sanitize(&text)));
+            if app.focus == Focus::Draft {
+                app.draft.edit(|d| d.insert(&sanitize(&text)));
             }
             vec![]
         }
@@ -260,52 +267,24 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::Quit => return quit(app),
         Action::SwitchFocus => {
             app.focus = match app.focus {
-                Focus::Input => Focus::Feed,
-                Focus::Feed => Focus::Input,
+                Focus::Draft => Focus::Feed,
+                Focus::Feed => Focus::Draft,
             };
         }
         Action::FocusFeed => app.focus = Focus::Feed,
-        Action::FocusDraft => app.focus = Focus::Input,
+        Action::FocusDraft => app.focus = Focus::Draft,
         Action::ShowHelp => app.show_help = true,
         Action::Post => return posting::send_draft(app),
         Action::Type(c) => {
             let mut buf = [0u8; 4];
             let typed = sanitize(c.encode_utf8(&mut buf)).into_owned();
-            edit_draft(app, |d| d.insert(&typed));
+            app.draft.edit(|d| d.insert(&typed));
         }
-        Action::Edit(edit) => edit_draft(app, |d| d.apply(edit)),
+        Action::Edit(edit) => app.draft.edit(|d| d.apply(edit)),
         Action::ToggleLike => return posting::toggle_like(app),
-        Action::SelectOlder
-        | Action::SelectNewer
-        | Action::PageOlder
-        | Action::PageNewer
-        | Action::SelectNewest
-        | Action::SelectOldest => {
-            match action {
-                Action::SelectOlder => navigate::move_by(app, 1),
-                Action::SelectNewer => navigate::move_by(app, -1),
-                Action::PageOlder => navigate::move_by(app, navigate::page(app)),
-                Action::PageNewer => navigate::move_by(app, -navigate::page(app)),
-                Action::SelectNewest => navigate::select_index(app, 0),
-                _ => navigate::select_oldest(app),
-            }
-            return navigate::load_older_if_near_end(app);
-        }
+        Action::Select(to) => return navigate::select(app, to),
     }
     vec![]
-}
-
-/// Edits the draft, unless a post of it is in flight. An edited draft is a
-/// new tweet: it waits for Enter, even if the old one was waiting to go out.
-fn edit_draft(app: &mut App, edit: impl FnOnce(&mut draft::Editor)) {
-    if app.draft.is_sending() {
-        return;
-    }
-    let before = app.draft.text().len();
-    edit(&mut app.draft.editor);
-    if app.draft.text().len() != before {
-        app.draft.posting = draft::Posting::Editing;
-    }
 }
 
 fn quit(app: &mut App) -> Vec<Cmd> {

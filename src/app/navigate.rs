@@ -3,20 +3,34 @@
 //! selection nears the oldest tweet loaded.
 
 use super::geometry;
-use super::{App, Cmd};
+use super::{App, Cmd, Move};
 
 /// How close to the oldest loaded tweet the selection may come before older
 /// ones are asked for.
 const OLDER_MARGIN: usize = 20;
 
+/// Moves the selection, then asks for older tweets if it came near the
+/// oldest one loaded.
+pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
+    match to {
+        Move::Older => move_by(app, 1),
+        Move::Newer => move_by(app, -1),
+        Move::PageOlder => move_by(app, page(app)),
+        Move::PageNewer => move_by(app, -page(app)),
+        Move::Newest => select_index(app, 0),
+        Move::Oldest => select_index(app, app.feed.len().saturating_sub(1)),
+    }
+    load_older_if_near_end(app)
+}
+
 /// Tweets a page moves: a pane of the smallest tweets, less one.
-pub fn page(app: &App) -> isize {
+fn page(app: &App) -> isize {
     (geometry::feed_rows(app.size).saturating_sub(1) / 3).max(1) as isize
 }
 
 /// Moves the selection `delta` tweets older (negative: newer), stopping at
 /// either end.
-pub fn move_by(app: &mut App, delta: isize) {
+fn move_by(app: &mut App, delta: isize) {
     let last = app.feed.len().saturating_sub(1);
     let target = app
         .selected_index()
@@ -32,10 +46,6 @@ pub fn select_index(app: &mut App, index: usize) {
         app.top = app.feed.seq_at(0);
     }
     scroll_into_view(app);
-}
-
-pub fn select_oldest(app: &mut App) {
-    select_index(app, app.feed.len().saturating_sub(1));
 }
 
 /// Asks for older history when the selection comes within a page of the

@@ -69,9 +69,9 @@ pub enum BusError {
 pub const MAX_PUBLISHES_IN_FLIGHT: usize = 256;
 
 /// A connection to NATS with the stream found or made: the one door every
-/// mode goes through (the terminal UI, the headless commands, the HTTP
-/// server). Publish through it, read the stream through it, or `follow` it
-/// as the terminal UI does.
+/// mode goes through (the terminal UI and the headless commands). Publish
+/// through it, read the stream through it, or `follow` it as the terminal
+/// UI does.
 pub struct Session {
     client: Client,
     js: Context,
@@ -122,7 +122,7 @@ impl Session {
     /// Reads the chunk of history of `size` events just before `before`, as
     /// the terminal UI does when the user scrolls.
     pub async fn load_chunk(&self, span: Span, before: u64, size: u64) -> Result<Chunk, BusError> {
-        consumer::load_chunk(&self.stream, span, before, size, 0).await
+        consumer::load_chunk(&self.stream, span, before, size, u64::MAX).await
     }
 
     /// The name of the server this connection is on (one node of a cluster).
@@ -148,7 +148,7 @@ impl Session {
     /// and no history loaded first: every stored event arrives as a live
     /// delivery. The benchmark measures the live path with it.
     #[doc(hidden)]
-    pub async fn replay(self, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
+    pub async fn follow_from_start(self, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
         let mut config = consumer::Durable::config(&self.cfg.stream, &self.cfg.user);
         config.deliver_policy = DeliverPolicy::All;
         let durable = consumer::Durable {
@@ -257,8 +257,8 @@ impl Events {
     }
 }
 
-/// A running feed: deliveries flow to the `Msg` channel it was started
-/// with; commands go in through `execute`.
+/// A followed stream (`Session::follow`): deliveries flow to the `Msg`
+/// channel it was started with; commands go in through `execute`.
 pub struct Bus {
     client: Client,
     stream: jetstream::stream::Stream,
@@ -271,11 +271,6 @@ pub struct Bus {
 }
 
 impl Bus {
-    /// Opens a session and follows the stream: see `Session::follow`.
-    pub async fn start(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Result<Bus, BusError> {
-        Session::open(cfg, Some(tx.clone())).await?.follow(tx).await
-    }
-
     /// Carries out one command of the reducer's. Never blocks.
     pub fn execute(&self, cmd: Cmd) {
         match cmd {

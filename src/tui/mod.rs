@@ -129,7 +129,9 @@ pub async fn run<S: Screen, E: Effects>(
 fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {
     // Time enters the reducer as a message, before the message it dates.
     if !matches!(msg, Msg::Tick(_)) {
-        update(app, Msg::Tick(Utc::now()));
+        for cmd in update(app, Msg::Tick(Utc::now())) {
+            effects.execute(cmd);
+        }
     }
     let urgent = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..));
     let tweets = app.feed.len();

@@ -15,7 +15,7 @@ use crate::app::{App, Focus, MAX_TWEET_CHARS};
 /// Draws the pane; returns where the cursor goes when the draft can be
 /// edited.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
-    let focused = app.focus == Focus::Input;
+    let focused = app.focus == Focus::Draft;
     let draft = &app.draft;
     let n = draft.chars();
     let counter_style = if n > MAX_TWEET_CHARS {
@@ -45,7 +45,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         return None;
     }
     let cols = usize::from(inner.width);
-    let (skip, cursor_col) = scroll(draft.editor.before_cursor(), cols);
+    let (skip, cursor_col) = scroll(draft.editor().before_cursor(), cols);
     if draft.text().is_empty() {
         let hint = if focused {
             "What's happening? Enter posts · Tab: feed · ?: keys"

@@ -191,6 +191,16 @@ pub fn new_app(user: &str, server: &str, stream: &str) -> App {
     })
 }
 
+/// A session that follows the stream as the terminal UI does.
+pub async fn follow(cfg: &BusConfig, tx: mpsc::Sender<Msg>) -> Bus {
+    Session::open(cfg, Some(tx.clone()))
+        .await
+        .expect("session opens")
+        .follow(tx)
+        .await
+        .expect("bus starts")
+}
+
 pub fn bus_config(url: &str, user: &str) -> BusConfig {
     BusConfig {
         servers: Servers::parse(url).unwrap(),
@@ -218,7 +228,7 @@ impl Client {
 
     pub async fn start_with(cfg: BusConfig) -> Self {
         let (tx, rx) = mpsc::channel(256);
-        let bus = Bus::start(&cfg, tx).await.expect("bus starts");
+        let bus = follow(&cfg, tx).await;
         let mut app = new_app(&cfg.user, &cfg.servers.to_string(), &cfg.stream);
         update(&mut app, Msg::Resize(80, 24));
         let mut c = Client {
@@ -290,7 +300,7 @@ impl Client {
 
     /// Types and posts a tweet and waits for the outcome, whatever it is.
     pub async fn post_attempt(&mut self, text: &str) {
-        if self.app.focus != jetfeed::app::Focus::Input {
+        if self.app.focus != jetfeed::app::Focus::Draft {
             self.key(KeyCode::Tab);
         }
         self.type_text(text);

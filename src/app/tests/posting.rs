@@ -9,7 +9,7 @@ use crate::wire::EventKind;
 #[test]
 fn focus_starts_in_the_input_and_typing_edits_the_draft() {
     let mut a = app();
-    assert_eq!(a.focus, Focus::Input);
+    assert_eq!(a.focus, Focus::Draft);
     type_text(&mut a, "hello qjkl");
     assert_eq!(a.draft.text(), "hello qjkl");
     assert!(!a.quit, "q in the input is a letter");
@@ -171,7 +171,7 @@ fn a_restored_draft_keeps_its_id_for_the_retry() {
         },
     );
     assert_eq!(a.draft.text(), "from last time");
-    assert_eq!(a.draft.editor.cursor(), 14);
+    assert_eq!(a.draft.editor().cursor(), 14);
     assert_eq!(
         published(&update(&mut a, key(KeyCode::Enter))).msg_id,
         "id-7"
@@ -249,4 +249,16 @@ fn a_failed_like_is_reported() {
     settle(&mut a, like.msg_id, Err("no responders".into()));
     assert!(a.notice.unwrap().text.contains("no responders"));
     assert!(a.pending_likes.is_empty());
+}
+
+#[test]
+fn a_paste_into_a_waiting_draft_makes_it_a_new_tweet() {
+    let mut a = app();
+    update(&mut a, Msg::Connection(Connection::Disconnected));
+    type_text(&mut a, "first");
+    update(&mut a, key(KeyCode::Enter));
+    assert!(a.draft.is_waiting());
+    update(&mut a, Msg::Paste(" and more".into()));
+    assert!(!a.draft.is_waiting(), "edited: waits for Enter again");
+    assert!(update(&mut a, Msg::Connection(Connection::Connected)).is_empty());
 }

@@ -27,6 +27,17 @@ enum Step {
     Online(bool),
     SettleLast(bool),
     Resize(u16, u16),
+    /// History: `tweets` tweets stored before the first live one.
+    History {
+        tweets: u8,
+        at_start: bool,
+    },
+    HistoryLoaded,
+    OlderFailed,
+    Reset,
+    DraftRestored {
+        with_id: bool,
+    },
 }
 
 fn any_step() -> impl proptest::strategy::Strategy<Value = Step> {
@@ -62,6 +73,11 @@ fn any_step() -> impl proptest::strategy::Strategy<Value = Step> {
         1 => any::<bool>().prop_map(Step::Online),
         2 => any::<bool>().prop_map(Step::SettleLast),
         1 => (20u16..120, 6u16..40).prop_map(|(w, h)| Step::Resize(w, h)),
+        1 => (0u8..40, any::<bool>()).prop_map(|(tweets, at_start)| Step::History { tweets, at_start }),
+        1 => Just(Step::HistoryLoaded),
+        1 => Just(Step::OlderFailed),
+        1 => Just(Step::Reset),
+        1 => any::<bool>().prop_map(|with_id| Step::DraftRestored { with_id }),
     ]
 }
 
@@ -70,7 +86,9 @@ fn any_step() -> impl proptest::strategy::Strategy<Value = Step> {
 fn record(steps: &[Step]) -> (Vec<Msg>, Vec<Cmd>, App) {
     let mut a = App::new(init());
     let (mut msgs, mut cmds) = (Vec::new(), Vec::new());
-    let (mut seq, mut clock) = (0, now());
+    // Live events come after the stream's first million; history chunks
+    // come newest first below them.
+    let (mut seq, mut clock, mut oldest) = (1_000_000, now(), 1_000_000);
     let names = ["me", "ann", "bob", ""];
     for step in steps {
         let msg = match step.clone() {
@@ -132,6 +150,32 @@ fn record(steps: &[Step]) -> (Vec<Msg>, Vec<Cmd>, App) {
                 Msg::Published { msg_id, result }
             }
             Step::Resize(w, h) => Msg::Resize(w, h),
+            Step::History { tweets, at_start } => {
+                let to = oldest - 1;
+                let from = oldest - u64::from(tweets);
+                oldest = from;
+                let events = (from..=to)
+                    .map(|s| Delivery {
+                        seq: s,
+                        event: Ok(event(EventKind::TweetCreated, &format!("h{s}"), "ann")),
+                        ack: None,
+                        new: s % 2 == 0,
+                    })
+                    .collect();
+                Msg::History {
+                    from,
+                    to,
+                    events,
+                    at_start,
+                }
+            }
+            Step::HistoryLoaded => Msg::HistoryLoaded,
+            Step::OlderFailed => Msg::OlderFailed("server away".into()),
+            Step::Reset => Msg::Reset,
+            Step::DraftRestored { with_id } => Msg::DraftRestored {
+                text: "from last time 👋🏽".into(),
+                id: with_id.then(|| "restored-id".into()),
+            },
         };
         msgs.push(msg.clone());
         cmds.extend(update(&mut a, msg));
