@@ -299,3 +299,38 @@ fn the_cursor_shows_in_the_draft_only_when_it_can_be_typed_in() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(cursor(&app), None, "hidden while the feed has the keys");
 }
+
+#[test]
+fn the_readme_lists_the_keys_of_the_key_map() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = jetfeed::app::KeyMap::default().markdown();
+    assert!(
+        readme.contains(&table),
+        "README.md's key table is not the key map's; it should read:\n{table}"
+    );
+}
+
+#[test]
+fn the_help_scrolls_to_its_last_key_and_closes_on_any_other() {
+    let mut app = busy_app(40, 12);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(!screen(&app, 40, 12).contains("back to the draft"));
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let end = screen(&app, 40, 12);
+    assert!(
+        end.contains("i Esc") && end.contains("back to the draft"),
+        "{end}"
+    );
+    assert!(end.contains("↑ more"), "{end}");
+    key(&mut app, KeyCode::Char('x'));
+    assert!(!app.show_help);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(
+        !screen(&app, 40, 12).contains("back to the draft"),
+        "opens at its top"
+    );
+}

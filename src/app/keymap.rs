@@ -35,6 +35,41 @@ pub enum Move {
     Oldest,
 }
 
+impl Action {
+    /// What the action does, as the help and the README say it: short
+    /// enough for the help on a 40-column terminal.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::SwitchFocus => "switch draft / feed",
+            Action::FocusFeed => "go to the feed",
+            Action::FocusDraft => "back to the draft",
+            Action::ShowHelp => "show every key",
+            Action::Post => "post the draft",
+            Action::Type(_) => "type",
+            Action::Edit(edit) => match edit {
+                Edit::Left => "cursor left",
+                Edit::Right => "cursor right",
+                Edit::Start => "cursor to the start",
+                Edit::End => "cursor to the end",
+                Edit::Backspace => "delete backwards",
+                Edit::Delete => "delete forwards",
+                Edit::DeleteWord => "delete a word backwards",
+                Edit::DeleteToStart => "delete to the start",
+            },
+            Action::Select(to) => match to {
+                Move::Older => "select an older tweet",
+                Move::Newer => "select a newer tweet",
+                Move::PageOlder => "a page down",
+                Move::PageNewer => "a page up",
+                Move::Newest => "the newest tweet",
+                Move::Oldest => "the oldest tweet loaded",
+            },
+            Action::ToggleLike => "like or unlike",
+        }
+    }
+}
+
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -67,6 +102,42 @@ impl Key {
 
     const fn char(c: char) -> Self {
         Self::plain(KeyCode::Char(c))
+    }
+
+    /// The key as people write it: `Ctrl-W`, `PgDn`, `↓`, `Space`.
+    pub fn label(&self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                c.to_ascii_uppercase().to_string()
+            }
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            // Named here rather than by crossterm, whose names differ by
+            // platform: the help and the README read the same everywhere.
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Delete".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            other => other.to_string(),
+        };
+        let mut label = String::new();
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            label.push_str("Ctrl-");
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            label.push_str("Alt-");
+        }
+        label + &name
     }
 
     /// Pressed exactly as bound.
@@ -150,9 +221,63 @@ impl Default for KeyMap {
     }
 }
 
+/// One line of the help: every key that does one thing in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRow {
+    pub scope: Scope,
+    pub keys: Vec<String>,
+    pub what: &'static str,
+}
+
+impl Scope {
+    /// Where, as the help says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Anywhere => "anywhere",
+            Scope::In(Focus::Draft) => "draft",
+            Scope::In(Focus::Feed) => "feed",
+        }
+    }
+}
+
 impl KeyMap {
     pub fn bindings(&self) -> &[Binding] {
         &self.bindings
+    }
+
+    /// The help, from the bindings themselves: one row per thing done in
+    /// one place, in the order of the table.
+    pub fn help(&self) -> Vec<HelpRow> {
+        let mut rows: Vec<HelpRow> = Vec::new();
+        for b in &self.bindings {
+            let what = b.action.describe();
+            match rows
+                .iter_mut()
+                .find(|r| r.scope == b.scope && r.what == what)
+            {
+                Some(row) => row.keys.push(b.key.label()),
+                None => rows.push(HelpRow {
+                    scope: b.scope,
+                    keys: vec![b.key.label()],
+                    what,
+                }),
+            }
+        }
+        rows
+    }
+
+    /// The help as a Markdown table, as the README has it.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| keys | where | does |\n| --- | --- | --- |\n");
+        for row in self.help() {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                row.keys.join(" "),
+                row.scope.describe(),
+                row.what
+            ));
+        }
+        out
     }
 
     /// What `key` does whatever has the focus, if anything.

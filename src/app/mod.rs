@@ -93,6 +93,8 @@ pub struct App {
     pub skipped: u64,
     pub notice: Option<Notice>,
     pub show_help: bool,
+    /// Lines of the help scrolled off its top.
+    pub help_scroll: u16,
     pub loading: bool,
     /// Older history has been asked for and has not arrived yet.
     pub loading_older: bool,
@@ -125,6 +127,7 @@ impl App {
             skipped: 0,
             notice: None,
             show_help: false,
+            help_scroll: 0,
             loading: true,
             loading_older: false,
             pending_likes: HashMap::new(),
@@ -247,18 +250,36 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return vec![];
     }
     if app.show_help {
-        // Any key closes the help; only one that works anywhere (Ctrl-C)
-        // does more.
-        app.show_help = false;
-        return match app.keys.anywhere(&key) {
-            Some(Action::Quit) => quit(app),
-            _ => vec![],
-        };
+        return help_key(app, &key);
     }
     match app.keys.action(app.focus, &key) {
         Some(action) => on_action(app, action),
         None => vec![],
     }
+}
+
+/// In the help, the keys that move scroll it; any other key closes it, and
+/// only one that works anywhere (Ctrl-C) does more.
+fn help_key(app: &mut App, key: &KeyEvent) -> Vec<Cmd> {
+    let lines = app.keys.help().len() as u16 + 3;
+    match app.keys.action(Focus::Feed, key) {
+        Some(Action::Select(Move::Older)) => app.help_scroll += 1,
+        Some(Action::Select(Move::Newer)) => app.help_scroll = app.help_scroll.saturating_sub(1),
+        Some(Action::Select(Move::PageOlder)) => app.help_scroll += 10,
+        Some(Action::Select(Move::PageNewer)) => {
+            app.help_scroll = app.help_scroll.saturating_sub(10)
+        }
+        _ => {
+            app.show_help = false;
+            app.help_scroll = 0;
+            return match app.keys.anywhere(key) {
+                Some(Action::Quit) => quit(app),
+                _ => vec![],
+            };
+        }
+    }
+    app.help_scroll = app.help_scroll.min(lines);
+    vec![]
 }
 
 /// What each action does.

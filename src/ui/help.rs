@@ -1,4 +1,5 @@
-//! The key help, drawn over the screen by `?`.
+//! The key help, drawn over the screen by `?`: made from the key map
+//! itself, so it lists exactly the keys that work.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -6,24 +7,52 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
 use super::theme;
+use crate::app::App;
+use crate::app::geometry;
+use crate::app::keymap::{HelpRow, Scope};
 
-/// Every key, as the README lists them.
-pub const KEYS: [(&str, &str); 10] = [
-    ("Tab", "switch draft / feed"),
-    ("Enter", "post the draft"),
-    ("j k ↓ ↑", "select older / newer"),
-    ("g G", "newest / oldest"),
-    ("PgDn PgUp", "page down / up"),
-    ("l", "like / unlike"),
-    ("i Esc", "back to the draft"),
-    ("?", "this help"),
-    ("q", "quit (from the feed)"),
-    ("Ctrl-C", "quit"),
-];
+/// The widest the help gets; narrower terminals get all of their width.
+const MAX_WIDTH: u16 = 64;
+/// The key column never takes more than this.
+const MAX_KEYS_WIDTH: usize = 18;
 
-pub fn render(area: Rect, buf: &mut Buffer) {
-    let height = (KEYS.len() as u16 + 2).min(area.height);
-    let width = 36.min(area.width);
+/// The help's lines: each place's heading, then its keys.
+pub fn lines(rows: &[HelpRow], width: u16) -> Vec<Line<'static>> {
+    let keys_width = rows
+        .iter()
+        .map(|r| geometry::width(&r.keys.join(" ")))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_KEYS_WIDTH);
+    let mut lines = Vec::new();
+    let mut scope = None;
+    for row in rows {
+        if scope != Some(row.scope) {
+            scope = Some(row.scope);
+            let heading = match row.scope {
+                Scope::Anywhere => "Anywhere",
+                Scope::In(crate::app::Focus::Draft) => "In the draft",
+                Scope::In(crate::app::Focus::Feed) => "In the feed",
+            };
+            lines.push(Line::from(Span::styled(heading, theme::dim())));
+        }
+        let keys = row.keys.join(" ");
+        let pad = keys_width.saturating_sub(geometry::width(&keys));
+        let keys = format!(" {keys}{} ", " ".repeat(pad));
+        let room = usize::from(width).saturating_sub(geometry::width(&keys));
+        lines.push(Line::from(vec![
+            Span::styled(keys, theme::author()),
+            Span::raw(geometry::ellipsize(row.what, room)),
+        ]));
+    }
+    lines
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let width = area.width.min(MAX_WIDTH);
+    let lines = lines(&app.keys.help(), width.saturating_sub(2));
+    let total = lines.len() as u16;
+    let height = (total + 2).min(area.height);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
@@ -31,21 +60,46 @@ pub fn render(area: Rect, buf: &mut Buffer) {
         .flex(Flex::Center)
         .areas(row);
     Clear.render(popup, buf);
-    let lines: Vec<Line> = KEYS
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<10}"), theme::author()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+    let shown = height.saturating_sub(2);
+    let scroll = app.help_scroll.min(total.saturating_sub(shown));
+    let mut block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme::border(true))
+        .title(" Keys ");
+    if shown < total {
+        let more = match (scroll > 0, scroll + shown < total) {
+            (true, true) => " ↑↓ more ",
+            (false, true) => " ↓ more ",
+            _ => " ↑ more ",
+        };
+        block = block.title_bottom(Line::from(more).right_aligned().style(theme::dim()));
+    }
     Paragraph::new(lines)
-        .block(
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .border_style(theme::border(true))
-                .title(" Keys "),
-        )
+        .scroll((scroll, 0))
+        .block(block)
         .render(popup, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::KeyMap;
+
+    #[test]
+    fn every_binding_is_in_the_help() {
+        let keys = KeyMap::default();
+        let text: Vec<String> = lines(&keys.help(), 80)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        for b in keys.bindings() {
+            let label = b.key.label();
+            assert!(
+                text.iter()
+                    .any(|l| l.contains(&label) && l.contains(b.action.describe())),
+                "{label} ({}) missing from the help",
+                b.action.describe()
+            );
+        }
+    }
 }

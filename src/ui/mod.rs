@@ -25,7 +25,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let cursor = input::render(app, input_area, buf);
     status::render(app, status_area, buf);
     if app.show_help {
-        help::render(area, buf);
+        help::render(app, area, buf);
         return None;
     }
     cursor
