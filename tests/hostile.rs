@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{NatsServer, bus_config, jetfeed, run_in_pty};
+use common::{NatsServer, bus_config, jetfeed, run_in_pty, terminal};
 use jetfeed::wire::{self, EventKind};
 
 /// Every nasty payload: the kept corpus, and the generated large ones.
@@ -74,49 +74,6 @@ fn the_decoder_takes_every_nasty_event_without_panic_or_control() {
     }
 }
 
-/// Every escape sequence in `out` is one ratatui or crossterm writes: a CSI
-/// that moves the cursor, sets colours, clears, or switches modes. Nothing
-/// else: no OSC, DCS, APC, PM or SOS, no BEL, no C1 control, no bidi control.
-fn assert_only_own_control(out: &str) {
-    let bytes = out.as_bytes();
-    for (i, c) in out.char_indices() {
-        assert!(
-            !matches!(c, '\u{7}' | '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}'),
-            "control {c:?} at byte {i}"
-        );
-        if c != '\u{1b}' {
-            continue;
-        }
-        let next = bytes.get(i + 1).copied();
-        assert_eq!(
-            next,
-            Some(b'['),
-            "an escape that is not CSI at byte {i}: {:?}",
-            &out[i..(i + 12).min(out.len())]
-        );
-        let body: String = out[i + 2..]
-            .chars()
-            .take_while(|c| !c.is_ascii_alphabetic())
-            .collect();
-        let fin = out[i + 2 + body.len()..].chars().next().unwrap();
-        assert!(
-            body.chars()
-                .all(|c| c.is_ascii_digit() || c == ';' || c == '?'),
-            "odd CSI body {body:?}"
-        );
-        assert!(
-            matches!(
-                fin,
-                'H' | 'm' | 'J' | 'K' | 'h' | 'l' | 'A' | 'B' | 'C' | 'D' | 'G'
-            ),
-            "CSI ending {fin:?}"
-        );
-        // Colours from content would be bare SGR codes like 31; crossterm
-        // writes 38;5;N.
-        assert!(!(fin == 'm' && body == "31"), "a colour from a tweet");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_terminal_shows_nasty_tweets_as_text_only() {
     let server = NatsServer::start();
@@ -148,11 +105,26 @@ async fn the_real_terminal_shows_nasty_tweets_as_text_only() {
         "--exit-after-first-frame",
     ])
     .env("JETFEED_DATA_DIR", data.path());
-    let (status, out, _) = tokio::task::spawn_blocking(move || run_in_pty(cmd, 200, 400))
+    let (status, out, _) = tokio::task::spawn_blocking(move || run_in_pty(cmd, COLS, ROWS))
         .await
         .unwrap();
-    let out = String::from_utf8_lossy(&out).into_owned();
-    assert!(status.success(), "{status}: {out}");
+    assert!(
+        status.success(),
+        "{status}: {}",
+        String::from_utf8_lossy(&out)
+    );
+    // Scanned as raw bytes, never decoded lossily first.
+    let found = terminal::scan(&out, OWN);
+    // What a terminal shows after those exact bytes.
+    let term = terminal::emulate(&out, COLS, ROWS);
+    let shown = terminal::rows(&term).join("\n");
+    eprintln!(
+        "reliability: hostile input on a pty | nasty events {} | escape sequences of jetfeed's own {} | from content {} | other requests to the terminal {:?}",
+        corpus().len(),
+        found.own,
+        found.foreign.len(),
+        term.callbacks()
+    );
     // The tweets were on screen, as plain text.
     for mark in [
         "OSCTITLE-MARK",
@@ -169,30 +141,90 @@ async fn the_real_terminal_shows_nasty_tweets_as_text_only() {
         "IDESC-MARK",
         "FIRST-MARK",
     ] {
-        assert!(out.contains(mark), "{mark} not shown");
+        assert!(shown.contains(mark), "{mark} not shown");
     }
     for payload in ["PWNED", "evil.example"] {
-        assert!(!out.contains(payload), "{payload} reached the terminal");
+        assert!(!shown.contains(payload), "{payload} reached the screen");
     }
-    assert_only_own_control(&out);
-    eprintln!(
-        "reliability: hostile input on a pty | nasty events {} | escape sequences from content 0",
-        corpus().len()
-    );
+    assert!(found.foreign.is_empty(), "{:?}", found.foreign);
+    assert!(term.callbacks().is_empty(), "{:?}", term.callbacks());
+    terminal::borders_intact(&term).unwrap();
+}
+
+/// The pseudo-terminal's size, columns by rows.
+const COLS: u16 = 200;
+const ROWS: u16 = 400;
+/// jetfeed never clears the whole screen: it draws every cell.
+const OWN: terminal::Allowed = terminal::Allowed { clears: 0 };
+
+/// A frame as jetfeed draws it, into the bytes a terminal receives.
+fn drawn(text: &str) -> Vec<u8> {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::{Block, Paragraph};
+    use ratatui::{Terminal, TerminalOptions, Viewport};
+    let mut out = Vec::new();
+    {
+        let backend = CrosstermBackend::new(&mut out);
+        let viewport = Viewport::Fixed(Rect::new(0, 0, 40, 6));
+        let mut t = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
+        t.draw(|f| {
+            let [top, rest] = ratatui::layout::Layout::vertical([
+                ratatui::layout::Constraint::Length(5),
+                ratatui::layout::Constraint::Length(1),
+            ])
+            .areas(f.area());
+            let block = Block::bordered().border_type(ratatui::widgets::BorderType::Rounded);
+            f.render_widget(Paragraph::new(text).block(block), top);
+            f.render_widget(Paragraph::new("status"), rest);
+        })
+        .unwrap();
+    }
+    out
 }
 
 #[test]
 fn the_checker_catches_what_it_looks_for() {
-    // The assertion above would fail on each of these: it can fail.
-    for bad in [
-        "a\u{1b}]0;t\u{7}",
-        "a\u{1b}[31mred",
-        "\u{9b}2J",
-        "x\u{202e}y",
-        "\u{1b}Pq\u{1b}\\",
-    ] {
-        let caught = std::panic::catch_unwind(|| assert_only_own_control(bad)).is_err();
-        assert!(caught, "{bad:?} slipped through");
+    let clean = drawn("hello");
+    assert!(terminal::scan(&clean, OWN).foreign.is_empty());
+    let term = terminal::emulate(&clean, 40, 6);
+    assert!(term.callbacks().is_empty());
+    terminal::borders_intact(&term).unwrap();
+    // Each attack, planted in the middle of a real frame's bytes, is caught
+    // by the byte scan, the emulator, or both.
+    let attacks: [(&str, &[u8]); 12] = [
+        ("clear and home", b"\x1b[2J\x1b[H"),
+        ("bold red", b"\x1b[1;31m"),
+        ("bare red", b"\x1b[31m"),
+        ("backspace", b"\x08\x08"),
+        ("nul", b"\x00"),
+        ("carriage return", b"\r"),
+        ("line feeds", b"\n\n\n\n\n\n\n"),
+        ("raw 8-bit CSI", b"\x9b2J"),
+        ("C1 CSI as UTF-8", "\u{9b}2J".as_bytes()),
+        ("title", b"\x1b]0;PWNED\x07"),
+        ("bell", b"\x07"),
+        ("bidi override", "\u{202e}".as_bytes()),
+    ];
+    let expected = term.screen().contents_formatted();
+    let mut missed_by_terminal = Vec::new();
+    for (name, attack) in attacks {
+        // Inside the tweet's text, as an unsanitized tweet would put it.
+        let at = clean.windows(3).position(|w| w == b"hel").unwrap() + 2;
+        let mut bad = clean.clone();
+        bad.splice(at..at, attack.iter().copied());
+        let by_scan = !terminal::scan(&bad, OWN).foreign.is_empty();
+        let term = terminal::emulate(&bad, 40, 6);
+        let by_terminal = !term.callbacks().is_empty()
+            || terminal::borders_intact(&term).is_err()
+            || term.screen().contents_formatted() != expected;
+        assert!(by_scan, "{name}: the byte scan missed it");
+        if !by_terminal {
+            missed_by_terminal.push(name);
+        }
     }
-    assert_only_own_control("\u{1b}[1;1H\u{1b}[38;5;9mok\u{1b}[0m\u{1b}[?25l");
+    assert!(
+        missed_by_terminal.is_empty(),
+        "the emulated terminal missed {missed_by_terminal:?}"
+    );
 }

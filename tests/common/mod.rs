@@ -3,6 +3,8 @@
 //! the app's own reducer and bus against them.
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
