@@ -19,9 +19,33 @@ use common::Hooked;
 /// What happened, in order: frames drawn and commands carried out.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
-    Frame,
+    /// A frame reached the terminal, showing this like count (if any).
+    Frame(Option<u64>),
     Ack(String),
     Other,
+}
+
+impl Step {
+    fn is_frame(&self) -> bool {
+        matches!(self, Step::Frame(_))
+    }
+}
+
+/// The like count a screen shows for the one tweet: the number after ♡.
+fn shown_likes(backend: &TestBackend) -> Option<u64> {
+    let text: String = backend
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    let after = text.split("♡ ").nth(1)?;
+    after
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
 }
 
 #[derive(Clone, Default)]
@@ -42,7 +66,7 @@ fn counting(log: &Log) -> Hooked<impl FnMut(&TestBackend) + Send + use<>> {
     let log = log.clone();
     Hooked {
         inner: TestBackend::new(80, 24),
-        on_flush: move |_: &TestBackend| log.0.lock().unwrap().push(Step::Frame),
+        on_flush: move |b: &TestBackend| log.0.lock().unwrap().push(Step::Frame(shown_likes(b))),
     }
 }
 
@@ -92,6 +116,33 @@ fn like(seq: u64) -> Msg {
     }])
 }
 
+/// Whether every frame on the timeline shows no more likes than were acked
+/// before it; returns how many frames it checked.
+fn frames_follow_acks(steps: &[Step]) -> Result<usize, String> {
+    let (mut acked, mut checked) = (0, 0);
+    for step in steps {
+        match step {
+            Step::Ack(_) => acked += 1,
+            Step::Frame(Some(shown)) if *shown > acked => {
+                return Err(format!("a frame shows {shown} likes, {acked} acked"));
+            }
+            Step::Frame(Some(_)) => checked += 1,
+            _ => {}
+        }
+    }
+    Ok(checked)
+}
+
+#[test]
+fn the_timeline_check_sees_a_frame_ahead_of_its_acks() {
+    let ack = |n: u64| Step::Ack(n.to_string());
+    assert_eq!(
+        frames_follow_acks(&[ack(2), Step::Frame(Some(1)), ack(3), Step::Frame(Some(2))]),
+        Ok(2)
+    );
+    assert!(frames_follow_acks(&[ack(2), Step::Frame(Some(2)), ack(3)]).is_err());
+}
+
 #[tokio::test]
 async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() {
     let log = Log::default();
@@ -105,9 +156,22 @@ async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() 
     }
     drop(bus_tx);
     let (in_tx, in_rx) = mpsc::unbounded_channel();
-    // Quit once every like is in.
+    // Quit once every like is in: all acked, and a frame drawn after that.
+    let watched = log.clone();
     let quitter = tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let steps = watched.0.lock().unwrap().clone();
+            let acked = steps.iter().filter(|s| matches!(s, Step::Ack(_))).count() as u64;
+            if acked == BURST && steps.last().is_some_and(Step::is_frame) {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{acked} of {BURST} acked"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         in_tx.send(Msg::Key(KeyEvent::from(KeyCode::Tab))).unwrap();
         in_tx
             .send(Msg::Key(KeyEvent::from(KeyCode::Char('q'))))
@@ -127,7 +191,7 @@ async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() 
 
     assert_eq!(app.feed.get("t").unwrap().likes(), BURST);
     let steps = log.0.lock().unwrap().clone();
-    let frames = steps.iter().filter(|s| **s == Step::Frame).count() as u64;
+    let frames = steps.iter().filter(|s| s.is_frame()).count() as u64;
     // At most one frame per batch of deliveries handled between two looks at
     // the keyboard: never one per event.
     assert!(
@@ -146,6 +210,23 @@ async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() 
         })
         .collect();
     assert_eq!(acks, (2..BURST + 2).collect::<Vec<_>>());
+    // On one timeline: every frame shows only likes already acked.
+    let mut acked = 0;
+    let mut checked = 0;
+    for step in &steps {
+        match step {
+            Step::Ack(_) => acked += 1,
+            Step::Frame(Some(shown)) => {
+                assert!(
+                    *shown <= acked,
+                    "a frame shows {shown} likes, {acked} acked"
+                );
+                checked += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(checked >= 2, "frames were checked: {checked}");
     let screen: String = {
         let buf = terminal.backend().inner.buffer();
         buf.content().iter().map(|c| c.symbol()).collect()

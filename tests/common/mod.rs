@@ -368,6 +368,8 @@ pub fn jetfeed_in(data_dir: &Path) -> Command {
 pub struct Proc {
     pub child: Child,
     lines: std::sync::mpsc::Receiver<String>,
+    /// Every line received so far, matching or not.
+    seen: std::cell::RefCell<Vec<String>>,
 }
 
 impl Proc {
@@ -389,7 +391,11 @@ impl Proc {
                 }
             }
         });
-        Proc { child, lines }
+        Proc {
+            child,
+            lines,
+            seen: Default::default(),
+        }
     }
 
     /// The next line that satisfies `want`, within 15 s.
@@ -398,16 +404,27 @@ impl Proc {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(l) if want(&l) => return l,
-                Ok(_) => {}
+                Ok(l) => {
+                    self.seen.borrow_mut().push(l.clone());
+                    if want(&l) {
+                        return l;
+                    }
+                }
                 Err(e) => panic!("no matching line: {e}"),
             }
         }
     }
 
-    /// All lines printed so far.
-    pub fn drain(&self) -> Vec<String> {
-        self.lines.try_iter().collect()
+    /// Every line printed so far, from the first, those already matched
+    /// included.
+    pub fn all_lines(&self) -> Vec<String> {
+        self.seen.borrow_mut().extend(self.lines.try_iter());
+        self.seen.borrow().clone()
+    }
+
+    /// How many lines printed so far contain `text`.
+    pub fn count(&self, text: &str) -> usize {
+        self.all_lines().iter().filter(|l| l.contains(text)).count()
     }
 
     pub fn pid(&self) -> i32 {
