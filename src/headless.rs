@@ -42,10 +42,13 @@ pub async fn tail(cfg: &BusConfig, as_json: bool) -> Result<(), BusError> {
     let mut events = session.read(1);
     let mut feed = Feed::new();
     let mut out = std::io::stdout().lock();
+    // Listening from the start: a Ctrl-C that comes while a line is being
+    // printed is not lost.
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
     let result = loop {
         let item = tokio::select! {
             item = events.next() => item,
-            _ = tokio::signal::ctrl_c() => break Ok(()),
+            _ = &mut interrupted => break Ok(()),
         };
         let Some(Delivery { seq, event, .. }) = item else {
             break Ok(());
