@@ -502,11 +502,10 @@ fn startup(url: &str, stream: &str) -> (f64, f64) {
         "--user",
         "bench",
         "--exit-after-first-frame",
-    ])
-    .env(
-        "JETFEED_DATA_DIR",
-        std::env::temp_dir().join("jetfeed-bench"),
-    );
+    ]);
+    // A private data directory, gone when the measurement is.
+    let data = tempfile::tempdir().unwrap();
+    cmd.env("JETFEED_DATA_DIR", data.path());
     let (status, out, took) = common::run_in_pty(cmd, 120, 40);
     assert!(status.success(), "jetfeed failed: {status}");
     // The child's own count: rusage would include the pages it shared with

@@ -292,7 +292,7 @@ fn an_embedded_server_dies_with_a_killed_jetfeed() {
 #[test]
 fn a_server_without_jetstream_on_the_default_port_is_stepped_over() {
     // Debian's package starts such a server on 127.0.0.1:4222.
-    let port = free_port();
+    let port = common::free_port_pair();
     let mut plain = std::process::Command::new(common::nats_server_binary())
         .args(["-a", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())

@@ -82,26 +82,31 @@ async fn failover_loses_and_doubles_nothing() {
     assert_ne!(ann.server_name(), connected);
     cluster.node(&connected).restart_node();
 
-    // Then the stream's leader.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let leader = stream
-        .info()
-        .await
-        .unwrap()
-        .cluster
-        .as_ref()
-        .and_then(|c| c.leader.clone())
-        .expect("a leader");
+    // Then the stream's leader, once the stream has one again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let leader = loop {
+        let info = stream.info().await.ok();
+        if let Some(leader) = info.and_then(|i| i.cluster.clone()).and_then(|c| c.leader) {
+            break leader;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no stream leader");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     cluster.node(&leader).kill();
     bob.until("more events after the leader died", |a| a.feed.len() >= 70)
         .await;
     cluster.node(&leader).restart_node();
 
     publisher.await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let last = loop {
         if let Ok(info) = stream.info().await {
             break info.state.last_sequence;
         }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stream never answered"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(last, u64::from(EVENTS), "each event stored once");
@@ -114,8 +119,13 @@ async fn failover_loses_and_doubles_nothing() {
         }
     }
     eprintln!(
-        "reliability: cluster failover | killed {connected} (connected) and {leader} (leader) | published {EVENTS} | stored {last} | in each of 2 feeds {} | lost 0 | doubled 0",
-        ann.app.feed.last_seq()
+        "reliability: cluster failover | killed {connected} (connected) and {leader} (leader) | published {EVENTS} | stored {last} | events in ann's feed {} and bob's {} | tweets {} and {} | skipped {} and {}",
+        ann.app.feed.last_seq(),
+        bob.app.feed.last_seq(),
+        ann.app.feed.len(),
+        bob.app.feed.len(),
+        ann.app.skipped,
+        bob.app.skipped,
     );
     ann.shutdown().await;
     bob.shutdown().await;

@@ -24,6 +24,21 @@ pub fn nats_server_binary() -> PathBuf {
         .expect("nats-server is required by the tests: sudo apt-get install nats-server")
 }
 
+/// A port `p` such that nothing listens on `p` or `p + 1` now: for the
+/// embedded server stepping over a port that is taken.
+pub fn free_port_pair() -> u16 {
+    (0..100)
+        .find_map(|_| {
+            let first = TcpListener::bind("127.0.0.1:0").ok()?;
+            let port = first.local_addr().ok()?.port();
+            TcpListener::bind(("127.0.0.1", port.checked_add(1)?)).ok()?;
+            Some(port)
+        })
+        .expect("two free ports in a row")
+}
+
+/// A port nothing listens on now, for jetfeed's own embedded server (whose
+/// port must be chosen before it starts). Test servers choose their own.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -47,7 +62,7 @@ impl NatsServer {
         let store = dir.path().join("store");
         let mut s = NatsServer {
             child: None,
-            port: free_port(),
+            port: 0,
             store,
             config: None,
             dir,
@@ -65,7 +80,7 @@ impl NatsServer {
         std::fs::write(&file, config).unwrap();
         let mut s = NatsServer {
             child: None,
-            port: free_port(),
+            port: 0,
             store,
             config: Some(file),
             dir,
@@ -78,22 +93,22 @@ impl NatsServer {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
-    /// (Re)starts the server on the same port and store.
+    /// (Re)starts the server on the same port and store. The first start
+    /// lets the server choose a free port (`-p -1`) and reads it from the
+    /// server's log, so no two tests race for one.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "already running");
         let mut cmd = Command::new(nats_server_binary());
         if let Some(config) = &self.config {
             cmd.arg("-c").arg(config);
         }
+        let port = if self.port == 0 {
+            "-1".to_owned()
+        } else {
+            self.port.to_string()
+        };
         let child = cmd
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
+            .args(["-a", "127.0.0.1", "-p", &port, "-js", "-sd"])
             .arg(&self.store)
             .stdout(Stdio::null())
             .stderr(self.log_file())
@@ -111,18 +126,57 @@ impl NatsServer {
             .unwrap()
     }
 
-    /// Waits for the port, or fails with what the server said.
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The port the server's log says it last listened on for `what`
+    /// ("client" or "route") connections.
+    fn logged_port(&self, what: &str) -> Option<u16> {
+        let needle = format!("Listening for {what} connections on ");
+        let log = self.log();
+        let line = log.lines().rev().find(|l| l.contains(&needle))?;
+        line.rsplit(':').next()?.trim().parse().ok()
+    }
+
+    /// Waits until the server says where it listens and answers there, or
+    /// fails with what it said.
     fn wait_ready(&mut self) {
+        if let Err(log) = self.try_ready() {
+            panic!("nats-server did not start: {log}");
+        }
+    }
+
+    fn try_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !port_open(self.port) {
+        let said_before = self
+            .log()
+            .matches("Listening for client connections")
+            .count();
+        loop {
+            let said = self
+                .log()
+                .matches("Listening for client connections")
+                .count();
+            if said > said_before
+                && let Some(port) = self.logged_port("client")
+            {
+                self.port = port;
+                if port_open(port) {
+                    return Ok(());
+                }
+            }
             let exited = self
                 .child
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten());
             if exited.is_some() || Instant::now() > deadline {
-                let log =
-                    std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
-                panic!("nats-server on port {} did not start: {log}", self.port);
+                if let Some(mut child) = self.child.take() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                return Err(self.log());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -570,24 +624,56 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// `n` JetStream nodes. Clients' ports are chosen by the servers; the
+    /// route ports must be known to every node before it starts, so they
+    /// are found free together and, should another process take one first,
+    /// the cluster is started again on new ones (three tries). Then each
+    /// node's config is written with its client port, so any node restarts
+    /// into the same place.
     pub fn start(n: usize) -> Cluster {
-        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
-        let routes: Vec<String> = ports
-            .iter()
-            .map(|(_, r)| format!("nats-route://127.0.0.1:{r}"))
-            .collect();
-        let nodes = ports
-            .iter()
-            .enumerate()
-            .map(|(i, (client, route))| {
-                let config = format!(
-                    "server_name: n{i}\nlisten: 127.0.0.1:{client}\njetstream {{ store_dir: \"STORE\" }}\ncluster {{ name: jetfeed, listen: 127.0.0.1:{route}, routes: [{}] }}\n",
-                    routes.join(", ")
+        let config = |i: usize, client: &str, route: u16, routes: &[String]| {
+            format!(
+                "server_name: n{i}\nlisten: 127.0.0.1:{client}\njetstream {{ store_dir: \"STORE\" }}\ncluster {{ name: jetfeed, listen: 127.0.0.1:{route}, routes: [{}] }}\n",
+                routes.join(", ")
+            )
+        };
+        let mut last_log = String::new();
+        for _ in 0..3 {
+            let held: Vec<TcpListener> = (0..n)
+                .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+                .collect();
+            let ports: Vec<u16> = held
+                .iter()
+                .map(|l| l.local_addr().unwrap().port())
+                .collect();
+            drop(held);
+            let routes: Vec<String> = ports
+                .iter()
+                .map(|p| format!("nats-route://127.0.0.1:{p}"))
+                .collect();
+            let mut nodes = Vec::new();
+            for (i, route) in ports.iter().enumerate() {
+                match NatsServer::try_start_node(&config(i, "-1", *route, &routes)) {
+                    Ok(node) => nodes.push(node),
+                    Err(log) => {
+                        last_log = log;
+                        break;
+                    }
+                }
+            }
+            if nodes.len() < n {
+                assert!(
+                    last_log.contains("address already in use"),
+                    "a cluster node did not start: {last_log}"
                 );
-                NatsServer::start_node(*client, &config)
-            })
-            .collect();
-        Cluster { nodes }
+                continue;
+            }
+            for (i, node) in nodes.iter().enumerate() {
+                node.write_config(&config(i, &node.port.to_string(), ports[i], &routes));
+            }
+            return Cluster { nodes };
+        }
+        panic!("no free route ports in three tries: {last_log}");
     }
 
     pub fn urls(&self) -> String {
@@ -605,25 +691,36 @@ impl Cluster {
 }
 
 impl NatsServer {
-    /// A cluster node: its config names its port, store and routes.
-    fn start_node(port: u16, config: &str) -> Self {
+    /// A cluster node: its config names its ports, store and routes.
+    fn try_start_node(config: &str) -> Result<Self, String> {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
         let file = dir.path().join("server.conf");
-        std::fs::write(&file, config.replace("STORE", store.to_str().unwrap())).unwrap();
         let mut s = NatsServer {
             child: None,
-            port,
+            port: 0,
             store,
             config: Some(file),
             dir,
         };
-        s.restart_node();
-        s
+        s.write_config(config);
+        s.spawn_node();
+        s.try_ready()?;
+        Ok(s)
+    }
+
+    fn write_config(&self, config: &str) {
+        let config = config.replace("STORE", self.store.to_str().unwrap());
+        std::fs::write(self.config.as_ref().unwrap(), config).unwrap();
     }
 
     /// Restarts a cluster node from its config alone.
     pub fn restart_node(&mut self) {
+        self.spawn_node();
+        self.wait_ready();
+    }
+
+    fn spawn_node(&mut self) {
         assert!(self.child.is_none(), "already running");
         let child = Command::new(nats_server_binary())
             .arg("-c")
@@ -633,7 +730,6 @@ impl NatsServer {
             .spawn()
             .expect("nats-server did not start");
         self.child = Some(child);
-        self.wait_ready();
     }
 }
 
