@@ -332,6 +332,73 @@ mod tests {
         proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
     }
 
+    /// What a terminal did besides printing.
+    #[derive(Default)]
+    struct Acted(usize);
+
+    impl vt100::Callbacks for Acted {
+        fn audible_bell(&mut self, _: &mut vt100::Screen) {
+            self.0 += 1;
+        }
+        fn set_window_title(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+            self.0 += 1;
+        }
+        fn set_window_icon_name(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+            self.0 += 1;
+        }
+        fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
+            self.0 += 1;
+        }
+        fn unhandled_control(&mut self, _: &mut vt100::Screen, _: u8) {
+            self.0 += 1;
+        }
+        fn unhandled_escape(&mut self, _: &mut vt100::Screen, _: Option<u8>, _: Option<u8>, _: u8) {
+            self.0 += 1;
+        }
+        fn unhandled_csi(
+            &mut self,
+            _: &mut vt100::Screen,
+            _: Option<u8>,
+            _: Option<u8>,
+            _: &[&[u16]],
+            _: char,
+        ) {
+            self.0 += 1;
+        }
+        fn unhandled_osc(&mut self, _: &mut vt100::Screen, _: &[&[u8]]) {
+            self.0 += 1;
+        }
+    }
+
+    /// An oracle that shares nothing with the sanitizer's classifier:
+    /// Unicode's general category Cc (std's `char::is_control`) and its
+    /// Bidi_Control list, then an emulated terminal, which must print the
+    /// text on one line, in order, and be asked for nothing else.
+    fn safe_for_a_terminal(s: &str) -> bool {
+        const BIDI_CONTROL: [char; 12] = [
+            '\u{61C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ];
+        if s.chars().any(|c| c.is_control() || BIDI_CONTROL.contains(&c)) {
+            return false;
+        }
+        let size = |n| std::num::NonZeroU16::new(n).unwrap();
+        let mut term = vt100::Parser::new_with_callbacks(size(4), size(1000), 0, Acted::default());
+        term.process(s.as_bytes());
+        let (row, _) = term.screen().cursor_position();
+        row == 0 && term.callbacks().0 == 0
+    }
+
+    #[test]
+    fn the_oracle_tells_attacks_from_text() {
+        for bad in ["\u{1b}[2J", "a\u{7}", "x\u{202e}y", "\u{9b}31m", "l1\nl2", "\u{1b}]0;t\u{7}"] {
+            assert!(!safe_for_a_terminal(bad), "{bad:?}");
+        }
+        for good in ["hello", "東京 👋🏽 🏳️‍🌈", "e\u{301}", ""] {
+            assert!(safe_for_a_terminal(good), "{good:?}");
+        }
+    }
+
     proptest::proptest! {
         // The fuzzing of the decoder and the sanitizer: thousands of cases
         // each on every test run, a few seconds in all.
@@ -344,16 +411,42 @@ mod tests {
         }
 
         /// Structured fuzzing: well-formed events whose strings hold any
-        /// characters at all, controls and escapes included.
+        /// characters at all, controls and escapes included. Every one
+        /// decodes, and what it decodes to is safe by an oracle of its own.
         #[test]
-        fn decoded_events_are_always_clean(
-            kind in proptest::sample::select(vec!["tweet_created", "tweet_liked", "tweet_unliked", "", "x"]),
+        fn hostile_fields_decode_to_text_a_terminal_only_prints(
+            kind in proptest::sample::select(vec!["tweet_created", "tweet_liked", "tweet_unliked"]),
+            id in any_text(),
+            message in any_text(),
+            author in any_text(),
+        ) {
+            // An id with at least one plain character, so it is not empty
+            // once cleaned.
+            let id = format!("x{id}");
+            let payload = serde_json::json!({
+                "messageType": kind, "id": id, "message": message,
+                "date": "2024-01-01T00:00:00.5+05:30", "author": author,
+            });
+            let payload = serde_json::to_vec(&payload).unwrap();
+            let e = decode("TWITTERCLONE.tweet_created", &payload);
+            proptest::prop_assert!(e.is_ok(), "{:?}", e);
+            let e = e.unwrap();
+            for field in [&e.id, &e.message, &e.author] {
+                proptest::prop_assert!(safe_for_a_terminal(field), "{field:?}");
+            }
+        }
+
+        /// Malformed events: missing, empty and wrong fields. Each is an
+        /// event or an error, and either way holds nothing a terminal acts on.
+        #[test]
+        fn malformed_events_are_errors_or_clean_events(
+            kind in proptest::sample::select(vec!["tweet_created", "tweet_liked", "", "x\u{1b}[2J"]),
             id in proptest::option::of(any_text()),
             message in proptest::option::of(any_text()),
             author in proptest::option::of(any_text()),
             date in proptest::option::of(proptest::sample::select(vec![
-                "2024-01-01T00:00:00Z".to_owned(), "2024-01-01T00:00:00.123456789+05:30".to_owned(),
-                "garbage".to_owned(), "".to_owned(), "9999-12-31T23:59:59Z".to_owned()])),
+                "2024-01-01T00:00:00Z".to_owned(), "garbage\u{1b}]0;t\u{7}".to_owned(),
+                "".to_owned(), "9999-12-31T23:59:59Z".to_owned()])),
         ) {
             let mut obj = serde_json::Map::new();
             obj.insert("messageType".into(), kind.into());
@@ -363,9 +456,14 @@ mod tests {
                 }
             }
             let payload = serde_json::to_vec(&obj).unwrap();
-            if let Ok(e) = decode("TWITTERCLONE.tweet_created", &payload) {
-                proptest::prop_assert!(is_clean(&e.id) && is_clean(&e.message) && is_clean(&e.author));
-                proptest::prop_assert!(!e.id.is_empty());
+            match decode("TWITTERCLONE.tweet_created", &payload) {
+                Ok(e) => {
+                    proptest::prop_assert!(!e.id.is_empty());
+                    for field in [&e.id, &e.message, &e.author] {
+                        proptest::prop_assert!(safe_for_a_terminal(field), "{field:?}");
+                    }
+                }
+                Err(err) => proptest::prop_assert!(safe_for_a_terminal(&err.to_string()), "{err}"),
             }
         }
 
