@@ -379,7 +379,9 @@ mod tests {
             '\u{61C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
             '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
         ];
-        if s.chars().any(|c| c.is_control() || BIDI_CONTROL.contains(&c)) {
+        if s.chars()
+            .any(|c| c.is_control() || BIDI_CONTROL.contains(&c))
+        {
             return false;
         }
         let size = |n| std::num::NonZeroU16::new(n).unwrap();
@@ -391,7 +393,14 @@ mod tests {
 
     #[test]
     fn the_oracle_tells_attacks_from_text() {
-        for bad in ["\u{1b}[2J", "a\u{7}", "x\u{202e}y", "\u{9b}31m", "l1\nl2", "\u{1b}]0;t\u{7}"] {
+        for bad in [
+            "\u{1b}[2J",
+            "a\u{7}",
+            "x\u{202e}y",
+            "\u{9b}31m",
+            "l1\nl2",
+            "\u{1b}]0;t\u{7}",
+        ] {
             assert!(!safe_for_a_terminal(bad), "{bad:?}");
         }
         for good in ["hello", "東京 👋🏽 🏳️‍🌈", "e\u{301}", ""] {

@@ -310,6 +310,9 @@ fn the_help_scrolls_to_its_last_key_and_closes_on_any_other() {
         "{end}"
     );
     assert!(end.contains("↑ more"), "{end}");
+    // Scrolled no further than its end: one step back shows more below.
+    key(&mut app, KeyCode::Char('k'));
+    assert!(screen(&app, 40, 12).contains("↑↓ more"));
     key(&mut app, KeyCode::Char('x'));
     assert!(!app.show_help);
     key(&mut app, KeyCode::Char('?'));

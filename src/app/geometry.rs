@@ -8,6 +8,12 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::feed::{Feed, Tweet};
 
+/// The help's rows of text on a terminal of `size`, for a help of `lines`
+/// lines: as many as fit inside its border.
+pub fn help_rows(size: (u16, u16), lines: u16) -> u16 {
+    (lines + 2).min(size.1).saturating_sub(2)
+}
+
 /// Rows of the draft pane, borders included.
 pub const INPUT_ROWS: u16 = 3;
 /// Rows of the status bar.

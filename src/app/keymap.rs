@@ -266,6 +266,13 @@ impl KeyMap {
         rows
     }
 
+    /// Lines the help takes: its rows and a heading for each place.
+    pub fn help_lines(&self) -> u16 {
+        let rows = self.help();
+        let headings = 1 + rows.windows(2).filter(|w| w[0].scope != w[1].scope).count();
+        (rows.len() + headings) as u16
+    }
+
     /// The help as a Markdown table, as the README has it.
     pub fn markdown(&self) -> String {
         let mut out = String::from("| keys | where | does |\n| --- | --- | --- |\n");

@@ -261,14 +261,17 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 /// In the help, the keys that move scroll it; any other key closes it, and
 /// only one that works anywhere (Ctrl-C) does more.
 fn help_key(app: &mut App, key: &KeyEvent) -> Vec<Cmd> {
-    let lines = app.keys.help().len() as u16 + 3;
+    let lines = app.keys.help_lines();
+    let shown = geometry::help_rows(app.size, lines);
+    let last = lines.saturating_sub(shown);
+    let scroll = &mut app.help_scroll;
     match app.keys.action(Focus::Feed, key) {
-        Some(Action::Select(Move::Older)) => app.help_scroll += 1,
-        Some(Action::Select(Move::Newer)) => app.help_scroll = app.help_scroll.saturating_sub(1),
-        Some(Action::Select(Move::PageOlder)) => app.help_scroll += 10,
-        Some(Action::Select(Move::PageNewer)) => {
-            app.help_scroll = app.help_scroll.saturating_sub(10)
-        }
+        Some(Action::Select(Move::Older)) => *scroll = (*scroll + 1).min(last),
+        Some(Action::Select(Move::Newer)) => *scroll = scroll.saturating_sub(1),
+        Some(Action::Select(Move::PageOlder)) => *scroll = (*scroll + shown).min(last),
+        Some(Action::Select(Move::PageNewer)) => *scroll = scroll.saturating_sub(shown),
+        Some(Action::Select(Move::Oldest)) => *scroll = last,
+        Some(Action::Select(Move::Newest)) => *scroll = 0,
         _ => {
             app.show_help = false;
             app.help_scroll = 0;
@@ -278,7 +281,6 @@ fn help_key(app: &mut App, key: &KeyEvent) -> Vec<Cmd> {
             };
         }
     }
-    app.help_scroll = app.help_scroll.min(lines);
     vec![]
 }
 

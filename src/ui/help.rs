@@ -52,7 +52,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let width = area.width.min(MAX_WIDTH);
     let lines = lines(&app.keys.help(), width.saturating_sub(2));
     let total = lines.len() as u16;
-    let height = (total + 2).min(area.height);
+    let shown = geometry::help_rows((area.width, area.height), total);
+    let height = (shown + 2).min(area.height);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
@@ -60,7 +61,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .flex(Flex::Center)
         .areas(row);
     Clear.render(popup, buf);
-    let shown = height.saturating_sub(2);
     let scroll = app.help_scroll.min(total.saturating_sub(shown));
     let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -92,6 +92,7 @@ mod tests {
             .iter()
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
             .collect();
+        assert_eq!(text.len(), usize::from(keys.help_lines()));
         for b in keys.bindings() {
             let label = b.key.label();
             assert!(

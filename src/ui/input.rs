@@ -48,7 +48,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let (skip, cursor_col) = scroll(draft.editor().before_cursor(), cols);
     if draft.text().is_empty() {
         let hint = if focused {
-            "What's happening? Enter posts · Tab: feed · ?: keys"
+            "What's happening? Enter posts · Tab: feed, then ?: keys"
         } else {
             "Tab to write a tweet"
         };

@@ -20,7 +20,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let mut right = Vec::new();
     if let Some(n) = app.stream_messages {
-        right.push(Span::styled(format!(" {n} msgs"), theme::dim()));
+        let unit = if n == 1 { "msg" } else { "msgs" };
+        right.push(Span::styled(format!(" {n} {unit}"), theme::dim()));
     }
     if app.skipped > 0 {
         right.push(Span::styled(
