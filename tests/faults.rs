@@ -125,9 +125,26 @@ async fn a_server_killed_mid_stream_loses_and_doubles_nothing() {
         );
         assert_eq!(c.app.connection, Connection::Connected);
     }
+    let missing = |c: &Client| {
+        acked_tweets
+            .iter()
+            .filter(|id| c.app.feed.get(id).is_none())
+            .count()
+    };
+    let unlike_recount = |c: &Client| {
+        acked_tweets
+            .iter()
+            .filter(|id| c.app.feed.get(id).map(|t| t.likes()) != truth.get(id).map(|t| t.likes()))
+            .count()
+    };
     eprintln!(
-        "reliability: server SIGKILL | published 240 | acked {acked} | in each of 2 feeds {} | lost 0 | doubled 0 | counts equal a recount",
-        ann.app.feed.last_seq()
+        "reliability: server SIGKILL | acked {acked} | stored {last} | events in ann's feed {} and bob's {} | acked tweets missing {} and {} | counts unlike a recount {} and {}",
+        ann.app.feed.last_seq(),
+        bob.app.feed.last_seq(),
+        missing(&ann),
+        missing(&bob),
+        unlike_recount(&ann),
+        unlike_recount(&bob),
     );
     ann.shutdown().await;
     bob.shutdown().await;

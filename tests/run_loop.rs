@@ -307,7 +307,7 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
         }
         // Every like acked while the terminal still takes nothing.
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
+        let acked = loop {
             let n = acks
                 .0
                 .lock()
@@ -316,14 +316,14 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
                 .filter(|s| matches!(s, Step::Ack(_)))
                 .count() as u64;
             if n == LIKES {
-                break;
+                break n;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "only {n} acks while the terminal is stuck"
             );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        };
         let (open, cv) = &*gate;
         *open.lock().unwrap() = true;
         cv.notify_all();
@@ -331,6 +331,7 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
         in_tx
             .send(Msg::Key(KeyEvent::from(KeyCode::Char('q'))))
             .unwrap();
+        acked
     });
     tui::run(
         &mut painter,
@@ -342,8 +343,11 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
     )
     .await
     .unwrap();
-    driver.await.unwrap();
+    let acked_while_stuck = driver.await.unwrap();
     painter.stop();
-    assert_eq!(app.feed.get("t").unwrap().likes(), LIKES);
-    eprintln!("reliability: stuck terminal | deliveries {LIKES} | acked while stuck {LIKES}");
+    let applied = app.feed.get("t").unwrap().likes();
+    eprintln!(
+        "reliability: stuck terminal | deliveries {LIKES} | acked while stuck {acked_while_stuck} | applied {applied}"
+    );
+    assert_eq!(applied, LIKES);
 }

@@ -27,6 +27,7 @@ use crate::app::protocol::{AckToken, Cmd, Delivery, Msg, Outgoing};
 
 pub use connect::{Auth, Servers, redact};
 pub use consumer::{CHUNK_EVENTS, Chunk, OLDER_CHUNK_EVENTS, Span, WINDOW_TWEETS, user_token};
+pub use watch::EVERY as WATCH_EVERY;
 
 /// The name of `user`'s durable consumer.
 pub fn consumer_name(user: &str) -> String {
