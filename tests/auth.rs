@@ -407,3 +407,25 @@ async fn a_reader_without_publish_rights_watches_but_cannot_post() {
     assert_refused(&refused, "no permission to publish", &[], server.dir.path());
     assert_not_logged(&["w-pass", "r-pass"], server.dir.path());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_the_url_never_reach_the_screen() {
+    let server = NatsServer::start_with(r#"authorization { user: bob, password: "s3cret-pw" }"#);
+    let with_password = format!("nats://bob:s3cret-pw@127.0.0.1:{}", server.port);
+    let client = common::Client::start(&with_password, "ann").await;
+    let screen = client.screen(120, 24);
+    let plain = format!("nats://127.0.0.1:{}", server.port);
+    assert!(screen.contains(&plain), "the server is shown: {screen}");
+    for secret in ["s3cret-pw", "bob:"] {
+        assert!(!screen.contains(secret), "{secret} on screen: {screen}");
+    }
+    client.shutdown().await;
+
+    let server = NatsServer::start_with(r#"authorization { token: "t0ken-s3cret" }"#);
+    let with_token = format!("nats://t0ken-s3cret@127.0.0.1:{}", server.port);
+    let client = common::Client::start(&with_token, "ann").await;
+    let screen = client.screen(120, 24);
+    assert!(!screen.contains("t0ken-s3cret"), "{screen}");
+    assert!(screen.contains(&format!("nats://127.0.0.1:{}", server.port)));
+    client.shutdown().await;
+}

@@ -409,3 +409,165 @@ fn the_line_counter_sees_a_doubled_line() {
     assert_eq!(p.count("before"), 2);
     assert_eq!(p.count("after"), 1);
 }
+
+#[test]
+fn tail_reports_unusable_events_on_stderr_and_goes_on() {
+    let server = NatsServer::start();
+    let url = server.url();
+    run_ok(&["--server", &url, "post", "--user", "ann", "first"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        common::publish_raw(&url, "TWITTERCLONE.tweet_created", b"not json").await;
+        common::publish_raw(
+            &url,
+            "TWITTERCLONE.tweet_liked",
+            br#"{"id":"nope","date":"2024-01-01T00:00:00Z"}"#,
+        )
+        .await;
+    });
+    let last = run_ok(&["--server", &url, "post", "--user", "ann", "last"]);
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("stderr");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args([
+        "-c",
+        &format!(
+            "exec {} --server {url} tail 2>{}",
+            env!("CARGO_BIN_EXE_jetfeed"),
+            errors.display()
+        ),
+    ]);
+    let mut tail = Proc::spawn(cmd);
+    tail.line_matching(|l| l.contains(&last));
+    assert!(tail.interrupt().success());
+    let lines = tail.all_lines();
+    assert_eq!(lines.len(), 2, "the two tweets, nothing else: {lines:?}");
+    let err = std::fs::read_to_string(&errors).unwrap();
+    let reported: Vec<&str> = err.lines().collect();
+    assert_eq!(reported.len(), 2, "{err}");
+    assert!(
+        reported[0].starts_with("skipped event 2: not a JSON event"),
+        "{err}"
+    );
+    assert!(reported[1].starts_with("skipped event 3: "), "{err}");
+}
+
+/// The nats-server processes running on `store`, by pid.
+fn servers_on(store: &std::path::Path) -> Vec<i32> {
+    let store = store.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c).replace('\0', " ");
+                c.contains("nats-server") && c.contains(&store)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn three_racing_jetfeeds_run_one_server_and_a_killed_owner_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("jetfeed");
+    let store = data.join("nats");
+    let port = free_port();
+    let url = format!("nats://127.0.0.1:{port}");
+    // Watch the store the whole time: never two servers on it.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (stop, store) = (stop.clone(), store.clone());
+        std::thread::spawn(move || {
+            let (mut most, mut samples) = (0, 0);
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(servers_on(&store).len());
+                samples += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            (most, samples)
+        })
+    };
+    let tails: Vec<Proc> = (0..3)
+        .map(|_| {
+            let mut c = jetfeed_in(&data);
+            c.args(["--embedded-port", &port.to_string(), "tail", "--json"]);
+            Proc::spawn(c)
+        })
+        .collect();
+    wait_for_port(port, true);
+    wait_until("the pid file", || server_pid(&data).is_some());
+    let first = server_pid(&data).unwrap();
+    let owner = parent_of(first).unwrap();
+    let mut tails = tails;
+    let at = tails
+        .iter()
+        .position(|t| t.pid() == owner)
+        .expect("a jetfeed owns it");
+    let mut killed = tails.remove(at);
+
+    // The owner is killed outright: no goodbye, no hand-over.
+    let started = Instant::now();
+    unsafe { libc::kill(killed.pid(), libc::SIGKILL) };
+    killed.wait_exit();
+    wait_until("a survivor's server", || {
+        server_pid(&data).is_some_and(|p| p != first && alive(p)) && port_open(port)
+    });
+    let took = started.elapsed();
+    let second = server_pid(&data).unwrap();
+    assert!(
+        tails.iter().any(|t| Some(t.pid()) == parent_of(second)),
+        "taken over by a survivor"
+    );
+    let id = run_ok(&["--server", &url, "post", "--user", "ann", "after the kill"]);
+    for t in &tails {
+        t.line_matching(|l| l.contains(&id));
+    }
+    for mut t in tails {
+        assert!(t.interrupt().success());
+    }
+    wait_for_port(port, false);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (most, samples) = sampler.join().unwrap();
+    eprintln!(
+        "reliability: owner killed | jetfeeds racing 3 | servers on the store at once, at most {most} of {samples} looks | taken over in {} ms",
+        took.as_millis()
+    );
+    assert_eq!(most, 1, "two servers on one store");
+    assert!(samples > 10, "the store was watched");
+}
+
+#[test]
+fn an_unsent_draft_comes_back_on_the_next_run_of_the_real_binary() {
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = jetfeed_in(dir.path());
+        cmd.args(["--server", &server.url(), "--user", "ann"])
+            .args(extra);
+        cmd
+    };
+    let mut first = common::Pty::spawn(run(&[]), 100, 30);
+    first.wait_for("connected");
+    first.type_bytes("half a thought 👋🏽".as_bytes());
+    first.wait_for("half a thought");
+    // A closed terminal or a kill quits as q does.
+    unsafe { libc::kill(first.pid(), libc::SIGTERM) };
+    assert!(first.wait().success());
+    let said = String::from_utf8_lossy(&first.output()).into_owned();
+    assert!(said.contains("unsent draft saved"), "{said}");
+
+    let (status, out, _) = common::run_in_pty(run(&["--exit-after-first-frame"]), 100, 30);
+    assert!(status.success());
+    let term = common::terminal::emulate(&out, 100, 30);
+    let rows = common::terminal::rows(&term);
+    let draft = rows.iter().find(|r| r.contains("half a thought"));
+    assert!(
+        draft.is_some_and(|r| r.contains("half a thought 👋🏽") && r.starts_with('│')),
+        "the draft is back in its pane: {rows:#?}"
+    );
+    assert!(
+        rows.last().unwrap().contains("your unsent draft is back"),
+        "{rows:#?}"
+    );
+}

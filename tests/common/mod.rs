@@ -560,61 +560,125 @@ pub async fn publish_many(url: &str, events: &[jetfeed::wire::Event]) {
 /// returns its exit status, every byte it wrote to the terminal, and how
 /// long it ran.
 pub fn run_in_pty(
-    mut cmd: Command,
+    cmd: Command,
     cols: u16,
     rows: u16,
 ) -> (std::process::ExitStatus, Vec<u8>, Duration) {
-    use std::io::Read;
-    use std::os::fd::{FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
-    let (mut master, mut slave) = (-1, -1);
-    let ws = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty fills two descriptors that are then owned here.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &ws,
-        )
-    };
-    assert_eq!(rc, 0, "openpty");
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave));
-    // SAFETY: only setsid and ioctl between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
     let started = Instant::now();
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
-    let reader = std::thread::spawn(move || {
-        let mut f = std::fs::File::from(master);
-        let mut out = Vec::new();
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = f.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&buf[..n]);
-        }
-        out
-    });
-    let status = child.wait().unwrap();
+    let mut pty = Pty::spawn(cmd, cols, rows);
+    let status = pty.wait();
     let took = started.elapsed();
-    (status, reader.join().unwrap(), took)
+    (status, pty.output(), took)
+}
+
+/// A program on a pseudo-terminal: what it writes is collected, and keys
+/// can be typed into it.
+pub struct Pty {
+    child: Child,
+    size: (u16, u16),
+    input: std::fs::File,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pty {
+    pub fn spawn(mut cmd: Command, cols: u16, rows: u16) -> Pty {
+        use std::io::Read;
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (-1, -1);
+        let ws = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty fills two descriptors that are then owned here.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &ws,
+            )
+        };
+        assert_eq!(rc, 0, "openpty");
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only setsid and ioctl between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(cmd);
+        let input = std::fs::File::from(master.try_clone().unwrap());
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let collected = output.clone();
+        let reader = std::thread::spawn(move || {
+            let mut f = std::fs::File::from(master);
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = f.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                collected.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty {
+            child,
+            size: (cols, rows),
+            input,
+            output,
+            reader: Some(reader),
+        }
+    }
+
+    /// Every byte written to the terminal so far.
+    pub fn output(&self) -> Vec<u8> {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// The terminal's screen now, as text.
+    pub fn screen(&self) -> String {
+        let (cols, rows) = self.size;
+        terminal::rows(&terminal::emulate(&self.output(), cols, rows)).join("\n")
+    }
+
+    /// Waits until the screen shows `text` (within 15 s).
+    pub fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.screen().contains(text) {
+            assert!(Instant::now() < deadline, "{text:?} never shown");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Types bytes, as keys pressed in the terminal.
+    pub fn type_bytes(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.input.write_all(bytes).unwrap();
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits for the program to exit, and for the last of its output.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        let status = self.child.wait().unwrap();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        status
+    }
 }
 
 /// A JetStream cluster of nats-server nodes on loopback, each with its own

@@ -262,3 +262,31 @@ fn a_paste_into_a_waiting_draft_makes_it_a_new_tweet() {
     assert!(!a.draft.is_waiting(), "edited: waits for Enter again");
     assert!(update(&mut a, Msg::Connection(Connection::Connected)).is_empty());
 }
+
+#[test]
+fn every_draft_key_in_the_readme_does_what_it_says() {
+    let mut a = app();
+    type_text(&mut a, "one two three");
+    update(&mut a, ctrl('a'));
+    update(&mut a, key(KeyCode::Delete));
+    assert_eq!(a.draft.text(), "ne two three", "Ctrl-A, then Delete");
+    update(&mut a, ctrl('e'));
+    update(&mut a, key(KeyCode::Backspace));
+    assert_eq!(a.draft.text(), "ne two thre", "Ctrl-E, then Backspace");
+    update(&mut a, key(KeyCode::Home));
+    update(&mut a, key(KeyCode::Right));
+    update(&mut a, key(KeyCode::Right));
+    type_text(&mut a, "X");
+    assert_eq!(a.draft.text(), "neX two thre", "Home, →, → then typing");
+    update(&mut a, key(KeyCode::End));
+    update(&mut a, key(KeyCode::Left));
+    update(&mut a, ctrl('u'));
+    assert_eq!(a.draft.text(), "e", "End, ←, Ctrl-U: all before the cursor");
+    type_text(&mut a, "a b ");
+    update(&mut a, ctrl('w'));
+    assert_eq!(
+        a.draft.text(),
+        "a e",
+        "Ctrl-W: the word before, and its space"
+    );
+}

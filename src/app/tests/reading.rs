@@ -160,3 +160,28 @@ fn the_selection_is_kept_in_view_when_scrolling() {
     assert!(top <= sel && top > 0, "top {top} sel {sel}");
     assert!(geometry::is_visible(&a.feed, top, sel, a.size));
 }
+
+#[test]
+fn every_feed_key_in_the_readme_does_what_it_says() {
+    let mut a = with_tweets(60);
+    update(&mut a, key(KeyCode::Tab));
+    let page = {
+        update(&mut a, key(KeyCode::PageDown));
+        a.selected_index().unwrap()
+    };
+    assert!(page > 1, "a page is more than one tweet: {page}");
+    update(&mut a, key(KeyCode::Char(' ')));
+    assert_eq!(a.selected_index(), Some(2 * page), "Space is a page down");
+    update(&mut a, key(KeyCode::PageUp));
+    assert_eq!(a.selected_index(), Some(page));
+    update(&mut a, key(KeyCode::End));
+    assert_eq!(a.selected_index(), Some(59), "End: the oldest");
+    update(&mut a, key(KeyCode::Home));
+    assert_eq!(a.selected_index(), Some(0), "Home: the newest");
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Draft, "Esc in the feed: back to the draft");
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Feed, "Esc in the draft: to the feed");
+    update(&mut a, key(KeyCode::Char('i')));
+    assert_eq!(a.focus, Focus::Draft, "i: back to the draft");
+}
