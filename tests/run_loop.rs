@@ -116,6 +116,17 @@ fn like(seq: u64) -> Msg {
     }])
 }
 
+/// Opens a stuck terminal's gate when dropped, on success or panic alike.
+struct Release(Arc<(Mutex<bool>, std::sync::Condvar)>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let (open, cv) = &*self.0;
+        *open.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_all();
+    }
+}
+
 /// Whether every frame on the timeline shows no more likes than were acked
 /// before it; returns how many frames it checked.
 fn frames_follow_acks(steps: &[Step]) -> Result<usize, String> {
@@ -294,6 +305,10 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
         },
     };
     let mut painter = tui::Painter::new(Terminal::new(stuck).unwrap()).unwrap();
+    // Whatever happens, the terminal is let go before the painter is
+    // dropped (so declared after it): a failed check fails the test, and a
+    // panicking driver drops its input channel, which ends the run loop.
+    let _release = Release(gate.clone());
     let log = Log::default();
     let mut app = app_with_tweet("liked while the terminal hangs");
 
