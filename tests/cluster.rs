@@ -82,14 +82,23 @@ async fn failover_loses_and_doubles_nothing() {
     assert_ne!(ann.server_name(), connected);
     cluster.node(&connected).restart_node();
 
-    // Then the stream's leader, once the stream has one again.
+    // Then the stream's leader, once the restarted node has caught up: a
+    // leader and two current replicas, so killing the leader leaves a
+    // quorum.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let leader = loop {
-        let info = stream.info().await.ok();
-        if let Some(leader) = info.and_then(|i| i.cluster.clone()).and_then(|c| c.leader) {
+        let cluster = stream.info().await.ok().and_then(|i| i.cluster.clone());
+        if let Some(c) = cluster
+            && let Some(leader) = c.leader
+            && c.replicas.len() == 2
+            && c.replicas.iter().all(|r| r.current && !r.offline)
+        {
             break leader;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no stream leader");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stream never had a leader and two current replicas"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     cluster.node(&leader).kill();
