@@ -321,3 +321,123 @@ fn the_help_scrolls_to_its_last_key_and_closes_on_any_other() {
         "opens at its top"
     );
 }
+
+/// Tweets of every kind a terminal and jetfeed could measure differently.
+fn hard_tweets() -> Vec<(String, String)> {
+    let long =
+        "a long tweet that fills its lines to the border and then some more words ".repeat(3);
+    vec![
+        ("ann".into(), format!("x{}", "\u{AD}".repeat(3000))),
+        ("bob".into(), format!("x{}", "\u{3164}".repeat(1500))),
+        (
+            "cy".into(),
+            format!("x{}y", "\u{FFA0}\u{70F}\u{8E2}".repeat(200)),
+        ),
+        (
+            format!("bob{}", "\u{AD}".repeat(300)),
+            "an author full of soft hyphens".into(),
+        ),
+        (
+            "dee".into(),
+            "\u{301}\u{302} leading marks and e\u{301}".into(),
+        ),
+        ("हिंदी".into(), "क्षत्रिय क्षत्रिय क्षत्रिय devanagari".into()),
+        ("eve".into(), "new emoji \u{1FAE8}\u{1FAE8} shaking".into()),
+        ("fay".into(), "flags 🇫🇷🇩🇪🇫 and a lone one".into()),
+        ("gus".into(), "dev 👩\u{200D}💻 and 👋🏽 waving".into()),
+        ("hal".into(), long.clone()),
+        ("ivy".into(), "rainbow 🏳\u{FE0F}\u{200D}🌈 flag".into()),
+        ("jo".into(), long),
+        (
+            "kai".into(),
+            "sun ☀\u{FE0F} and keycap 1\u{FE0F}\u{20E3}".into(),
+        ),
+    ]
+}
+
+/// Bytes written to a terminal, kept where the test can take them.
+#[derive(Clone, Default)]
+struct Wire(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A terminal of a fixed size whose bytes go to a `Wire`.
+struct Live {
+    terminal: Terminal<CrosstermBackend<Wire>>,
+    wire: Wire,
+}
+
+impl Live {
+    fn new(w: u16, h: u16) -> Live {
+        let wire = Wire::default();
+        let terminal = Terminal::with_options(
+            CrosstermBackend::new(wire.clone()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
+            },
+        )
+        .unwrap();
+        Live { terminal, wire }
+    }
+
+    /// The exact bytes of one frame of `app`.
+    fn frame(&mut self, app: &App) -> Vec<u8> {
+        self.terminal.draw(|f| jetfeed::ui::view(app, f)).unwrap();
+        std::mem::take(&mut *self.wire.0.borrow_mut())
+    }
+}
+
+#[test]
+fn scrolling_through_any_tweet_leaves_what_a_full_repaint_draws() {
+    for (w, h) in [(80, 24), (40, 12)] {
+        let mut app = new_app();
+        update(&mut app, Msg::Resize(w, h));
+        update(&mut app, Msg::Connection(Connection::Connected));
+        update(&mut app, Msg::HistoryLoaded);
+        for (i, (author, text)) in hard_tweets().iter().enumerate() {
+            let id = format!("h{i}");
+            deliver(
+                &mut app,
+                i as u64 + 1,
+                &raw("tweet_created", &id, text, "2024-06-01T11:59:00Z", author),
+                false,
+            );
+        }
+        key(&mut app, KeyCode::Tab);
+        // One terminal that is only ever sent what changed, as a real one.
+        let mut live = Live::new(w, h);
+        let mut screen = terminal::emulate(&[], w, h);
+        let steps = hard_tweets().len() * 2;
+        for step in 0..steps {
+            screen.process(&live.frame(&app));
+            // The same state drawn whole on a fresh terminal.
+            let full = terminal::emulate(&Live::new(w, h).frame(&app), w, h);
+            let (seen, whole) = (terminal::rows(&screen), terminal::rows(&full));
+            let differ: Vec<String> = seen
+                .iter()
+                .zip(&whole)
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(row, (a, b))| format!("row {row}:\n  shown {a:?}\n  whole {b:?}"))
+                .collect();
+            assert!(
+                differ.is_empty(),
+                "{w}x{h}, step {step}: the screen differs from a full repaint\n{}",
+                differ.join("\n")
+            );
+            assert!(screen.callbacks().is_empty(), "{:?}", screen.callbacks());
+            terminal::borders_intact(&screen)
+                .unwrap_or_else(|e| panic!("{w}x{h}, step {step}: {e}"));
+            let down = step < steps / 2;
+            key(&mut app, KeyCode::Char(if down { 'j' } else { 'k' }));
+        }
+    }
+}

@@ -51,7 +51,12 @@ pub fn text_cols(size: (u16, u16)) -> u16 {
 
 /// Rows a tweet takes: its header, its wrapped text, and a blank separator.
 pub fn tweet_height(tweet: &Tweet, cols: u16) -> usize {
-    2 + wrap(&tweet.text, cols, MAX_TEXT_LINES).len()
+    2 + text_lines(tweet, cols).len()
+}
+
+/// A tweet's text as shown: in its display form (`glyphs`), wrapped.
+pub fn text_lines(tweet: &Tweet, cols: u16) -> Vec<String> {
+    wrap(&super::glyphs::display(&tweet.text), cols, MAX_TEXT_LINES)
 }
 
 /// Display width of a string, in terminal columns, measured as ratatui

@@ -10,11 +10,13 @@
 //! - `deliveries`: live events and history folded into the feed
 //! - `posting`: tweets and likes out, the offline queue, publish results
 //! - `geometry`: pane sizes, wrapping and scroll positions, shared with the view
+//! - `glyphs`: what each grapheme of untrusted text costs on screen
 //! - `ids`: tweet and message ids without randomness
 
 mod deliveries;
 pub mod draft;
 pub mod geometry;
+pub mod glyphs;
 pub mod ids;
 pub mod keymap;
 mod navigate;

@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use super::theme;
-use crate::app::geometry::{self, GUTTER, MAX_TEXT_LINES};
+use crate::app::geometry::{self, GUTTER};
+use crate::app::glyphs;
 use crate::app::{App, Focus};
 use crate::feed::Tweet;
 
@@ -78,7 +79,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Style::new()
         };
         rows.extend(
-            geometry::wrap(&tweet.text, cols, MAX_TEXT_LINES)
+            geometry::text_lines(tweet, cols)
                 .into_iter()
                 .map(|l| Line::from(Span::styled(l, text_style))),
         );
@@ -126,7 +127,7 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
     } else {
         tweet.author.as_str()
     };
-    let author = geometry::ellipsize(author, author_room);
+    let author = geometry::ellipsize(&glyphs::display(author), author_room);
     let mut author_style = theme::author();
     if selected {
         author_style = author_style.add_modifier(Modifier::UNDERLINED);

@@ -26,9 +26,31 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     status::render(app, status_area, buf);
     if app.show_help {
         help::render(app, area, buf);
+        fence_pieces(area, buf);
         return None;
     }
+    fence_pieces(area, buf);
     cursor
+}
+
+/// The cells a grapheme drawn in pieces (`glyphs::drawn_in_pieces`) spills
+/// into hold an empty symbol: whatever is drawn there next differs from it,
+/// so the diff writes it and the terminal's leftover piece is replaced.
+fn fence_pieces(area: Rect, buf: &mut Buffer) {
+    use unicode_width::UnicodeWidthStr;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        while x < area.right() {
+            let symbol = buf[(x, y)].symbol();
+            let width = symbol.width().max(1) as u16;
+            if width > 1 && crate::app::glyphs::drawn_in_pieces(symbol) {
+                for k in 1..width.min(area.right() - x) {
+                    buf[(x + k, y)].set_symbol("");
+                }
+            }
+            x += width;
+        }
+    }
 }
 
 impl Widget for &App {

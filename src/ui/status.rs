@@ -35,7 +35,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let user = format!(" @{}", app.user);
     let (middle, middle_style) = match &app.notice {
         Some(n) => (
-            format!(" {}", n.text),
+            format!(" {}", crate::app::glyphs::display(&n.text)),
             if n.level == Level::Error {
                 theme::error()
             } else {
