@@ -222,21 +222,7 @@ async fn a_burst_of_likes_is_drawn_in_few_frames_and_acked_before_it_is_shown() 
         .collect();
     assert_eq!(acks, (2..BURST + 2).collect::<Vec<_>>());
     // On one timeline: every frame shows only likes already acked.
-    let mut acked = 0;
-    let mut checked = 0;
-    for step in &steps {
-        match step {
-            Step::Ack(_) => acked += 1,
-            Step::Frame(Some(shown)) => {
-                assert!(
-                    *shown <= acked,
-                    "a frame shows {shown} likes, {acked} acked"
-                );
-                checked += 1;
-            }
-            _ => {}
-        }
-    }
+    let checked = frames_follow_acks(&steps).unwrap();
     assert!(checked >= 2, "frames were checked: {checked}");
     let screen: String = {
         let buf = terminal.backend().inner.buffer();

@@ -76,6 +76,14 @@ impl Tmux {
         }
     }
 
+    /// Waits up to two seconds for the screen to differ from `before`.
+    fn changed_from(&self, before: &[String]) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.screen() == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The screen once it has stopped changing.
     fn settled(&self) -> Vec<String> {
         let mut last = self.screen();
@@ -178,10 +186,17 @@ async fn in_tmux_no_tweet_breaks_a_row_and_scrolling_leaves_no_trace() {
     tmux.wait_for("connected");
     tmux.run(&["send-keys", "-t", "jf", "Tab"]);
     let mut steps = 0;
-    for key in std::iter::repeat_n("j", tweets.len()).chain(std::iter::repeat_n("k", tweets.len()))
-    {
+    let mut seen = String::new();
+    let mut selected_rows = std::collections::HashSet::new();
+    let mut before = tmux.settled();
+    let keys = std::iter::repeat_n("j", tweets.len()).chain(std::iter::repeat_n("k", tweets.len()));
+    for key in keys {
         tmux.run(&["send-keys", "-t", "jf", key]);
+        // The key answered (the screen changed), or it had nothing to move.
+        tmux.changed_from(&before);
         let scrolled = tmux.settled();
+        seen.push_str(&scrolled.join("\n"));
+        selected_rows.insert(scrolled.iter().position(|l| l.starts_with("│▌")));
         borders_hold(&scrolled)
             .unwrap_or_else(|e| panic!("after {steps} keys: {e}\n{scrolled:#?}"));
         // A resize makes jetfeed draw every cell again: the full repaint.
@@ -194,8 +209,28 @@ async fn in_tmux_no_tweet_breaks_a_row_and_scrolling_leaves_no_trace() {
             scrolled, repainted,
             "after {steps} keys the screen differs from a full repaint"
         );
+        before = repainted;
         steps += 1;
     }
+    // The test saw what it is about: every tweet, and a moving selection.
+    for mark in [
+        "SHY x",
+        "FILLER x",
+        "MARKS xy",
+        "AUTHOR of soft hyphens",
+        "leading marks",
+        "devanagari",
+        "flags",
+        "waving",
+        "rainbow",
+        "keycap",
+    ] {
+        assert!(seen.contains(mark), "{mark:?} was never on screen");
+    }
+    assert!(
+        selected_rows.len() > 3,
+        "the selection hardly moved: {selected_rows:?}"
+    );
     eprintln!(
         "reliability: tmux | keys {steps} | rows out of their borders 0 | screens unlike a full repaint 0"
     );

@@ -67,6 +67,11 @@ pub fn display(text: &str) -> Cow<'_, str> {
 /// invisible in it, something for its marks to sit on, and not a lone
 /// regional indicator (which terminals draw one or two columns wide).
 fn plain(g: &str) -> bool {
+    // Halfwidth (semi-)voiced marks: a mark by segmentation, a column of
+    // their own for terminals, and one more column for ratatui.
+    if g.contains(['\u{FF9E}', '\u{FF9F}']) {
+        return false;
+    }
     let lone_region = g.chars().count() == 1 && g.chars().all(|c| region_letter(c).is_some());
     agrees(g) && !g.chars().any(invisible) && !leading_mark(g) && !lone_region
 }
@@ -96,7 +101,17 @@ fn grapheme(g: &str) -> Cow<'_, str> {
     if g.len() == 1 || plain(g) {
         return Cow::Borrowed(g);
     }
-    let kept: String = g.chars().filter(|&c| !invisible(c)).collect();
+    let kept: String = g
+        .chars()
+        .filter(|&c| !invisible(c))
+        .map(|c| match c {
+            // As the standalone marks they stand for, which every measure
+            // takes as one wide character of their own.
+            '\u{FF9E}' => '\u{309B}',
+            '\u{FF9F}' => '\u{309C}',
+            c => c,
+        })
+        .collect();
     if kept.is_empty() {
         return Cow::Borrowed("");
     }
@@ -113,7 +128,14 @@ fn grapheme(g: &str) -> Cow<'_, str> {
         // A lone regional indicator: its letter.
         kept.chars().filter_map(region_letter).collect()
     } else if leading_mark(&kept) {
-        format!("\u{25CC}{kept}")
+        // On a dotted circle, if it sits on one; some marks (a lone Hangul
+        // vowel) do not, and become U+FFFD below.
+        let on_circle = format!("\u{25CC}{kept}");
+        if on_circle.graphemes(true).count() == 1 {
+            on_circle
+        } else {
+            "\u{FFFD}".to_owned()
+        }
     } else {
         kept
     };
@@ -167,6 +189,8 @@ mod tests {
             ("flags 🇫🇷🇩🇪🇫", "flags 🇫🇷🇩🇪F"),
             ("क्षत्रिय हिंदी", "क्षत्रिय हिंदी"),
             ("e\u{301}", "e\u{301}"),
+            ("ｶﾞｷﾞ", "ｶ\u{309B}ｷ\u{309B}"),
+            ("\u{1161}x", "\u{FFFD}x"),
         ] {
             assert_eq!(display(text), shown, "{text:?}");
         }
@@ -191,6 +215,8 @@ mod tests {
             Just("🇫".to_owned()),
             Just("👩".to_owned()),
             Just("क्ष".to_owned()),
+            Just("\u{FF9E}".to_owned()),
+            Just("\u{1161}".to_owned()),
             proptest::char::any().prop_map(String::from),
         ];
         proptest::collection::vec(piece, 0..16).prop_map(|v| v.concat())
@@ -211,6 +237,8 @@ mod tests {
             for g in shown.graphemes(true) {
                 prop_assert!(plain(g), "{:?} in {:?} from {:?}", g, shown, text);
             }
+            // What is shown is shown as it is: the forms are settled.
+            prop_assert_eq!(display(&shown), shown.as_ref());
         }
     }
 }

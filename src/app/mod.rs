@@ -49,6 +49,9 @@ pub enum Focus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,
+    /// A mistake of the user's own (an empty or over-long draft): shown
+    /// like an error, gone like an info notice.
+    Warn,
     Error,
 }
 
@@ -59,7 +62,7 @@ pub struct Notice {
     pub at: DateTime<Utc>,
 }
 
-/// How long an info notice stays; errors stay until replaced.
+/// How long an info or warning notice stays; errors stay until replaced.
 pub const NOTICE_SECS: i64 = 4;
 
 /// What the app starts from: who is using jetfeed, where, and the clock and id seed of this run.
@@ -172,6 +175,14 @@ impl App {
         });
     }
 
+    fn warn(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Warn,
+            text: text.into(),
+            at: self.now,
+        });
+    }
+
     fn error(&mut self, text: impl Into<String>) {
         self.notice = Some(Notice {
             level: Level::Error,
@@ -199,7 +210,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Tick(now) => {
             app.now = now;
             if app.notice.as_ref().is_some_and(|n| {
-                n.level == Level::Info && (now - n.at).num_seconds() >= NOTICE_SECS
+                n.level != Level::Error && (now - n.at).num_seconds() >= NOTICE_SECS
             }) {
                 app.notice = None;
             }

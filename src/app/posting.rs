@@ -13,7 +13,7 @@ pub fn send_draft(app: &mut App) -> Vec<Cmd> {
     let text = match tweet_text(app.draft.text()) {
         Ok(text) => text,
         Err(why) => {
-            app.error(why);
+            app.warn(why);
             return vec![];
         }
     };

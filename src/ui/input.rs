@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::theme;
-use crate::app::geometry;
 use crate::app::{App, Focus, MAX_TWEET_CHARS};
+use crate::app::{geometry, glyphs};
 
 /// Draws the pane; returns where the cursor goes when the draft can be
 /// edited.
@@ -45,7 +45,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         return None;
     }
     let cols = usize::from(inner.width);
-    let (skip, cursor_col) = scroll(draft.editor().before_cursor(), cols);
+    // Drawn in the same display forms as tweets (`glyphs`), the cursor
+    // placed by the shown text before it.
+    let (text, before) = (draft.text(), draft.editor().before_cursor());
+    let (all, before) = match (glyphs::display(text), glyphs::display(before)) {
+        (all, shown) if all.starts_with(shown.as_ref()) => (all, shown),
+        _ => (text.into(), before.into()),
+    };
+    let (skip, cursor_col) = scroll(&before, cols);
     if draft.text().is_empty() {
         let hint = if focused {
             "What's happening? Enter posts · Tab: feed, then ?: keys"
@@ -61,7 +68,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             Style::new()
         };
-        let shown = &draft.text()[skip..];
+        let shown = &all[skip..];
         Paragraph::new(Line::from(Span::styled(
             geometry::truncate(shown, cols),
             style,

@@ -24,12 +24,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     feed::render(app, feed_area, buf);
     let cursor = input::render(app, input_area, buf);
     status::render(app, status_area, buf);
+    fence_pieces(area, buf);
     if app.show_help {
         help::render(app, area, buf);
-        fence_pieces(area, buf);
         return None;
     }
-    fence_pieces(area, buf);
     cursor
 }
 

@@ -36,10 +36,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (middle, middle_style) = match &app.notice {
         Some(n) => (
             format!(" {}", crate::app::glyphs::display(&n.text)),
-            if n.level == Level::Error {
-                theme::error()
-            } else {
-                theme::ok()
+            match n.level {
+                Level::Error => theme::error(),
+                Level::Warn => theme::warn(),
+                Level::Info => theme::ok(),
             },
         ),
         None => (format!(" {}", app.server), theme::dim()),

@@ -672,13 +672,34 @@ impl Pty {
         self.child.id() as i32
     }
 
-    /// Waits for the program to exit, and for the last of its output.
+    /// Waits for the program to exit (within 30 s), and for the last of
+    /// its output.
     pub fn wait(&mut self) -> std::process::ExitStatus {
-        let status = self.child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("did not exit within 30 s: {}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
         status
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -175,13 +175,9 @@ fn scan_text(text: &str, allowed: Allowed, mut found: Scan) -> Scan {
             // reset) together. "1;31" or a bare "31" are not its forms.
             'm' => !params.starts_with('?') && is_own_sgr(&nums),
             // The cursor shown or hidden, the alternate screen, bracketed
-            // paste, mouse reporting: set and reset by jetfeed only.
+            // paste: the only modes jetfeed sets.
             'h' | 'l' => {
-                params.starts_with('?')
-                    && matches!(
-                        nums.as_slice(),
-                        ["25" | "1049" | "2004" | "1000" | "1002" | "1003" | "1006"]
-                    )
+                params.starts_with('?') && matches!(nums.as_slice(), ["25" | "1049" | "2004"])
             }
             'J' if params == "2" => {
                 clears += 1;

@@ -206,7 +206,15 @@ fn empty_and_overlong_drafts_are_not_sent() {
     update(&mut a, Msg::Paste(long.clone()));
     assert!(update(&mut a, key(KeyCode::Enter)).is_empty());
     assert_eq!(a.draft.text().trim(), long, "nothing typed is lost");
-    assert_eq!(a.notice.unwrap().level, Level::Error);
+    let notice = a.notice.clone().unwrap();
+    assert_eq!(notice.level, Level::Warn);
+    assert!(notice.text.starts_with("too long"), "{notice:?}");
+    // A mistake of the user's own fades, as info does; errors stay.
+    update(
+        &mut a,
+        Msg::Tick(now() + chrono::Duration::seconds(NOTICE_SECS)),
+    );
+    assert_eq!(a.notice, None);
 }
 
 #[test]
