@@ -562,7 +562,10 @@ fn an_unsent_draft_comes_back_on_the_next_run_of_the_real_binary() {
     assert!(said.contains("unsent draft saved"), "{said}");
     let saved = jetfeed::drafts::path(dir.path(), "ann");
     let saved = std::fs::read_to_string(&saved).unwrap();
-    assert!(saved.contains("half a thought 👋🏽"), "saved as typed: {saved}");
+    assert!(
+        saved.contains("half a thought 👋🏽"),
+        "saved as typed: {saved}"
+    );
 
     let (status, out, _) = common::run_in_pty(run(&["--exit-after-first-frame"]), 100, 30);
     assert!(status.success());

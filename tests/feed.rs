@@ -98,7 +98,9 @@ async fn two_users_see_each_others_tweets_and_likes() {
     // Every delivery was acked: bob's consumer is at the stream's end.
     until_acked(&server.url(), "bob", 2).await;
 
-    // bob takes it back; both see it go.
+    // bob takes it back once his like has settled; both see it go.
+    bob.until("bob's like settled", |a| a.pending_likes.is_empty())
+        .await;
     bob.key(KeyCode::Char('l'));
     ann.until("bob's unlike", |a| {
         a.feed.newest(0).is_some_and(|t| t.likes() == 0)
