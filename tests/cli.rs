@@ -293,13 +293,7 @@ fn an_embedded_server_dies_with_a_killed_jetfeed() {
 fn a_server_without_jetstream_on_the_default_port_is_stepped_over() {
     // Debian's package starts such a server on 127.0.0.1:4222.
     let port = common::free_port_pair();
-    let mut plain = std::process::Command::new(common::nats_server_binary())
-        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port, true);
+    let _plain = common::PlainServer::start(port);
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = jetfeed_in(dir.path());
     cmd.args(["--embedded-port", &port.to_string(), "tail", "--json"]);
@@ -316,8 +310,6 @@ fn a_server_without_jetstream_on_the_default_port_is_stepped_over() {
     ]);
     tail.line_matching(|l| l.contains(&id));
     assert!(tail.interrupt().success());
-    let _ = plain.kill();
-    let _ = plain.wait();
 }
 
 #[test]
@@ -375,16 +367,9 @@ fn post_to(url: &str, extra: &[&str]) -> (Option<i32>, String) {
 fn a_server_or_account_without_jetstream_is_named_in_one_line() {
     // A server started without -js: nobody answers JetStream's API.
     let port = free_port();
-    let mut plain = std::process::Command::new(common::nats_server_binary())
-        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port, true);
+    let plain = common::PlainServer::start(port);
     let (code, err) = post_to(&format!("nats://127.0.0.1:{port}"), &[]);
-    let _ = plain.kill();
-    let _ = plain.wait();
+    drop(plain);
     assert_eq!(code, Some(1));
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("JetStream is not enabled"), "{err}");

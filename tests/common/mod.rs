@@ -25,6 +25,30 @@ pub fn nats_server_binary() -> PathBuf {
         .expect("nats-server is required by the tests: sudo apt-get install nats-server")
 }
 
+/// A nats-server without JetStream on `port` (as Debian's service runs one
+/// on 4222), stopped when dropped.
+pub struct PlainServer(Child);
+
+impl PlainServer {
+    pub fn start(port: u16) -> PlainServer {
+        let child = Command::new(nats_server_binary())
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for_port(port, true);
+        PlainServer(child)
+    }
+}
+
+impl Drop for PlainServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A port `p` such that nothing listens on `p` or `p + 1` now: for the
 /// embedded server stepping over a port that is taken.
 pub fn free_port_pair() -> u16 {
