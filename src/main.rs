@@ -152,6 +152,7 @@ async fn run_tui(
         );
     }
     tui::enter().map_err(|e| format!("cannot use the terminal: {e}"))?;
+    let (mut saved, mut responsive) = (None, true);
     let result = async {
         let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         let size = terminal.size()?;
@@ -164,10 +165,21 @@ async fn run_tui(
         };
         let mut painter = tui::Painter::new(terminal)?;
         let result = tui::run(&mut painter, &mut app, in_rx, bus_rx, &bus, options).await;
-        painter.stop();
+        // Nothing typed is lost, even if the terminal is stuck: the draft
+        // is saved before the last frame is waited for.
+        saved = save_draft(&app, cfg, data_dir);
+        responsive = painter.stop_within(Duration::from_secs(1));
         result
     }
     .await;
+    // Also when the terminal could not be set up at all.
+    let saved = saved.or_else(|| save_draft(&app, cfg, data_dir));
+    if !responsive {
+        // A terminal that takes no output cannot be given back, nor told
+        // anything: writing to it would block for ever.
+        bus.shutdown().await;
+        return result.map_err(|e| format!("terminal: {e}"));
+    }
     tui::leave();
     if exit_after_first_frame {
         // Start-up measurements read this: the memory the first frame took.
@@ -177,18 +189,25 @@ async fn run_tui(
         );
     }
     bus.shutdown().await;
-    // Nothing typed is lost: an unsent draft comes back next time.
-    if !app.draft.text().trim().is_empty() {
-        let saved = drafts::SavedDraft {
-            text: app.draft.text().to_owned(),
-            id: app.draft.retry_id().map(str::to_owned),
-        };
-        match data_dir.map(|dir| drafts::save(dir, &cfg.user, &saved)) {
-            Some(Ok(_)) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
-            _ => eprintln!("jetfeed: unsent draft: {}", app.draft.text()),
-        }
+    match saved {
+        Some(true) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
+        Some(false) => eprintln!("jetfeed: unsent draft: {}", app.draft.text()),
+        None => {}
     }
     result.map_err(|e| format!("terminal: {e}"))
+}
+
+/// Saves an unsent draft so that it comes back next time. `None`: there
+/// was none; `Some(false)`: it could not be saved.
+fn save_draft(app: &App, cfg: &BusConfig, data_dir: Option<&Path>) -> Option<bool> {
+    if app.draft.text().trim().is_empty() {
+        return None;
+    }
+    let saved = drafts::SavedDraft {
+        text: app.draft.text().to_owned(),
+        id: app.draft.retry_id().map(str::to_owned),
+    };
+    Some(data_dir.is_some_and(|dir| drafts::save(dir, &cfg.user, &saved).is_ok()))
 }
 
 /// This process's resident memory, from /proc.

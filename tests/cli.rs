@@ -566,3 +566,32 @@ fn an_unsent_draft_comes_back_on_the_next_run_of_the_real_binary() {
         "{rows:#?}"
     );
 }
+
+#[test]
+fn a_stalled_terminal_does_not_keep_jetfeed_from_quitting_and_the_draft_is_kept() {
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = jetfeed_in(dir.path());
+    cmd.args(["--server", &server.url(), "--user", "ann"]);
+    let mut pty = common::Pty::spawn(cmd, 100, 30);
+    pty.wait_for("connected");
+    // The connection stalls: output piles up until jetfeed's writes block.
+    pty.stall();
+    for i in 0..40 {
+        pty.resize(100 + i % 2, 30);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    pty.type_bytes(b"typed into a stalled terminal");
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    unsafe { libc::kill(pty.pid(), libc::SIGTERM) };
+    let status = pty.wait();
+    let took = asked.elapsed();
+    eprintln!(
+        "reliability: stalled terminal | quit after SIGTERM in {} ms | exit {status}",
+        took.as_millis()
+    );
+    assert!(took < Duration::from_secs(10), "quitting took {took:?}");
+    let saved = std::fs::read_to_string(jetfeed::drafts::path(dir.path(), "ann")).unwrap();
+    assert!(saved.contains("typed into a stalled terminal"), "{saved}");
+}

@@ -1,6 +1,7 @@
 //! The painter: frames drawn on a thread of its own.
 
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -82,26 +83,46 @@ impl Painter {
     }
 
     /// Paints what was handed over last, then stops.
-    pub fn stop(mut self) {
-        self.finish();
+    pub fn stop(self) {
+        self.stop_within(Duration::MAX);
     }
 
-    fn finish(&mut self) {
+    /// Paints what was handed over last and stops, waiting at most
+    /// `patience`. Returns false when the terminal takes no more output
+    /// (a stalled connection): the painter is then left blocked, for the
+    /// process's exit to end, so quitting never hangs on it.
+    pub fn stop_within(mut self, patience: Duration) -> bool {
+        self.ask_to_stop();
+        let Some(thread) = self.thread.take() else {
+            return true;
+        };
+        let deadline = Instant::now().checked_add(patience);
+        while !thread.is_finished() {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = thread.join();
+        true
+    }
+
+    fn ask_to_stop(&self) {
         self.shared
             .state
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .stop = true;
         self.shared.wake.notify_one();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
 impl Drop for Painter {
     fn drop(&mut self) {
-        self.finish();
+        self.ask_to_stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

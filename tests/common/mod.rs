@@ -600,6 +600,8 @@ pub fn run_in_pty(
 /// can be typed into it.
 pub struct Pty {
     child: Child,
+    /// Set: the terminal stops taking output, as a stalled connection does.
+    stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
     size: (u16, u16),
     input: std::fs::File,
     output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
@@ -647,10 +649,17 @@ impl Pty {
         let input = std::fs::File::from(master.try_clone().unwrap());
         let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let collected = output.clone();
+        let stalled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stall = stalled.clone();
         let reader = std::thread::spawn(move || {
             let mut f = std::fs::File::from(master);
             let mut buf = [0u8; 65536];
-            while let Ok(n) = f.read(&mut buf) {
+            loop {
+                if stall.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                let Ok(n) = f.read(&mut buf) else { break };
                 if n == 0 {
                     break;
                 }
@@ -659,6 +668,7 @@ impl Pty {
         });
         Pty {
             child,
+            stalled,
             size: (cols, rows),
             input,
             output,
@@ -686,6 +696,26 @@ impl Pty {
         }
     }
 
+    /// The terminal stops taking output: what the program writes piles up
+    /// until its writes block.
+    pub fn stall(&self) {
+        self.stalled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        use std::os::fd::AsRawFd;
+        let ws = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ on the pty master this struct owns.
+        unsafe { libc::ioctl(self.input.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+    }
+
     /// Types bytes, as keys pressed in the terminal.
     pub fn type_bytes(&mut self, bytes: &[u8]) {
         use std::io::Write;
@@ -711,6 +741,8 @@ impl Pty {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
+        self.stalled
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
