@@ -120,7 +120,13 @@ async fn failover_loses_and_doubles_nothing() {
     };
     assert_eq!(last, u64::from(EVENTS), "each event stored once");
     for c in [&mut ann, &mut bob] {
-        c.until("every event", |a| a.feed.last_seq() == last).await;
+        // A delivery lost in transit when a node died is delivered again
+        // once the consumer's ack wait (30 s) runs out: wait past it.
+        let tweets = EVENTS as usize / 2;
+        c.until_within(Duration::from_secs(45), "every event", |a| {
+            a.feed.last_seq() == last && a.feed.len() == tweets
+        })
+        .await;
         assert_eq!(c.app.feed.len(), EVENTS as usize / 2);
         assert_eq!(c.app.skipped, 0, "nothing doubled");
         for i in (0..EVENTS).step_by(2) {

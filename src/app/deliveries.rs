@@ -4,7 +4,7 @@
 use super::navigate::{load_older_if_near_end, scroll_into_view, select_index};
 use super::{App, Cmd, Delivery, posting};
 use crate::feed::{Change, Feed};
-use crate::wire::Event;
+use crate::wire::{Event, EventKind};
 
 /// Applies live deliveries in order. Each is acked after it is applied,
 /// bad or replayed ones too, so the consumer never redelivers them.
@@ -17,6 +17,14 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
         match d.event {
             Ok(event) => {
                 let ours = app.draft.posted_id() == Some(event.id.as_str());
+                if event.kind != EventKind::TweetCreated
+                    && event.author == app.user
+                    && app.notice.as_ref().and_then(|n| n.about.as_deref())
+                        == Some(event.id.as_str())
+                {
+                    // The like reported as failed was stored after all.
+                    app.notice = None;
+                }
                 match app.feed.apply_owned(d.seq, event, d.new) {
                     Ok(Change::Tweet) => {
                         added = true;

@@ -60,6 +60,9 @@ pub struct Notice {
     pub level: Level,
     pub text: String,
     pub at: DateTime<Utc>,
+    /// The tweet a failed like or unlike was for: the notice goes if the
+    /// stream stores that like after all (its PubAck was what got lost).
+    pub about: Option<String>,
 }
 
 /// How long an info or warning notice stays; errors stay until replaced.
@@ -172,6 +175,7 @@ impl App {
             level: Level::Info,
             text: text.into(),
             at: self.now,
+            about: None,
         });
     }
 
@@ -180,6 +184,7 @@ impl App {
             level: Level::Warn,
             text: text.into(),
             at: self.now,
+            about: None,
         });
     }
 
@@ -188,7 +193,16 @@ impl App {
             level: Level::Error,
             text: text.into(),
             at: self.now,
+            about: None,
         });
+    }
+
+    /// An error about the like or unlike of one tweet.
+    fn like_error(&mut self, text: impl Into<String>, tweet_id: &str) {
+        self.error(text);
+        if let Some(n) = &mut self.notice {
+            n.about = Some(tweet_id.to_owned());
+        }
     }
 }
 

@@ -94,7 +94,7 @@ pub fn on_published(app: &mut App, msg_id: String, result: Result<u64, String>) 
     if let Some(out) = app.pending_likes.remove(&msg_id) {
         if let Err(e) = result {
             if app.connection == Connection::Connected {
-                app.error(format!("like not sent: {e}"));
+                app.like_error(format!("like not sent: {e}"), &out.event.id);
             } else {
                 // Sent again, with the same id, when the connection returns.
                 app.queued.push(out);

@@ -334,7 +334,17 @@ impl Client {
 
     /// Handles bus messages until `done` holds; fails the test after 10 s.
     pub async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        self.until_within(Duration::from_secs(10), what, done).await;
+    }
+
+    /// `until`, with its own deadline.
+    pub async fn until_within(
+        &mut self,
+        patience: Duration,
+        what: &str,
+        done: impl Fn(&App) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + patience;
         while !done(&self.app) {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(msg)) => self.handle(msg),

@@ -298,3 +298,22 @@ fn every_draft_key_in_the_readme_does_what_it_says() {
         "Ctrl-W: the word before, and its space"
     );
 }
+
+#[test]
+fn a_like_reported_failed_but_stored_after_all_clears_its_error() {
+    let mut a = with_tweets(2);
+    update(&mut a, key(KeyCode::Tab));
+    let like = published(&update(&mut a, key(KeyCode::Char('l')))).clone();
+    // The PubAck was lost (a paused server), though the like was stored.
+    settle(&mut a, like.msg_id.clone(), Err("no PubAck in time".into()));
+    assert!(a.notice.as_ref().unwrap().text.starts_with("like not sent"));
+    // Another user's like of it changes nothing.
+    update(
+        &mut a,
+        delivered(3, event(EventKind::TweetLiked, "t2", "bob")),
+    );
+    assert!(a.notice.is_some());
+    update(&mut a, delivered(4, like.event));
+    assert_eq!(a.notice, None, "stored after all: the error goes");
+    assert_eq!(a.feed.get("t2").unwrap().likes(), 2);
+}
