@@ -75,7 +75,7 @@ async fn failover_loses_and_doubles_nothing() {
     ann.until("events flowing", |a| a.feed.len() >= 10).await;
     let connected = ann.server_name();
     cluster.node(&connected).kill();
-    ann.until("ann on another node", |a| {
+    ann.until_within(Duration::from_secs(30), "ann on another node", |a| {
         a.connection == jetfeed::app::Connection::Connected && a.feed.len() >= 30
     })
     .await;
@@ -102,8 +102,13 @@ async fn failover_loses_and_doubles_nothing() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     cluster.node(&leader).kill();
-    bob.until("more events after the leader died", |a| a.feed.len() >= 70)
-        .await;
+    // A new stream leader is elected, then the consumer's: give it time.
+    bob.until_within(
+        Duration::from_secs(30),
+        "more events after the leader died",
+        |a| a.feed.len() >= 70,
+    )
+    .await;
     cluster.node(&leader).restart_node();
 
     publisher.await.unwrap();
