@@ -13,12 +13,15 @@ use common::NatsServer;
 /// A private tmux server, killed with everything in it when dropped.
 struct Tmux {
     socket: String,
+    /// The program in the pane, waited for when the server is killed.
+    pane_pid: std::cell::Cell<Option<i32>>,
 }
 
 impl Tmux {
     fn new() -> Tmux {
         Tmux {
             socket: format!("jetfeed-test-{}", std::process::id()),
+            pane_pid: std::cell::Cell::new(None),
         }
     }
 
@@ -104,6 +107,16 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        // jetfeed quits on the hang-up; make sure it is gone.
+        if let Some(pid) = self.pane_pid.get() {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while common::alive(pid) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if common::alive(pid) {
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
     }
 }
 
@@ -168,7 +181,7 @@ async fn in_tmux_no_tweet_breaks_a_row_and_scrolling_leaves_no_trace() {
     let data = tempfile::tempdir().unwrap();
     let tmux = Tmux::new();
     let line = format!(
-        "JETFEED_DATA_DIR={} {} --server {url} --user viewer",
+        "exec env JETFEED_DATA_DIR={} {} --server {url} --user viewer",
         data.path().display(),
         env!("CARGO_BIN_EXE_jetfeed")
     );
@@ -183,6 +196,8 @@ async fn in_tmux_no_tweet_breaks_a_row_and_scrolling_leaves_no_trace() {
         "24",
         &line,
     ]);
+    let pid = tmux.run(&["display-message", "-p", "-t", "jf", "#{pane_pid}"]);
+    tmux.pane_pid.set(pid.trim().parse().ok());
     tmux.wait_for("connected");
     tmux.run(&["send-keys", "-t", "jf", "Tab"]);
     let mut steps = 0;
