@@ -170,39 +170,30 @@ impl App {
         self.selected_index().and_then(|i| self.feed.newest(i))
     }
 
-    fn info(&mut self, text: impl Into<String>) {
+    fn notify(&mut self, level: Level, text: impl Into<String>, about: Option<&str>) {
         self.notice = Some(Notice {
-            level: Level::Info,
+            level,
             text: text.into(),
             at: self.now,
-            about: None,
+            about: about.map(str::to_owned),
         });
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.notify(Level::Info, text, None);
     }
 
     fn warn(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            level: Level::Warn,
-            text: text.into(),
-            at: self.now,
-            about: None,
-        });
+        self.notify(Level::Warn, text, None);
     }
 
     fn error(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            level: Level::Error,
-            text: text.into(),
-            at: self.now,
-            about: None,
-        });
+        self.notify(Level::Error, text, None);
     }
 
     /// An error about the like or unlike of one tweet.
     fn like_error(&mut self, text: impl Into<String>, tweet_id: &str) {
-        self.error(text);
-        if let Some(n) = &mut self.notice {
-            n.about = Some(tweet_id.to_owned());
-        }
+        self.notify(Level::Error, text, Some(tweet_id));
     }
 }
 
