@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Client, NatsServer, bus_config};
 use jetfeed::app::{Connection, Outgoing};
-use jetfeed::bus::{self, Session};
+use jetfeed::bus::Session;
 use jetfeed::feed::Feed;
 use jetfeed::wire::{Event, EventKind};
 
@@ -239,24 +239,7 @@ async fn a_burst_of_100000_events_is_taken_whole_while_keys_are_answered() {
     common::publish_many(&url, second).await;
 
     // Wait until everything is in and acked, then quit.
-    let js = async_nats::jetstream::new(async_nats::connect(url.clone()).await.unwrap());
-    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let info = stream
-            .consumer_info(bus::consumer_name("ann"))
-            .await
-            .unwrap();
-        if info.ack_floor.stream_sequence == N as u64 && info.num_ack_pending == 0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all acked: {:?}",
-            info.ack_floor
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::until_acked(&url, "ann", N as u64, Duration::from_secs(60)).await;
     in_tx.send(jetfeed::app::Msg::Quit).unwrap();
     let (app, screen, acked) = viewer.await.unwrap();
 

@@ -13,35 +13,6 @@ use jetfeed::bus::{self, Session};
 use jetfeed::headless;
 use jetfeed::wire::{Event, EventKind};
 
-async fn consumer_state(url: &str, user: &str) -> (u64, usize) {
-    let client = async_nats::connect(url).await.unwrap();
-    let js = async_nats::jetstream::new(client);
-    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
-    let info = stream
-        .consumer_info(bus::consumer_name(user))
-        .await
-        .unwrap();
-    (info.ack_floor.stream_sequence, info.num_ack_pending)
-}
-
-/// Waits until `user`'s consumer has every event up to `floor` acked and
-/// none pending (the acks are on their way when the app has applied the
-/// events), or fails with what it is at after ten seconds.
-async fn until_acked(url: &str, user: &str, floor: u64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let state = consumer_state(url, user).await;
-        if state == (floor, 0) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{user}'s consumer at {state:?}, not ({floor}, 0)"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Publishes an event as `user` through the headless path; returns the id.
 async fn send(url: &str, user: &str, kind: EventKind, id: Option<&str>, text: &str) -> String {
     headless::send(&bus_config(url, user), kind, id, text)
@@ -96,7 +67,7 @@ async fn two_users_see_each_others_tweets_and_likes() {
     );
 
     // Every delivery was acked: bob's consumer is at the stream's end.
-    until_acked(&server.url(), "bob", 2).await;
+    common::until_acked(&server.url(), "bob", 2, Duration::from_secs(10)).await;
 
     // bob takes it back once his like has settled; both see it go.
     bob.until("bob's like settled", |a| a.pending_likes.is_empty())
@@ -157,7 +128,7 @@ async fn a_restart_rebuilds_history_counts_and_new_marks() {
     publish_raw(&url, "TWITTERCLONE.tweet_liked", anon.as_bytes()).await;
     publish_raw(&url, "TWITTERCLONE.tweet_liked", anon.as_bytes()).await;
     bob.until("all events", |a| a.feed.last_seq() == 10).await;
-    until_acked(&url, "bob", 10).await;
+    common::until_acked(&url, "bob", 10, Duration::from_secs(10)).await;
     bob.shutdown().await;
 
     // While bob is away: one more tweet, then the server restarts.
@@ -236,7 +207,7 @@ async fn bad_events_are_acked_skipped_and_counted_without_stalling() {
         bob.screen(80, 24)
     );
     // Bad events are acked too.
-    until_acked(&url, "bob", 8).await;
+    common::until_acked(&url, "bob", 8, Duration::from_secs(10)).await;
     bob.shutdown().await;
 }
 

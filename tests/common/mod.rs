@@ -567,6 +567,35 @@ pub fn parent_of(pid: i32) -> Option<i32> {
         .ok()
 }
 
+/// `user`'s consumer's ack floor and how many deliveries await an ack.
+pub async fn consumer_state(url: &str, user: &str) -> (u64, usize) {
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    let info = stream
+        .consumer_info(jetfeed::bus::consumer_name(user))
+        .await
+        .unwrap();
+    (info.ack_floor.stream_sequence, info.num_ack_pending)
+}
+
+/// Waits until `user`'s consumer has every event up to `floor` acked and
+/// none pending (the acks are on their way once the app has applied the
+/// events), or fails with where it is after `patience`.
+pub async fn until_acked(url: &str, user: &str, floor: u64, patience: Duration) {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let state = consumer_state(url, user).await;
+        if state == (floor, 0) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{user}'s consumer at {state:?}, not ({floor}, 0)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Publishes many events quickly, awaiting PubAcks in windows of 512.
 pub async fn publish_many(url: &str, events: &[jetfeed::wire::Event]) {
     // The stream as jetfeed makes it, then a bare client to fill it.
