@@ -595,3 +595,36 @@ fn a_stalled_terminal_does_not_keep_jetfeed_from_quitting_and_the_draft_is_kept(
     let saved = std::fs::read_to_string(jetfeed::drafts::path(dir.path(), "ann")).unwrap();
     assert!(saved.contains("typed into a stalled terminal"), "{saved}");
 }
+
+#[test]
+fn without_home_a_client_of_a_server_works_and_the_embedded_server_asks_for_a_data_dir() {
+    let server = NatsServer::start();
+    let bare = |args: &[&str]| {
+        let mut cmd = jetfeed();
+        cmd.env_remove("HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("JETFEED_DATA_DIR")
+            .env_remove("NATS_URL")
+            .args(args);
+        cmd.output().unwrap()
+    };
+    let url = server.url();
+    let out = bare(&["--server", &url, "post", "--user", "dee", "no home"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bare(&[
+        "--embedded-port",
+        &free_port().to_string(),
+        "post",
+        "--user",
+        "dee",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--data-dir"), "{err}");
+}
