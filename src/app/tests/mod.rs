@@ -65,25 +65,28 @@ pub(super) fn delivered(seq: u64, e: Event) -> Msg {
     }])
 }
 
-pub(super) fn with_tweets(n: usize) -> App {
-    let mut a = app();
-    let batch = (1..=n)
-        .map(|i| Delivery {
-            seq: i as u64,
-            event: Ok(event(EventKind::TweetCreated, &format!("t{i}"), "ann")),
+/// A chunk of history: a tweet `t{seq}` by ann at each sequence of
+/// `from..=to`; `at_start` when nothing older exists.
+pub(super) fn history(from: u64, to: u64, at_start: bool) -> Msg {
+    let events = (from..=to)
+        .map(|seq| Delivery {
+            seq,
+            event: Ok(event(EventKind::TweetCreated, &format!("t{seq}"), "ann")),
             ack: None,
             new: false,
         })
         .collect();
-    update(
-        &mut a,
-        Msg::History {
-            from: 1,
-            to: n as u64,
-            events: batch,
-            at_start: true,
-        },
-    );
+    Msg::History {
+        from,
+        to,
+        events,
+        at_start,
+    }
+}
+
+pub(super) fn with_tweets(n: usize) -> App {
+    let mut a = app();
+    update(&mut a, history(1, n as u64, true));
     update(&mut a, Msg::HistoryLoaded);
     a
 }

@@ -10,23 +10,7 @@ use crate::wire::{DecodeError, EventKind};
 fn older_history_is_asked_for_near_the_end_and_a_failure_waits_for_the_next_scroll() {
     let mut a = app();
     // A window of tweets 101..=105 of a longer stream.
-    let batch = (101..=105)
-        .map(|i| Delivery {
-            seq: i,
-            event: Ok(event(EventKind::TweetCreated, &format!("t{i}"), "ann")),
-            ack: None,
-            new: false,
-        })
-        .collect();
-    update(
-        &mut a,
-        Msg::History {
-            from: 101,
-            to: 105,
-            events: batch,
-            at_start: false,
-        },
-    );
+    update(&mut a, history(101, 105, false));
     assert_eq!(
         update(&mut a, Msg::HistoryLoaded),
         vec![Cmd::LoadOlder { before: 101 }]
