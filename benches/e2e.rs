@@ -378,14 +378,9 @@ async fn latency(url: &str, samples: u32) -> (f64, f64) {
 async fn like_burst(url: &str) -> (f64, f64) {
     let frames = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let poster = bus_config(url, "burster");
-    let id = jetfeed::headless::send(
-        &poster,
-        EventKind::TweetCreated,
-        None,
-        "liked ten thousand times a second",
-    )
-    .await
-    .unwrap();
+    let id = jetfeed::headless::post(&poster, "liked ten thousand times a second")
+        .await
+        .unwrap();
     let (in_tx, view_task) =
         spawn_viewer(url, "burst-viewer", Default::default(), frames.clone()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -147,21 +147,82 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Publish a tweet and print its id.
+    #[command(
+        after_help = "A text that starts with '-' goes after '--': jetfeed post -- -1 for that"
+    )]
     Post {
-        /// The tweet's text (words are joined with spaces).
-        #[arg(required = true, num_args = 1..)]
+        /// The tweet's text: words are joined with spaces; '-' reads it
+        /// from standard input, line breaks kept.
+        #[arg(required = true, num_args = 1.., value_name = "TEXT")]
         text: Vec<String>,
     },
-    /// Like a tweet.
-    Like { id: String },
-    /// Take a like back.
-    Unlike { id: String },
-    /// Print the history, then each event as it arrives, with like counts.
-    Tail {
-        /// One JSON object a line.
+    /// Like a tweet (refused, with nothing sent, if the id is no tweet).
+    Like {
+        /// The tweet's id, as `tail` and `show` print it.
+        id: String,
+    },
+    /// Take a like back (refused, with nothing sent, if the id is no tweet).
+    Unlike {
+        /// The tweet's id, as `tail` and `show` print it.
+        id: String,
+    },
+    /// Print one tweet with its like count and who liked it.
+    Show {
+        /// The tweet's id.
+        id: String,
+        /// One JSON object, in the Go service's shape plus its likers.
         #[arg(long)]
         json: bool,
     },
+    /// Print the history, then each event as it arrives, with like counts.
+    Tail {
+        /// One JSON object a line, each wire field exactly as stored.
+        #[arg(long)]
+        json: bool,
+        /// Start with the last N events stored.
+        #[arg(long, value_name = "N")]
+        last: Option<u64>,
+        /// Start with the events stored in the last DURATION (30s, 10m, 2h, 1d).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        /// Stop at the end of what is stored instead of waiting for more.
+        #[arg(long)]
+        no_follow: bool,
+    },
+    /// Print a completion script for a shell.
+    Completions {
+        /// bash, zsh or fish.
+        shell: Shell,
+    },
+    /// Print jetfeed's manual page (roff), for `man -l -`.
+    Man,
+}
+
+/// The shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// `30s`, `10m`, `2h`, `1d`, or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is no duration: try 30s, 10m, 2h or 1d"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?} is no duration: try 30s, 10m, 2h or 1d")),
+    };
+    n.checked_mul(secs)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
 impl Global {
@@ -189,7 +250,7 @@ pub fn check_stream(name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "bad stream name {:?}: no dots, wildcards or spaces",
-            crate::sanitize::sanitize(name)
+            crate::sanitize::line(name)
         ));
     }
     Ok(())
@@ -208,7 +269,7 @@ pub fn resolve_user(flag: Option<&str>) -> Result<String, String> {
     if user.is_empty() {
         return Err("no user name: pass --user NAME (or set $USER)".into());
     }
-    if !crate::sanitize::is_clean(&user) || user.chars().count() > 64 {
+    if !crate::sanitize::is_one_line(&user) || user.chars().count() > 64 {
         return Err("bad user name: use at most 64 printable characters".into());
     }
     Ok(user)
@@ -248,6 +309,44 @@ mod tests {
         assert_eq!(cli.global.user.as_deref(), Some("bob"));
         assert_eq!(cli.global.stream, "S");
         assert!(matches!(cli.command, Some(Command::Post { text }) if text == ["hello", "world"]));
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("10m").unwrap().as_secs(), 600);
+        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7_200);
+        assert_eq!(parse_duration("1d").unwrap().as_secs(), 86_400);
+        for bad in ["", "m", "10x", "-5m", "1.5h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_text_starting_with_a_dash_goes_after_two_dashes() {
+        let cli = Cli::try_parse_from(["jetfeed", "post", "--", "-1", "for that"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Post { text }) if text == ["-1", "for that"]));
+    }
+
+    #[test]
+    fn every_argument_has_help() {
+        fn check(cmd: &clap::Command) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} {id} has no help",
+                    cmd.get_name()
+                );
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub);
+            }
+        }
+        check(&Cli::command());
     }
 
     #[test]

@@ -40,6 +40,16 @@ impl Tweet {
         self.likers.contains(user)
     }
 
+    /// The users whose last word on this tweet is a like, in no order.
+    pub fn likers(&self) -> impl Iterator<Item = &str> {
+        self.likers.iter().map(String::as_str)
+    }
+
+    /// Likes with no user, counted once per event.
+    pub fn anonymous_likes(&self) -> u64 {
+        self.anonymous_likes
+    }
+
     fn like(&mut self, user: &str, liked: bool) {
         if user.is_empty() {
             self.anonymous_likes += u64::from(liked);

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::Utc;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
@@ -34,10 +34,33 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     let g = &cli.global;
+    match &cli.command {
+        Some(Command::Completions { shell }) => return completions(*shell),
+        Some(Command::Man) => {
+            return clap_mangen::Man::new(Cli::command())
+                .render(&mut io::stdout())
+                .map_err(|e| e.to_string());
+        }
+        _ => {}
+    }
     check_stream(&g.stream)?;
+    // Only what is published needs an author.
     let user = match cli.command {
-        Some(Command::Tail { .. }) => resolve_user(g.user.as_deref()).unwrap_or_default(),
+        Some(Command::Tail { .. } | Command::Show { .. }) => {
+            resolve_user(g.user.as_deref()).unwrap_or_default()
+        }
         _ => resolve_user(g.user.as_deref())?,
+    };
+    // Read before anything starts: a wrong `post -` is one line, no server.
+    let post_text = match &cli.command {
+        Some(Command::Post { text }) if text.len() == 1 && text[0] == "-" => {
+            let mut s = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut s)
+                .map_err(|e| format!("cannot read the tweet from standard input: {e}"))?;
+            Some(jetfeed::app::tweet_text(&s)?)
+        }
+        Some(Command::Post { text }) => Some(jetfeed::app::tweet_text(&text.join(" "))?),
+        _ => None,
     };
     if !(g.publish_timeout > 0.0 && g.publish_timeout <= 3600.0) {
         return Err("--publish-timeout takes seconds, more than 0 and at most 3600".into());
@@ -85,9 +108,9 @@ fn run(cli: Cli) -> Result<(), String> {
     let result = runtime.block_on(async {
         match cli.command {
             None => run_tui(&cfg, data_dir.as_deref().ok(), g.exit_after_first_frame).await,
-            Some(Command::Post { text }) => {
-                let text = jetfeed::app::tweet_text(&text.join(" "))?;
-                let id = headless::send(&cfg, EventKind::TweetCreated, None, &text)
+            Some(Command::Post { .. }) => {
+                let text = post_text.unwrap_or_default();
+                let id = headless::post(&cfg, &text)
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("{id}");
@@ -95,9 +118,36 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Some(Command::Like { id }) => like(&cfg, EventKind::TweetLiked, &id).await,
             Some(Command::Unlike { id }) => like(&cfg, EventKind::TweetUnliked, &id).await,
-            Some(Command::Tail { json }) => {
-                headless::tail(&cfg, json).await.map_err(|e| e.to_string())
+            Some(Command::Show { id, json }) => {
+                let (seq, tweet) = headless::show(&cfg, tweet_id(&id)?)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", headless::show_json(seq, &tweet));
+                } else {
+                    println!("{}", headless::show_text(seq, &tweet));
+                }
+                Ok(())
             }
+            Some(Command::Tail {
+                json,
+                last,
+                since,
+                no_follow,
+            }) => {
+                let since = since
+                    .map(|d| chrono::Duration::from_std(d).map(|d| Utc::now() - d))
+                    .transpose()
+                    .map_err(|_| "--since is too long".to_owned())?;
+                let opts = headless::TailOptions {
+                    json,
+                    last,
+                    since,
+                    no_follow,
+                };
+                headless::tail(&cfg, opts).await.map_err(|e| e.to_string())
+            }
+            Some(Command::Completions { .. } | Command::Man) => Ok(()),
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -107,15 +157,43 @@ fn run(cli: Cli) -> Result<(), String> {
     result
 }
 
-async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<(), String> {
+/// A tweet id as given on the command line: one printable word.
+fn tweet_id(id: &str) -> Result<&str, String> {
     let id = id.trim();
-    if id.is_empty() || !jetfeed::sanitize::is_clean(id) {
+    if id.is_empty() || !jetfeed::sanitize::is_one_line(id) {
         return Err("bad tweet id".into());
     }
-    headless::send(cfg, kind, Some(id), "")
+    Ok(id)
+}
+
+async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<(), String> {
+    let id = tweet_id(id)?;
+    let tweet = headless::like(cfg, kind, id)
         .await
-        .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    let done = if kind == EventKind::TweetLiked {
+        "liked"
+    } else {
+        "unliked"
+    };
+    let text = jetfeed::app::geometry::ellipsize(&jetfeed::sanitize::line(&tweet.message), 60);
+    println!(
+        "{done} {id} by @{}: {}",
+        jetfeed::app::glyphs::display(&tweet.author),
+        jetfeed::app::glyphs::display(&text)
+    );
+    Ok(())
+}
+
+fn completions(shell: jetfeed::cli::Shell) -> Result<(), String> {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        jetfeed::cli::Shell::Bash => S::Bash,
+        jetfeed::cli::Shell::Zsh => S::Zsh,
+        jetfeed::cli::Shell::Fish => S::Fish,
+    };
+    clap_complete::generate(shell, &mut Cli::command(), "jetfeed", &mut io::stdout());
+    Ok(())
 }
 
 async fn run_tui(
@@ -238,16 +316,23 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
 
 /// Logs go to a file in the data directory, never to the screen.
 fn init_logging(data_dir: &Path) {
-    if fs::create_dir_all(data_dir).is_err() {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    // The log and the drafts beside it are this user's alone, in every mode.
+    if fs::create_dir_all(data_dir).is_err()
+        || fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700)).is_err()
+    {
         return;
     }
+    let path = data_dir.join("jetfeed.log");
     let Ok(file) = OpenOptions::new()
         .create(true)
         .append(true)
-        .open(data_dir.join("jetfeed.log"))
+        .mode(0o600)
+        .open(&path)
     else {
         return;
     };
+    let _ = file.set_permissions(fs::Permissions::from_mode(0o600));
     let filter = tracing_subscriber::EnvFilter::try_from_env("JETFEED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
     let _ = tracing_subscriber::fmt()

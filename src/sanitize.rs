@@ -1,31 +1,40 @@
-//! The sanitizer: untrusted text (tweets, author names, error details) made
-//! safe to show. Applied once, where events enter (`wire::decode`), and to
-//! what the user pastes or types; nothing else in jetfeed needs to think
-//! about escape sequences.
+//! The sanitizer: what never reaches the stream or a terminal.
+//!
+//! `text` is applied where text enters jetfeed (events as they are decoded,
+//! what the user types or pastes, a tweet before it is posted): it removes
+//! only what can never be text, control characters other than the line
+//! break and the tab, and escape sequences whole. Everything else is kept
+//! as written: emoji variation selectors, joiners, skin tones, bidi marks.
+//! How such text is shown is the view's business (`app::glyphs`).
+//!
+//! `line` is for text that is shown on one line as it is (error details,
+//! log lines, names in a consumer's description): `text`, with line
+//! breaks and tabs as spaces and bidi controls removed.
 
 use std::borrow::Cow;
-
-use unicode_width::UnicodeWidthChar;
-
-/// VARIATION SELECTOR-16: "show the character before as an emoji".
-const VS16: char = '\u{FE0F}';
 
 /// What the sanitizer does with one character.
 enum Class {
     Keep,
-    /// A line break or tab: becomes one space, so words stay apart.
+    /// A line break or tab: text, kept by `text`, a space for `line`.
     Space,
-    /// A control or formatting character that must never reach a terminal.
+    /// A line break in another form: Unicode's line and paragraph
+    /// separators (kept by `text`), or a carriage return (dropped by
+    /// `text`: `\r\n` is stored as `\n`).
+    Break,
+    /// A control character that must never reach a terminal.
     Drop,
+    /// A formatting character that reorders or hides what follows it:
+    /// text, but never shown on one line as it is.
+    Format,
     /// Starts an escape sequence whose body is dropped with it.
     Escape,
 }
 
 fn classify(c: char) -> Class {
     match c {
-        '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
-            Class::Space
-        }
+        '\n' | '\t' => Class::Space,
+        '\r' | '\u{2028}' | '\u{2029}' => Class::Break,
         '\u{1B}' | '\u{90}' | '\u{98}' | '\u{9B}' | '\u{9D}' | '\u{9E}' | '\u{9F}' => Class::Escape,
         '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => Class::Drop,
         // Bidi embeddings, overrides, isolates and marks: they reorder what
@@ -34,42 +43,63 @@ fn classify(c: char) -> Class {
         | '\u{200E}'
         | '\u{200F}'
         | '\u{202A}'..='\u{202E}'
-        | '\u{2066}'..='\u{2069}' => Class::Drop,
+        | '\u{2066}'..='\u{2069}' => Class::Format,
         // Invisible characters that break width arithmetic or hide text.
-        '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}' => Class::Drop,
-        '\u{FFF9}'..='\u{FFFB}' => Class::Drop,
+        '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}' => {
+            Class::Format
+        }
+        '\u{FFF9}'..='\u{FFFB}' => Class::Format,
         _ => Class::Keep,
     }
 }
 
-/// Makes untrusted text safe to show: line breaks and tabs become spaces;
-/// C0 and C1 controls, whole escape sequences (CSI, OSC, DCS, APC, PM, SOS)
-/// and bidi controls are removed. Borrows when nothing needs changing.
-pub fn sanitize(text: &str) -> Cow<'_, str> {
+/// Text as jetfeed stores and keeps it: the text written, minus C0 and C1
+/// controls other than `\n` and `\t` (a `\r\n` becomes `\n`) and whole
+/// escape sequences (CSI, OSC, DCS, APC, PM, SOS). Borrows when nothing
+/// needs changing.
+pub fn text(text: &str) -> Cow<'_, str> {
+    clean(text, false)
+}
+
+/// Text to show on one line as it is: `text`, with line breaks and tabs as
+/// spaces and bidi and invisible formatting characters removed.
+pub fn line(text: &str) -> Cow<'_, str> {
+    clean(text, true)
+}
+
+fn clean(text: &str, one_line: bool) -> Cow<'_, str> {
     // Most text is printable ASCII: checked a byte at a time, vectorized.
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || (!one_line && (b == b'\n' || b == b'\t')))
+    {
         return Cow::Borrowed(text);
     }
-    if text
-        .chars()
-        .all(|c| matches!(classify(c), Class::Keep) && c != VS16)
-    {
+    let kept = |c: char| match classify(c) {
+        Class::Keep => true,
+        Class::Space | Class::Format => !one_line,
+        Class::Break => !one_line && c != '\r',
+        Class::Drop | Class::Escape => false,
+    };
+    if text.chars().all(kept) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
-    let mut prev = '\0';
     while let Some(c) = chars.next() {
         match classify(c) {
-            // Terminals disagree on the width of a narrow symbol made emoji
-            // by VS16 (☀️): some draw one column, some two. Without it every
-            // terminal draws one, and the columns stay aligned.
-            Class::Keep if c == VS16 && prev.width() == Some(1) => {}
-            Class::Keep => {
-                out.push(c);
-                prev = c;
+            Class::Keep => out.push(c),
+            Class::Space | Class::Break if one_line => out.push(' '),
+            Class::Space | Class::Format => {
+                if !one_line {
+                    out.push(c);
+                }
             }
-            Class::Space => out.push(' '),
+            Class::Break => {
+                if c != '\r' {
+                    out.push(c);
+                }
+            }
             Class::Drop => {}
             Class::Escape => skip_escape(c, &mut chars),
         }
@@ -131,8 +161,17 @@ fn skip_escape(intro: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>
     }
 }
 
-/// True when `text` holds nothing a terminal would act on.
+/// True when `text` holds nothing `text` would remove.
 pub fn is_clean(text: &str) -> bool {
+    text.chars().all(|c| match classify(c) {
+        Class::Keep | Class::Space | Class::Format => true,
+        Class::Break => c != '\r',
+        Class::Drop | Class::Escape => false,
+    })
+}
+
+/// True when `text` holds no control or formatting character at all.
+pub fn is_one_line(text: &str) -> bool {
     text.chars().all(|c| matches!(classify(c), Class::Keep))
 }
 
@@ -140,57 +179,64 @@ pub fn is_clean(text: &str) -> bool {
 mod tests {
     use super::*;
     #[test]
-    fn sanitize_removes_escape_sequences_whole() {
-        assert_eq!(sanitize("a\u{1b}[2Jb"), "ab");
-        assert_eq!(sanitize("a\u{1b}[38;5;196mred\u{1b}[0m"), "ared");
-        assert_eq!(sanitize("x\u{1b}]0;title\u{7}y"), "xy");
-        assert_eq!(
-            sanitize("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
-            "xlinky"
-        );
-        assert_eq!(sanitize("x\u{1b}Pq#0;2;0;0;0\u{1b}\\y"), "xy");
-        assert_eq!(sanitize("x\u{9b}31mred"), "xred");
-        assert_eq!(sanitize("x\u{9d}0;t\u{9c}y"), "xy");
-        assert_eq!(sanitize("bell\u{7}\u{8}\u{0}"), "bell");
-        assert_eq!(sanitize("esc at end\u{1b}"), "esc at end");
-        assert_eq!(sanitize("\u{1b}c reset"), " reset");
-    }
-
-    #[test]
-    fn sanitize_drops_bidi_controls_and_flattens_lines() {
-        assert_eq!(sanitize("a\u{202E}cba\u{202C}"), "acba");
-        assert_eq!(sanitize("\u{2066}x\u{2069}"), "x");
-        assert_eq!(
-            sanitize("one\ntwo\r\nthree\u{2028}four"),
-            "one two  three four"
-        );
-    }
-
-    #[test]
-    fn sanitize_drops_vs16_only_after_narrow_symbols() {
-        assert_eq!(sanitize("sun \u{2600}\u{FE0F} ok"), "sun \u{2600} ok");
-        assert_eq!(sanitize("\u{1F44D}\u{FE0F}"), "\u{1F44D}\u{FE0F}");
-    }
-
-    #[test]
-    fn sanitize_keeps_emoji_cjk_and_joiners() {
-        for s in ["héllo 世界", "👩‍💻 ok", "👍🏽", "ﾊﾝｶｸ", "עברית", ""] {
-            assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s}");
+    fn escape_sequences_go_whole() {
+        for clean in [text, line] {
+            assert_eq!(clean("a\u{1b}[2Jb"), "ab");
+            assert_eq!(clean("a\u{1b}[38;5;196mred\u{1b}[0m"), "ared");
+            assert_eq!(clean("x\u{1b}]0;title\u{7}y"), "xy");
+            assert_eq!(
+                clean("x\u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
+                "xlinky"
+            );
+            assert_eq!(clean("x\u{1b}Pq#0;2;0;0;0\u{1b}\\y"), "xy");
+            assert_eq!(clean("x\u{9b}31mred"), "xred");
+            assert_eq!(clean("x\u{9d}0;t\u{9c}y"), "xy");
+            assert_eq!(clean("bell\u{7}\u{8}\u{0}"), "bell");
+            assert_eq!(clean("esc at end\u{1b}"), "esc at end");
+            assert_eq!(clean("\u{1b}c reset"), " reset");
         }
+    }
+
+    #[test]
+    fn text_keeps_what_was_written() {
+        for s in [
+            "I \u{2764}\u{FE0F} NATS \u{270C}\u{FE0F}",
+            "rainbow \u{1F3F3}\u{FE0F}\u{200D}\u{1F308} flag",
+            "one\ntwo\n\nthree",
+            "tab\tseparated",
+            "hi \u{1F44B}\u{1F3FD}",
+            "\u{5E9}\u{5DC}\u{200F}\u{5D5}\u{5DD}",
+            "héllo 世界",
+        ] {
+            assert!(matches!(text(s), Cow::Borrowed(_)), "{s:?}");
+        }
+        assert_eq!(text("windows\r\nline"), "windows\nline");
+    }
+
+    #[test]
+    fn line_flattens_and_drops_bidi_controls() {
+        assert_eq!(line("a\u{202E}cba\u{202C}"), "acba");
+        assert_eq!(line("\u{2066}x\u{2069}"), "x");
+        assert_eq!(
+            line("one\ntwo\r\nthree\u{2028}four\tfive"),
+            "one two  three four five"
+        );
     }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
         #[test]
-        fn sanitized_text_is_always_clean(s in ".*") {
-            let clean = sanitize(&s);
-            proptest::prop_assert!(is_clean(&clean));
+        fn cleaned_text_is_always_clean(s in ".*") {
+            proptest::prop_assert!(is_clean(&text(&s)));
+            proptest::prop_assert!(is_one_line(&line(&s)));
         }
 
         #[test]
-        fn sanitize_is_idempotent(s in ".*") {
-            let once = sanitize(&s).into_owned();
-            proptest::prop_assert_eq!(sanitize(&once), once.as_str());
+        fn cleaning_is_idempotent(s in ".*") {
+            let once = text(&s).into_owned();
+            proptest::prop_assert_eq!(text(&once), once.as_str());
+            let once = line(&s).into_owned();
+            proptest::prop_assert_eq!(line(&once), once.as_str());
         }
     }
 }

@@ -420,7 +420,7 @@ fn last_log_line(path: &Path) -> String {
                 .find(|l| !l.trim().is_empty())
                 .map(str::to_owned)
         })
-        .map(|l| crate::sanitize::sanitize(&l).into_owned())
+        .map(|l| crate::sanitize::line(&l).into_owned())
         .unwrap_or_else(|| "no log".into())
 }
 

@@ -1,6 +1,7 @@
 //! Events on the wire: the JSON that jetfeed and the Go example service
-//! exchange on `TWITTERCLONE.<messageType>`, decoded tolerantly and sanitized
-//! once, here, before any of it reaches the rest of the app.
+//! exchange on `TWITTERCLONE.<messageType>`, decoded tolerantly and cleaned
+//! once, here, of what can never be text (`sanitize::text`), before any of
+//! it reaches the rest of the app. How it is shown is the view's business.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -8,7 +9,7 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::sanitize::sanitize;
+use crate::sanitize;
 
 /// The kinds of event on the stream. `TweetUnliked` is jetfeed's addition;
 /// the Go service never sends it.
@@ -42,7 +43,9 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// One event, decoded and sanitized: every string in it is safe to print.
+/// One event, decoded and cleaned: its strings hold no control character
+/// but the line break and the tab, and no escape sequence. They are shown
+/// through `app::glyphs::display`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub kind: EventKind,
@@ -141,19 +144,26 @@ struct OutEvent<'a> {
     author: &'a str,
 }
 
-/// The fields as they are in the payload: borrowed unless they hold escapes.
+/// The fields as they are in the payload, exactly as stored: borrowed
+/// unless they hold escapes. Not cleaned: for printing as JSON only.
 #[derive(Deserialize)]
-struct InEvent<'a> {
+pub struct Fields<'a> {
     #[serde(rename = "messageType", default, borrow, deserialize_with = "nullable")]
-    message_type: Cow<'a, str>,
+    pub message_type: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    id: Cow<'a, str>,
+    pub id: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    message: Cow<'a, str>,
+    pub message: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    date: Cow<'a, str>,
+    pub date: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "nullable")]
-    author: Cow<'a, str>,
+    pub author: Cow<'a, str>,
+}
+
+/// The payload's fields exactly as stored, for `tail --json`; `None` if it
+/// is not a JSON event object.
+pub fn fields(payload: &[u8]) -> Option<Fields<'_>> {
+    serde_json::from_slice(payload).ok()
 }
 
 /// Go writes `null` for nothing in some hand-rolled producers; read it as "".
@@ -171,29 +181,30 @@ const DETAIL_MAX: usize = 64;
 /// Decodes one event received on `subject`. Unknown fields are ignored; a
 /// missing `messageType` is taken from the subject's last token.
 pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
-    let raw: InEvent = serde_json::from_slice(payload).map_err(|e| {
+    let raw: Fields = serde_json::from_slice(payload).map_err(|e| {
         // serde_json's messages quote no input beyond a short token.
-        DecodeError::Json(truncate(&sanitize(&e.to_string()), DETAIL_MAX))
+        DecodeError::Json(truncate(&sanitize::line(&e.to_string()), DETAIL_MAX))
     })?;
     let type_name = if raw.message_type.is_empty() {
         subject.rsplit('.').next().unwrap_or_default()
     } else {
         raw.message_type.as_ref()
     };
-    let kind = EventKind::parse(type_name)
-        .ok_or_else(|| DecodeError::UnknownType(truncate(&sanitize(type_name), DETAIL_MAX)))?;
-    let id = sanitize(&raw.id).trim().to_owned();
+    let kind = EventKind::parse(type_name).ok_or_else(|| {
+        DecodeError::UnknownType(truncate(&sanitize::line(type_name), DETAIL_MAX))
+    })?;
+    let id = sanitize::line(&raw.id).trim().to_owned();
     if id.is_empty() {
         return Err(DecodeError::MissingId);
     }
     let date = DateTime::parse_from_rfc3339(raw.date.trim())
-        .map_err(|_| DecodeError::Date(truncate(&sanitize(&raw.date), DETAIL_MAX)))?;
+        .map_err(|_| DecodeError::Date(truncate(&sanitize::line(&raw.date), DETAIL_MAX)))?;
     Ok(Event {
         kind,
         id,
-        message: sanitize(&raw.message).into_owned(),
+        message: sanitize::text(&raw.message).into_owned(),
         date,
-        author: sanitize(&raw.author).trim().to_owned(),
+        author: sanitize::text(&raw.author).trim().to_owned(),
     })
 }
 
@@ -207,7 +218,7 @@ fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sanitize::is_clean;
+    use crate::sanitize::is_one_line;
 
     // Exactly what the Go service publishes: time.Time with nanoseconds and a
     // zone offset, likes with empty message and author.
@@ -313,7 +324,7 @@ mod tests {
     fn an_error_never_carries_control_characters() {
         let p = "{\"messageType\":\"\u{1b}]0;owned\u{7}x\",\"id\":\"i\",\"date\":\"2024-01-01T00:00:00Z\"}";
         let err = decode("S.x", p.as_bytes()).unwrap_err().to_string();
-        assert!(is_clean(&err), "{err:?}");
+        assert!(is_one_line(&err), "{err:?}");
     }
 
     /// Any text, weighted towards what attacks terminals.
@@ -370,6 +381,15 @@ mod tests {
         }
     }
 
+    /// A decoded field holds no control but the line break and the tab,
+    /// and what the view shows of it is safe by the oracle below.
+    fn shown_safely(field: &str) -> bool {
+        field
+            .chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\t')
+            && safe_for_a_terminal(&crate::app::glyphs::display(field))
+    }
+
     /// An oracle that shares nothing with the sanitizer's classifier:
     /// Unicode's general category Cc (std's `char::is_control`) and its
     /// Bidi_Control list, then an emulated terminal, which must print the
@@ -421,7 +441,8 @@ mod tests {
 
         /// Structured fuzzing: well-formed events whose strings hold any
         /// characters at all, controls and escapes included. Every one
-        /// decodes, and what it decodes to is safe by an oracle of its own.
+        /// decodes, and what the view shows of it is safe by an oracle of
+        /// its own.
         #[test]
         fn hostile_fields_decode_to_text_a_terminal_only_prints(
             kind in proptest::sample::select(vec!["tweet_created", "tweet_liked", "tweet_unliked"]),
@@ -441,7 +462,7 @@ mod tests {
             proptest::prop_assert!(e.is_ok(), "{:?}", e);
             let e = e.unwrap();
             for field in [&e.id, &e.message, &e.author] {
-                proptest::prop_assert!(safe_for_a_terminal(field), "{field:?}");
+                proptest::prop_assert!(shown_safely(field), "{field:?}");
             }
         }
 
@@ -469,7 +490,7 @@ mod tests {
                 Ok(e) => {
                     proptest::prop_assert!(!e.id.is_empty());
                     for field in [&e.id, &e.message, &e.author] {
-                        proptest::prop_assert!(safe_for_a_terminal(field), "{field:?}");
+                        proptest::prop_assert!(shown_safely(field), "{field:?}");
                     }
                 }
                 Err(err) => proptest::prop_assert!(safe_for_a_terminal(&err.to_string()), "{err}"),
@@ -490,9 +511,9 @@ mod tests {
             let e = Event {
                 kind: EventKind::TweetCreated,
                 id: id.clone(),
-                message: sanitize(&message).into_owned(),
+                message: sanitize::text(&message).into_owned(),
                 date,
-                author: sanitize(&author).trim().to_owned(),
+                author: sanitize::text(&author).trim().to_owned(),
             };
             let back = decode("S.tweet_created", &e.encode()).unwrap();
             proptest::prop_assert_eq!(back, e);

@@ -374,14 +374,7 @@ async fn a_reader_without_publish_rights_watches_but_cannot_post() {
     let mut reader = common::Client::start(&url("reader", "r-pass"), "reader").await;
     assert_eq!(reader.app.feed.len(), 1, "the reader sees the history");
     let writer = common::bus_config(&url("writer", "w-pass"), "writer");
-    jetfeed::headless::send(
-        &writer,
-        jetfeed::wire::EventKind::TweetCreated,
-        None,
-        "live",
-    )
-    .await
-    .unwrap();
+    jetfeed::headless::post(&writer, "live").await.unwrap();
     reader.until("the live tweet", |a| a.feed.len() == 2).await;
     reader.post_attempt("not allowed").await;
     assert_eq!(reader.app.draft.text(), "not allowed", "the draft is kept");

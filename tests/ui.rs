@@ -125,7 +125,7 @@ fn screen(app: &App, w: u16, h: u16) -> String {
     let buf = t.backend().buffer().clone();
     for cell in buf.content() {
         assert!(
-            jetfeed::sanitize::is_clean(cell.symbol()),
+            jetfeed::sanitize::is_one_line(cell.symbol()),
             "control character in a cell: {:?}",
             cell.symbol()
         );

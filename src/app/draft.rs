@@ -4,16 +4,18 @@
 
 use unicode_segmentation::{GraphemeCursor, UnicodeSegmentation};
 
-use crate::sanitize::sanitize;
+use crate::sanitize;
 
 /// The longest tweet, in characters (Unicode scalar values, as the Go
 /// service's database counts them).
 pub const MAX_TWEET_CHARS: usize = 280;
 
-/// The text a draft is posted as: sanitized and trimmed, 1 to 280
-/// characters. The terminal UI and `jetfeed post` both post through it.
+/// The text a draft is posted as: as written, minus what can never be text
+/// (`sanitize::text`) and the white space around it (blank lines included);
+/// 1 to 280 characters. Every way of posting (the terminal UI, `jetfeed
+/// post`, `jetfeed serve`) posts through it.
 pub fn tweet_text(draft: &str) -> Result<String, String> {
-    let text = sanitize(draft).trim().to_owned();
+    let text = sanitize::text(draft).trim().to_owned();
     let n = text.chars().count();
     if n == 0 {
         return Err("nothing to post: type a tweet first".into());
@@ -46,6 +48,11 @@ pub enum Edit {
     DeleteWord,
     /// Ctrl-U: everything before the cursor.
     DeleteToStart,
+    /// A line break in the draft.
+    Newline,
+    /// A row up or down in the pane, at the same column.
+    Up,
+    Down,
 }
 
 impl Editor {
@@ -109,6 +116,22 @@ impl Editor {
                 self.remove(from, self.cursor);
             }
             Edit::DeleteToStart => self.remove(0, self.cursor),
+            Edit::Newline => self.insert("\n"),
+            // Rows depend on the pane's width: see `apply_at`.
+            Edit::Up | Edit::Down => {}
+        }
+    }
+
+    /// Applies `edit` to the text as a pane `cols` wide shows it: ↑ and ↓
+    /// move by its rows.
+    pub fn apply_at(&mut self, edit: Edit, cols: u16) {
+        match edit {
+            Edit::Up | Edit::Down => {
+                let layout = super::draft_layout::lay_out(&self.text, self.cursor, cols);
+                self.cursor = layout.vertical(edit == Edit::Up);
+                self.snap_forward();
+            }
+            edit => self.apply(edit),
         }
     }
 
@@ -320,6 +343,42 @@ mod tests {
         assert_eq!(Draft::restored("x".into(), None).retry_id(), None);
     }
 
+    #[test]
+    fn a_tweet_is_stored_as_written() {
+        for text in [
+            "I \u{2764}\u{FE0F} NATS \u{270C}\u{FE0F}",
+            "rainbow \u{1F3F3}\u{FE0F}\u{200D}\u{1F308} flag",
+            "first line\n\n  indented\tand tabbed",
+            "\u{5E9}\u{5DC}\u{200F}\u{5D5}\u{5DD} \u{202E}right to left",
+            "hi \u{1F44B}\u{1F3FD}",
+        ] {
+            assert_eq!(tweet_text(text).as_deref(), Ok(text));
+        }
+        assert_eq!(
+            tweet_text("\n \n  two\r\nlines \n\n").as_deref(),
+            Ok("two\nlines"),
+            "blank lines around it go, a CR LF is a line break"
+        );
+        assert_eq!(tweet_text("a\u{1b}[31mb\u{7}").as_deref(), Ok("ab"));
+        assert!(tweet_text(" \n\t ").is_err());
+    }
+
+    #[test]
+    fn up_and_down_move_between_the_drafts_rows() {
+        let mut e = editor("one\ntwo");
+        e.apply(Edit::Newline);
+        assert_eq!(e.text(), "one\ntwo\n");
+        e.apply_at(Edit::Up, 20);
+        assert_eq!(e.cursor(), 4, "the start of the line above");
+        e.apply_at(Edit::Right, 20);
+        e.apply_at(Edit::Up, 20);
+        assert_eq!(e.cursor(), 1);
+        e.apply_at(Edit::Down, 20);
+        e.apply_at(Edit::Down, 20);
+        e.apply_at(Edit::Down, 20);
+        assert_eq!(e.cursor(), e.text().len());
+    }
+
     fn any_edit() -> impl Strategy<Value = Result<String, Edit>> {
         prop_oneof![
             // Text weighted towards what joins and splits graphemes.
@@ -343,6 +402,9 @@ mod tests {
                 Just(Edit::Delete),
                 Just(Edit::DeleteWord),
                 Just(Edit::DeleteToStart),
+                Just(Edit::Newline),
+                Just(Edit::Up),
+                Just(Edit::Down),
             ]
             .prop_map(Err),
         ]
@@ -367,7 +429,7 @@ mod tests {
                     Ok(s) => e.insert(&s),
                     Err(edit) => {
                         let at_start = e.cursor() == 0;
-                        e.apply(edit);
+                        e.apply_at(edit, 7);
                         if edit == Edit::Backspace && !at_start {
                             let now = e.text().graphemes(true).count();
                             // One grapheme goes; its neighbours may then join.

@@ -14,8 +14,6 @@ pub fn help_rows(size: (u16, u16), lines: u16) -> u16 {
     (lines + 2).min(size.1).saturating_sub(2)
 }
 
-/// Rows of the draft pane, borders included.
-pub const INPUT_ROWS: u16 = 3;
 /// Rows of the status bar.
 pub const STATUS_ROWS: u16 = 1;
 /// Columns left of a tweet's text: the selection bar and a space.
@@ -23,30 +21,53 @@ pub const GUTTER: u16 = 2;
 /// A tweet shows at most this many lines of text; the rest is elided.
 pub const MAX_TEXT_LINES: usize = 12;
 
-/// The three panes: feed, draft, status bar.
-pub fn panes(area: Rect) -> [Rect; 3] {
-    Layout::vertical([
-        Constraint::Min(0),
-        Constraint::Length(INPUT_ROWS),
-        Constraint::Length(STATUS_ROWS),
-    ])
-    .areas(area)
+/// The screen as the panes are laid out on it: the terminal's size, and
+/// the rows the draft's text takes (it grows as it is written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Screen {
+    pub size: (u16, u16),
+    pub draft_rows: u16,
 }
 
-/// The feed pane's inner area (inside its border) for a terminal size.
-pub fn feed_inner(size: (u16, u16)) -> Rect {
-    let [feed, _, _] = panes(Rect::new(0, 0, size.0, size.1));
-    feed.inner(ratatui::layout::Margin::new(1, 1))
+impl Screen {
+    /// A screen of `size` whose draft shows `rows` rows of text, as many
+    /// as fit: up to a third of the screen, borders included.
+    pub fn new(size: (u16, u16), rows: usize) -> Self {
+        let most = (size.1 / 3).saturating_sub(2).max(1);
+        let draft_rows = u16::try_from(rows).unwrap_or(u16::MAX).clamp(1, most);
+        Self { size, draft_rows }
+    }
+
+    /// The three panes in `area` (the screen): feed, draft, status bar.
+    pub fn panes(self, area: Rect) -> [Rect; 3] {
+        Layout::vertical([
+            Constraint::Min(0),
+            Constraint::Length(self.draft_rows + 2),
+            Constraint::Length(STATUS_ROWS),
+        ])
+        .areas(area)
+    }
+
+    /// The feed pane's inner area (inside its border).
+    pub fn feed_inner(self) -> Rect {
+        let [feed, _, _] = self.panes(Rect::new(0, 0, self.size.0, self.size.1));
+        feed.inner(ratatui::layout::Margin::new(1, 1))
+    }
+
+    /// Rows available to tweets in the feed pane.
+    pub fn feed_rows(self) -> u16 {
+        self.feed_inner().height
+    }
+
+    /// Columns available to a tweet's text.
+    pub fn text_cols(self) -> u16 {
+        self.feed_inner().width.saturating_sub(GUTTER)
+    }
 }
 
-/// Rows available to tweets in the feed pane.
-pub fn feed_rows(size: (u16, u16)) -> u16 {
-    feed_inner(size).height
-}
-
-/// Columns available to a tweet's text.
-pub fn text_cols(size: (u16, u16)) -> u16 {
-    feed_inner(size).width.saturating_sub(GUTTER)
+/// Columns of the draft's text on a terminal `cols` wide: inside its border.
+pub fn draft_cols(cols: u16) -> u16 {
+    cols.saturating_sub(2)
 }
 
 /// Rows a tweet takes: its header, its wrapped text, and a blank separator.
@@ -54,9 +75,54 @@ pub fn tweet_height(tweet: &Tweet, cols: u16) -> usize {
     2 + text_lines(tweet, cols).len()
 }
 
-/// A tweet's text as shown: in its display form (`glyphs`), wrapped.
+/// A tweet's text as shown: line by line, each in its display form
+/// (`glyphs`) and wrapped, at most `MAX_TEXT_LINES` lines in all.
 pub fn text_lines(tweet: &Tweet, cols: u16) -> Vec<String> {
-    wrap(&super::glyphs::display(&tweet.text), cols, MAX_TEXT_LINES)
+    lines(&tweet.text, cols, MAX_TEXT_LINES)
+}
+
+/// `text` broken at its line breaks, each line in its display form and
+/// wrapped to `cols`, at most `max_lines` lines in all (the last ending in
+/// `…` if cut). A blank line stays a blank line; blank lines at the end go.
+/// Costs what fits in `max_lines`, not what the text holds: a line is
+/// looked at no further than its first `max_lines` rows could show.
+pub fn lines(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cut = false;
+    for line in text.trim_end().split(['\n', '\u{2028}', '\u{2029}']) {
+        let room = max_lines - out.len();
+        if room == 0 {
+            cut = true;
+            break;
+        }
+        // Four characters a column is room enough for marks and joiners.
+        let most = room * (usize::from(cols) + 1) * 4;
+        let (line, long) = match line.char_indices().nth(most) {
+            Some((at, _)) => (&line[..at], true),
+            None => (line, false),
+        };
+        let (mut wrapped, line_cut) = wrap_cut(&super::glyphs::display(line), cols, room);
+        if wrapped.is_empty() {
+            wrapped.push(String::new());
+        }
+        out.extend(wrapped);
+        if line_cut {
+            return out;
+        }
+        if long {
+            cut = true;
+            break;
+        }
+    }
+    if cut && let Some(last) = out.last_mut() {
+        *last = truncate(last, usize::from(cols.max(1)) - 1);
+        last.push('…');
+    }
+    // A text that is only white space shows as nothing, as an empty one.
+    if out.iter().all(String::is_empty) {
+        out.clear();
+    }
+    out
 }
 
 /// Display width of a string, in terminal columns, measured as ratatui
@@ -68,6 +134,11 @@ pub fn width(s: &str) -> usize {
 /// Word-wraps `text` to `cols` columns, breaking words longer than a line,
 /// and keeps at most `max_lines` lines (the last ending in `…` if cut).
 pub fn wrap(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
+    wrap_cut(text, cols, max_lines).0
+}
+
+/// `wrap`, and whether it cut the text.
+fn wrap_cut(text: &str, cols: u16, max_lines: usize) -> (Vec<String>, bool) {
     let cols = usize::from(cols.max(1));
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
@@ -131,7 +202,7 @@ pub fn wrap(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
         *last = truncate(last, cols.saturating_sub(1));
         last.push('…');
     }
-    lines
+    (lines, truncated)
 }
 
 /// Cuts `s` to at most `cols` columns.
@@ -164,9 +235,9 @@ pub fn ellipsize(s: &str, cols: usize) -> String {
 
 /// Whether the tweet at newest-first index `sel` fits wholly on screen when
 /// the pane starts at index `top`.
-pub fn is_visible(feed: &Feed, top: usize, sel: usize, size: (u16, u16)) -> bool {
-    let rows = usize::from(feed_rows(size));
-    let cols = text_cols(size);
+pub fn is_visible(feed: &Feed, top: usize, sel: usize, screen: Screen) -> bool {
+    let rows = usize::from(screen.feed_rows());
+    let cols = screen.text_cols();
     if sel < top || (sel - top) * 2 >= rows + 2 {
         // Every tweet is at least two rows: too far down to be visible.
         return false;
@@ -181,12 +252,12 @@ pub fn is_visible(feed: &Feed, top: usize, sel: usize, size: (u16, u16)) -> bool
 
 /// The newest-first index to show at the top so that `sel` is visible,
 /// moving as little as possible from `top`.
-pub fn scroll_top(feed: &Feed, top: usize, sel: usize, size: (u16, u16)) -> usize {
-    if sel <= top || is_visible(feed, top, sel, size) {
+pub fn scroll_top(feed: &Feed, top: usize, sel: usize, screen: Screen) -> usize {
+    if sel <= top || is_visible(feed, top, sel, screen) {
         return sel.min(top);
     }
-    let rows = usize::from(feed_rows(size)) + 1;
-    let cols = text_cols(size);
+    let rows = usize::from(screen.feed_rows()) + 1;
+    let cols = screen.text_cols();
     let mut start = sel;
     let mut used = feed.newest(sel).map_or(0, |t| tweet_height(t, cols));
     while start > 0 {
@@ -213,6 +284,32 @@ mod tests {
         );
         assert_eq!(wrap("", 10, 9), Vec::<String>::new());
         assert_eq!(wrap("  spaced   out  ", 20, 9), ["spaced out"]);
+    }
+
+    #[test]
+    fn line_breaks_are_kept_up_to_the_cap() {
+        assert_eq!(
+            lines("one\ntwo\n\nfour\n\n", 20, 9),
+            ["one", "two", "", "four"]
+        );
+        assert_eq!(lines("a\nb\nc", 20, 2), ["a", "b…"]);
+        assert_eq!(lines("one two three\nfour", 7, 2), ["one two", "three…"]);
+        assert_eq!(lines("\n\n\n", 20, 9), Vec::<String>::new());
+        assert_eq!(
+            lines("tab\tand\u{2028}separator", 20, 9),
+            ["tab and", "separator"]
+        );
+    }
+
+    #[test]
+    fn a_huge_line_costs_what_fits() {
+        let huge = "word ".repeat(200_000);
+        assert_eq!(
+            lines(&huge, 10, 3),
+            ["word word", "word word", "word word…"]
+        );
+        let filler = format!("x{}", "\u{3164}".repeat(3000));
+        assert_eq!(lines(&filler, 10, 3), ["x…"]);
     }
 
     #[test]

@@ -56,6 +56,9 @@ impl Action {
                 Edit::Delete => "delete forwards",
                 Edit::DeleteWord => "delete a word backwards",
                 Edit::DeleteToStart => "delete to the start",
+                Edit::Newline => "a line break",
+                Edit::Up => "cursor a row up",
+                Edit::Down => "cursor a row down",
             },
             Action::Select(to) => match to {
                 Move::Older => "select an older tweet",
@@ -97,6 +100,13 @@ impl Key {
         Self {
             code: KeyCode::Char(c),
             modifiers: KeyModifiers::CONTROL,
+        }
+    }
+
+    pub const fn alt(code: KeyCode) -> Self {
+        Self {
+            code,
+            modifiers: KeyModifiers::ALT,
         }
     }
 
@@ -180,9 +190,15 @@ impl Default for KeyMap {
         ];
         let draft = [
             (Key::plain(K::Enter), Post),
+            (Key::alt(K::Enter), Edit(E::Newline)),
+            // Ctrl-J is a line feed: for terminals that send Alt-Enter as
+            // Enter.
+            (Key::ctrl('j'), Edit(E::Newline)),
             (Key::plain(K::Esc), FocusFeed),
             (Key::plain(K::Left), Edit(E::Left)),
             (Key::plain(K::Right), Edit(E::Right)),
+            (Key::plain(K::Up), Edit(E::Up)),
+            (Key::plain(K::Down), Edit(E::Down)),
             (Key::plain(K::Home), Edit(E::Start)),
             (Key::plain(K::End), Edit(E::End)),
             (Key::ctrl('a'), Edit(E::Start)),

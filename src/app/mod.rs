@@ -6,6 +6,7 @@
 //! - `protocol`: `Msg` in, `Cmd` out, and what they carry (all the bus sees)
 //! - `keymap`: keys become `Action`s
 //! - `draft`: the editor and the draft's posting state
+//! - `draft_layout`: the draft as its pane shows it, rows and cursor
 //! - `navigate`: selection and scrolling
 //! - `deliveries`: live events and history folded into the feed
 //! - `posting`: tweets and likes out, the offline queue, publish results
@@ -15,6 +16,7 @@
 
 mod deliveries;
 pub mod draft;
+pub mod draft_layout;
 pub mod geometry;
 pub mod glyphs;
 pub mod ids;
@@ -37,7 +39,7 @@ pub use keymap::{Action, KeyMap, Move};
 pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing};
 
 use crate::feed::{Feed, Tweet};
-use crate::sanitize::sanitize;
+use crate::sanitize;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +148,19 @@ impl App {
         }
     }
 
+    /// The screen as it is laid out now (the draft's rows included).
+    pub fn screen(&self) -> geometry::Screen {
+        self.screen_of(self.size)
+    }
+
+    /// The screen as it is laid out at `size`.
+    pub fn screen_of(&self, size: (u16, u16)) -> geometry::Screen {
+        let editor = self.draft.editor();
+        let cols = geometry::draft_cols(size.0);
+        let layout = draft_layout::lay_out(editor.text(), editor.cursor(), cols);
+        geometry::Screen::new(size, layout.rows.len())
+    }
+
     /// Newest-first index of the selected tweet.
     pub fn selected_index(&self) -> Option<usize> {
         self.selected.and_then(|s| self.feed.index_of_seq(s))
@@ -203,7 +218,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => {
             if app.focus == Focus::Draft {
-                app.draft.edit(|d| d.insert(&sanitize(&text)));
+                app.draft.edit(|d| d.insert(&sanitize::text(&text)));
+                navigate::scroll_into_view(app);
             }
             vec![]
         }
@@ -223,7 +239,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Quit => quit(app),
         Msg::DraftRestored { text, id } => {
-            app.draft = Draft::restored(sanitize(&text).into_owned(), id);
+            app.draft = Draft::restored(sanitize::text(&text).into_owned(), id);
             app.info("your unsent draft is back");
             vec![]
         }
@@ -318,10 +334,16 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::Post => return posting::send_draft(app),
         Action::Type(c) => {
             let mut buf = [0u8; 4];
-            let typed = sanitize(c.encode_utf8(&mut buf)).into_owned();
+            let typed = sanitize::text(c.encode_utf8(&mut buf)).into_owned();
             app.draft.edit(|d| d.insert(&typed));
+            // The draft pane may have grown over the selected tweet.
+            navigate::scroll_into_view(app);
         }
-        Action::Edit(edit) => app.draft.edit(|d| d.apply(edit)),
+        Action::Edit(edit) => {
+            let cols = geometry::draft_cols(app.size.0);
+            app.draft.edit(|d| d.apply_at(edit, cols));
+            navigate::scroll_into_view(app);
+        }
         Action::ToggleLike => return posting::toggle_like(app),
         Action::Select(to) => return navigate::select(app, to),
     }

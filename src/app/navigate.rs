@@ -25,7 +25,7 @@ pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
 
 /// Tweets a page moves: a pane of the smallest tweets, less one.
 fn page(app: &App) -> isize {
-    (geometry::feed_rows(app.size).saturating_sub(1) / 3).max(1) as isize
+    (app.screen().feed_rows().saturating_sub(1) / 3).max(1) as isize
 }
 
 /// Moves the selection `delta` tweets older (negative: newer), stopping at
@@ -69,6 +69,6 @@ pub fn scroll_into_view(app: &mut App) {
     let Some(sel) = app.selected_index() else {
         return;
     };
-    let top = geometry::scroll_top(&app.feed, app.top_index(), sel, app.size);
+    let top = geometry::scroll_top(&app.feed, app.top_index(), sel, app.screen());
     app.top = app.feed.seq_at(top);
 }

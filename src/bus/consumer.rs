@@ -71,10 +71,7 @@ impl Durable {
             durable_name: Some(name.clone()),
             name: Some(name),
             deliver_subject: format!("jetfeed.deliver.{stream}.{}", user_token(user)),
-            description: Some(format!(
-                "jetfeed feed of {}",
-                crate::sanitize::sanitize(user)
-            )),
+            description: Some(format!("jetfeed feed of {}", crate::sanitize::line(user))),
             // A new user starts reading now; history is loaded separately.
             deliver_policy: DeliverPolicy::New,
             ack_policy: AckPolicy::Explicit,

@@ -9,6 +9,7 @@
 
 mod connect;
 mod consumer;
+mod lookup;
 mod publish;
 mod stream;
 mod watch;
@@ -20,10 +21,12 @@ use std::time::Duration;
 use async_nats::Client;
 use async_nats::jetstream::consumer::DeliverPolicy;
 use async_nats::jetstream::{self, Context};
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::protocol::{AckToken, Cmd, Delivery, Msg, Outgoing};
+use crate::wire::Event;
 
 pub use connect::{Auth, Servers, redact};
 pub use consumer::{CHUNK_EVENTS, Chunk, OLDER_CHUNK_EVENTS, Span, WINDOW_TWEETS, user_token};
@@ -113,6 +116,18 @@ impl Session {
         Events {
             reader: consumer::read_from(self.stream.clone(), from),
         }
+    }
+
+    /// The tweet `id` and where it is stored, if the stream holds it. Reads
+    /// the stream's tweets newest first, in growing chunks, never its likes.
+    pub async fn find_tweet(&self, id: &str) -> Result<Option<(u64, Event)>, BusError> {
+        let span = self.span().await?;
+        lookup::find_tweet(&self.stream, &self.cfg.stream, span, id).await
+    }
+
+    /// The sequence of the first event stored at or after `since`.
+    pub async fn first_since(&self, since: DateTime<Utc>) -> Result<Option<u64>, BusError> {
+        lookup::first_since(&self.stream, since).await
     }
 
     /// The stream's first and last sequence now.
@@ -250,6 +265,13 @@ impl Events {
     pub async fn next(&mut self) -> Option<Delivery> {
         let (msg, info) = self.reader.recv().await?;
         Some(consumer::delivery_at(&msg, info, false, u64::MAX))
+    }
+
+    /// `next`, with the payload exactly as stored.
+    pub async fn next_stored(&mut self) -> Option<(Delivery, Vec<u8>)> {
+        let (msg, info) = self.reader.recv().await?;
+        let delivery = consumer::delivery_at(&msg, info, false, u64::MAX);
+        Some((delivery, msg.payload.to_vec()))
     }
 
     /// Stops reading and removes the reader's consumer from the server.

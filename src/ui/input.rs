@@ -1,16 +1,16 @@
-//! The draft pane: the tweet being written, its character counter, and the
-//! cursor, scrolled sideways so the cursor is always visible.
+//! The draft pane: the tweet being written, wrapped (`draft_layout`), the
+//! part past the limit marked, its character counter, and the cursor,
+//! scrolled so the cursor's row is always visible.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
-use unicode_segmentation::UnicodeSegmentation;
 
 use super::theme;
 use crate::app::{App, Focus, MAX_TWEET_CHARS};
-use crate::app::{geometry, glyphs};
+use crate::app::{draft_layout, geometry};
 
 /// Draws the pane; returns where the cursor goes when the draft can be
 /// edited.
@@ -44,22 +44,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     if inner.is_empty() {
         return None;
     }
-    let cols = usize::from(inner.width);
-    // Drawn in the same display forms as tweets (`glyphs`), the cursor
-    // placed by the shown text before it.
-    let (text, before) = (draft.text(), draft.editor().before_cursor());
-    let (all, before) = match (glyphs::display(text), glyphs::display(before)) {
-        (all, shown) if all.starts_with(shown.as_ref()) => (all, shown),
-        _ => (text.into(), before.into()),
-    };
-    let (skip, cursor_col) = scroll(&before, cols);
+    // Wrapped in the same display forms as tweets (`glyphs`), scrolled so
+    // the cursor's row is in view.
+    let editor = draft.editor();
+    let layout = draft_layout::lay_out(editor.text(), editor.cursor(), inner.width);
+    let first_row = layout
+        .cursor
+        .0
+        .saturating_sub(usize::from(inner.height) - 1);
     if draft.text().is_empty() {
         let hint = if focused {
             "What's happening? Enter posts · Tab: feed, then ?: keys"
         } else {
             "Tab to write a tweet"
         };
-        Paragraph::new(geometry::ellipsize(hint, cols))
+        Paragraph::new(geometry::ellipsize(hint, usize::from(inner.width)))
             .style(theme::dim())
             .render(inner, buf);
     } else {
@@ -68,55 +67,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             Style::new()
         };
-        let shown = &all[skip..];
-        Paragraph::new(Line::from(Span::styled(
-            geometry::truncate(shown, cols),
-            style,
-        )))
-        .render(inner, buf);
+        let over = theme::over_limit();
+        let rows = layout
+            .rows
+            .iter()
+            .skip(first_row)
+            .take(usize::from(inner.height));
+        let lines: Vec<Line> = rows
+            .map(|row| {
+                Line::from(
+                    row.glyphs
+                        .iter()
+                        .map(|g| Span::styled(g.shown.as_str(), if g.over { over } else { style }))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        Paragraph::new(lines).render(inner, buf);
     }
     let editable = focused && !draft.is_sending();
-    editable.then(|| Position::new(inner.x + cursor_col as u16, inner.y))
-}
-
-/// Keeps the cursor in view on a line of `cols` columns: how many bytes of
-/// the text are scrolled off the left edge (always a whole number of
-/// graphemes), and the cursor's column after them.
-fn scroll(before_cursor: &str, cols: usize) -> (usize, usize) {
-    let mut width = geometry::width(before_cursor);
-    let mut skip = 0;
-    for (at, g) in before_cursor.grapheme_indices(true) {
-        if width < cols {
-            break;
-        }
-        width -= geometry::width(g);
-        skip = at + g.len();
-    }
-    (skip, width)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn the_cursor_stays_in_view() {
-        assert_eq!(scroll("", 10), (0, 0));
-        assert_eq!(scroll("abc", 10), (0, 3));
-        assert_eq!(scroll("abcdefghij", 10), (1, 9));
-        assert_eq!(scroll("👋🏽x", 1), ("👋🏽x".len(), 0));
-        assert_eq!(scroll("世界", 3), ("世".len(), 2));
-        assert_eq!(scroll("世界", 2), ("世界".len(), 0), "room for the cursor");
-    }
-
-    proptest! {
-        #[test]
-        fn scrolling_keeps_the_cursor_inside_the_pane(text in "\\PC{0,60}", cols in 1usize..30) {
-            let (skip, col) = scroll(&text, cols);
-            prop_assert!(text.is_char_boundary(skip));
-            prop_assert!(col < cols, "cursor at {col} of {cols}");
-            prop_assert_eq!(col, geometry::width(&text[skip..]));
-        }
-    }
+    let (row, col) = layout.cursor;
+    editable.then(|| Position::new(inner.x + col as u16, inner.y + (row - first_row) as u16))
 }

@@ -15,12 +15,12 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 
 use crate::app::App;
-use crate::app::geometry;
 
 /// Draws the whole screen for `app` into `buf`; returns where the
 /// terminal's cursor goes, if it is shown.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
-    let [feed_area, input_area, status_area] = geometry::panes(area);
+    let screen = app.screen_of((area.width, area.height));
+    let [feed_area, input_area, status_area] = screen.panes(area);
     feed::render(app, feed_area, buf);
     let cursor = input::render(app, input_area, buf);
     status::render(app, status_area, buf);
@@ -89,6 +89,10 @@ pub(crate) mod theme {
     }
     pub fn new_mark() -> Style {
         Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+    /// Draft text past the 280th character.
+    pub fn over_limit() -> Style {
+        Style::new().fg(Color::White).bg(Color::Red)
     }
     pub fn error() -> Style {
         Style::new().fg(Color::Red)

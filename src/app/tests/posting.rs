@@ -218,10 +218,10 @@ fn empty_and_overlong_drafts_are_not_sent() {
 }
 
 #[test]
-fn pasted_control_characters_never_enter_the_draft() {
+fn a_paste_keeps_its_lines_and_loses_its_controls() {
     let mut a = app();
-    update(&mut a, Msg::Paste("a\u{1b}[2Jb\nc".into()));
-    assert_eq!(a.draft.text(), "ab c");
+    update(&mut a, Msg::Paste("a\u{1b}[2Jb\r\nc\td".into()));
+    assert_eq!(a.draft.text(), "ab\nc\td");
 }
 
 #[test]
