@@ -156,6 +156,11 @@ async fn in_tmux_no_tweet_breaks_a_row_and_scrolling_leaves_no_trace() {
         ("हिंदी", "क्षत्रिय devanagari".to_owned()),
         ("fay", "flags 🇫🇷🇩🇪🇫 and a lone one".to_owned()),
         ("gus", "dev 👩\u{200D}💻 and 👋🏽 waving".to_owned()),
+        (
+            "hal",
+            "LINES one\n\ttabbed two\r\n\nfour \u{2764}\u{FE0F}\u{2028}five".to_owned(),
+        ),
+        ("jo", format!("LONG {}", "tweet text ".repeat(25))),
         ("ivy", "rainbow 🏳\u{FE0F}\u{200D}🌈 flag".to_owned()),
         (
             "kai",
@@ -240,6 +245,9 @@ async fn in_tmux_no_tweet_breaks_a_row_and_scrolling_leaves_no_trace() {
         "devanagari",
         "flags",
         "waving",
+        "LINES one",
+        "four",
+        "LONG tweet",
         "rainbow",
         "keycap",
     ] {

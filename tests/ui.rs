@@ -216,6 +216,51 @@ fn offline_tweet_and_like_wait_for_the_connection_80x24() {
     insta::assert_snapshot!(screen(&app, 80, 24));
 }
 
+/// A draft of three lines, the last one long, pasted and typed: it grows
+/// to a third of the screen and keeps the cursor's row in view.
+fn multi_line_draft(w: u16, h: u16) -> App {
+    let mut app = busy_app(w, h);
+    update(
+        &mut app,
+        Msg::Paste("Release notes:\n\n- stored as written \u{2764}\u{FE0F}".into()),
+    );
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)),
+    );
+    for c in "and a last line long enough to wrap around the pane".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    app
+}
+
+#[test]
+fn a_multi_line_draft_80x24() {
+    let app = multi_line_draft(80, 24);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn a_multi_line_draft_40x12() {
+    let app = multi_line_draft(40, 12);
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn the_part_of_a_draft_past_280_characters_is_marked() {
+    let mut app = busy_app(80, 24);
+    update(&mut app, Msg::Paste("x".repeat(285)));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+    let buf = t.backend().buffer();
+    let marked = buf
+        .content()
+        .iter()
+        .filter(|c| c.symbol() == "x" && c.bg == ratatui::style::Color::Red)
+        .count();
+    assert_eq!(marked, 5);
+}
+
 #[test]
 fn a_resize_reflows_the_feed() {
     let mut app = busy_app(80, 24);
