@@ -20,19 +20,27 @@ pub struct Cli {
 #[derive(Args)]
 pub struct Global {
     /// NATS server URLs, comma-separated (several for a cluster). Without
-    /// it, jetfeed uses nats://127.0.0.1:4222, starting its own server there
-    /// when none runs.
+    /// it (or a context, or a server in the config file), jetfeed uses
+    /// nats://127.0.0.1:4222, starting its own server there when none runs.
     #[arg(long, env = "NATS_URL", global = true, value_name = "URLS")]
     pub server: Option<String>,
 
-    /// The JetStream stream carrying the events.
-    #[arg(
-        long,
-        default_value = "TWITTERCLONE",
-        global = true,
-        value_name = "NAME"
-    )]
-    pub stream: String,
+    /// A natscli context: its server and credentials [default: natscli's
+    /// selected context, when no server is named]
+    #[arg(long, env = "NATS_CONTEXT", global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The JetStream stream carrying the events [default: TWITTERCLONE]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub stream: Option<String>,
+
+    /// The config file [default: $XDG_CONFIG_HOME/jetfeed/config.toml]
+    #[arg(long, env = "JETFEED_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Colours: dark, light or mono (NO_COLOR always means mono).
+    #[arg(long, global = true, value_name = "THEME")]
+    pub theme: Option<crate::config::ThemeName>,
 
     /// Who you are: the author of your tweets and likes [default: $USER]
     #[arg(long, global = true, value_name = "NAME")]
@@ -307,7 +315,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.user.as_deref(), Some("bob"));
-        assert_eq!(cli.global.stream, "S");
+        assert_eq!(cli.global.stream.as_deref(), Some("S"));
         assert!(matches!(cli.command, Some(Command::Post { text }) if text == ["hello", "world"]));
     }
 

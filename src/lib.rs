@@ -7,13 +7,16 @@
 //!   `app::deliveries` applies it to the `feed::Feed` and returns `Cmd::Ack`
 //! - a rendered row: `ui::render`, tweets in `ui/feed.rs`
 //! - NATS: `bus::Session`, the one door (TUI, headless commands, tests)
-//! - the wire format: `wire`; the sanitizer for untrusted text: `sanitize`
+//! - the wire format: `wire`; what never enters: `sanitize`; how text is
+//!   shown: `app::glyphs`
 //! - the embedded nats-server: `server`
+//! - the config file and natscli's contexts: `config`
 //! - putting back a deleted consumer or stream: `bus::watch`
 
 pub mod app;
 pub mod bus;
 pub mod cli;
+pub mod config;
 pub mod drafts;
 pub mod feed;
 pub mod headless;

@@ -9,21 +9,33 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::Utc;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use jetfeed::app::{App, Init, Msg, update};
+use jetfeed::app::{App, Init, Msg, Theme, TimeFormat, update};
 use jetfeed::bus::{BusConfig, Servers, Session};
 use jetfeed::cli::{Cli, Command, check_stream, resolve_user};
 use jetfeed::server::{EmbeddedConfig, Supervisor};
 use jetfeed::wire::EventKind;
-use jetfeed::{drafts, headless, tui};
+use jetfeed::{config, drafts, headless, tui};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    // The help says where the config file is and where the server would
+    // come from, as things stand.
+    let matches = Cli::command().after_help(where_from()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let from_env =
+        |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable);
+    let sources = Sources {
+        server_from_env: from_env("server"),
+        context_from_env: from_env("context"),
+    };
+    match run(cli, sources) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("jetfeed: {msg}");
@@ -32,7 +44,48 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Which settings came from the environment rather than a flag.
+struct Sources {
+    server_from_env: bool,
+    context_from_env: bool,
+}
+
+/// The help's last lines: the config file, and where the server comes
+/// from without `--server`.
+fn where_from() -> String {
+    let path = config::default_path();
+    let config = path
+        .as_deref()
+        .map(|p| config::load(p, false).unwrap_or_default())
+        .unwrap_or_default();
+    let server = std::env::var("NATS_URL").ok().filter(|s| !s.is_empty());
+    let context = std::env::var("NATS_CONTEXT").ok().filter(|s| !s.is_empty());
+    let nats_dir = config::context::nats_dir();
+    let server = match config::choose_server(
+        server.as_deref().map(|s| (s, true)),
+        context.as_deref().map(|c| (c, true)),
+        &config,
+        nats_dir.as_deref(),
+    ) {
+        Ok(config::ServerChoice::Named { urls, origin, .. }) => {
+            format!("{} (from {origin})", jetfeed::bus::redact(&urls))
+        }
+        Ok(config::ServerChoice::Embedded) => {
+            "the embedded server on 127.0.0.1:4222 (none named)".to_owned()
+        }
+        Err(e) => e,
+    };
+    let file = path.map_or("none (set HOME or XDG_CONFIG_HOME)".to_owned(), |p| {
+        let found = if p.exists() { "" } else { ", not there" };
+        format!("{}{found}", p.display())
+    });
+    format!(
+        "Config file: {file}\nServer without --server: {server}\n\
+         A text starting with '-' goes after '--': jetfeed post -- -1 for that"
+    )
+}
+
+fn run(cli: Cli, sources: Sources) -> Result<(), String> {
     let g = &cli.global;
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
@@ -43,13 +96,24 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         _ => {}
     }
-    check_stream(&g.stream)?;
+    let config = match &g.config {
+        Some(path) => config::load(path, true)?,
+        None => config::default_path()
+            .map(|p| config::load(&p, false))
+            .transpose()?
+            .unwrap_or_default(),
+    };
+    let stream = g
+        .stream
+        .clone()
+        .or_else(|| config.stream.clone())
+        .unwrap_or_else(|| "TWITTERCLONE".to_owned());
+    check_stream(&stream)?;
     // Only what is published needs an author.
+    let user = g.user.as_deref().or(config.user.as_deref());
     let user = match cli.command {
-        Some(Command::Tail { .. } | Command::Show { .. }) => {
-            resolve_user(g.user.as_deref()).unwrap_or_default()
-        }
-        _ => resolve_user(g.user.as_deref())?,
+        Some(Command::Tail { .. } | Command::Show { .. }) => resolve_user(user).unwrap_or_default(),
+        _ => resolve_user(user)?,
     };
     // Read before anything starts: a wrong `post -` is one line, no server.
     let post_text = match &cli.command {
@@ -74,14 +138,21 @@ fn run(cli: Cli) -> Result<(), String> {
 
     // Started on the main thread, which lives as long as the process: the
     // server is told to stop when the thread that started it ends.
-    let (servers, supervisor) = match &g.server {
-        Some(list) => (
-            Servers::parse(list)
+    let choice = config::choose_server(
+        g.server.as_deref().map(|s| (s, sources.server_from_env)),
+        g.context.as_deref().map(|c| (c, sources.context_from_env)),
+        &config,
+        config::context::nats_dir().as_deref(),
+    )?;
+    let (servers, supervisor, origin) = match choice {
+        config::ServerChoice::Named { urls, auth, origin } => (
+            Servers::parse(&urls)
                 .map_err(|e| e.to_string())?
-                .with_auth(g.auth()),
+                .with_auth(g.auth().or(*auth)),
             None,
+            origin,
         ),
-        None => {
+        config::ServerChoice::Embedded => {
             let cfg = EmbeddedConfig {
                 binary: g.nats_server.clone(),
                 data_dir: data_dir.clone()?,
@@ -91,12 +162,13 @@ fn run(cli: Cli) -> Result<(), String> {
             (
                 Servers::parse(sup.url()).map_err(|e| e.to_string())?,
                 Some(sup),
+                "embedded".to_owned(),
             )
         }
     };
     let cfg = BusConfig {
         servers,
-        stream: g.stream.clone(),
+        stream,
         user,
         publish_timeout: Duration::from_secs_f64(g.publish_timeout),
         replicas: g.replicas,
@@ -107,7 +179,25 @@ fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| format!("cannot start: {e}"))?;
     let result = runtime.block_on(async {
         match cli.command {
-            None => run_tui(&cfg, data_dir.as_deref().ok(), g.exit_after_first_frame).await,
+            None => {
+                let look = Look {
+                    theme: if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                        Theme::Mono
+                    } else {
+                        g.theme.or(config.theme).map_or(Theme::Dark, Theme::from)
+                    },
+                    time: config.time.map_or(TimeFormat::Relative, TimeFormat::from),
+                    keys: &config.keys,
+                    origin: &origin,
+                };
+                run_tui(
+                    &cfg,
+                    data_dir.as_deref().ok(),
+                    look,
+                    g.exit_after_first_frame,
+                )
+                .await
+            }
             Some(Command::Post { .. }) => {
                 let text = post_text.unwrap_or_default();
                 let id = headless::post(&cfg, &text)
@@ -196,9 +286,19 @@ fn completions(shell: jetfeed::cli::Shell) -> Result<(), String> {
     Ok(())
 }
 
+/// How the terminal UI looks and answers, from flags and the config file.
+struct Look<'a> {
+    theme: Theme,
+    time: TimeFormat,
+    keys: &'a config::Keys,
+    /// Where the server came from, for the status bar.
+    origin: &'a str,
+}
+
 async fn run_tui(
     cfg: &BusConfig,
     data_dir: Option<&Path>,
+    look: Look<'_>,
     exit_after_first_frame: bool,
 ) -> Result<(), String> {
     let (bus_tx, bus_rx) = mpsc::channel(256);
@@ -214,12 +314,15 @@ async fn run_tui(
     // The connection's state arrives from the bus like every other change.
     let mut app = App::new(Init {
         user: cfg.user.clone(),
-        server: cfg.servers.to_string(),
+        server: format!("{} · {}", cfg.servers, look.origin),
         stream: cfg.stream.clone(),
         // The one random draw of the session: every id it makes follows.
         seed: uuid::Uuid::new_v4().as_u128(),
         now: Utc::now(),
     });
+    app.theme = look.theme;
+    app.time = look.time;
+    look.keys.apply(&mut app.keys);
     if let Some(saved) = data_dir.and_then(|dir| drafts::take(dir, &cfg.user)) {
         update(
             &mut app,

@@ -22,6 +22,8 @@ pub enum Action {
     /// Move the selection in the feed.
     Select(Move),
     ToggleLike,
+    /// Tweets' ages, or their local date and time.
+    ToggleTime,
 }
 
 /// Where a selection moves to.
@@ -69,7 +71,56 @@ impl Action {
                 Move::Oldest => "the oldest tweet loaded",
             },
             Action::ToggleLike => "like or unlike",
+            Action::ToggleTime => "ages or dates and times",
         }
+    }
+}
+
+impl Action {
+    /// Every action a key can be bound to, by the name the config file
+    /// uses for it.
+    pub const NAMED: [(&'static str, Action); 25] = [
+        ("quit", Action::Quit),
+        ("switch-focus", Action::SwitchFocus),
+        ("focus-feed", Action::FocusFeed),
+        ("focus-draft", Action::FocusDraft),
+        ("help", Action::ShowHelp),
+        ("post", Action::Post),
+        ("newline", Action::Edit(Edit::Newline)),
+        ("cursor-left", Action::Edit(Edit::Left)),
+        ("cursor-right", Action::Edit(Edit::Right)),
+        ("cursor-up", Action::Edit(Edit::Up)),
+        ("cursor-down", Action::Edit(Edit::Down)),
+        ("cursor-start", Action::Edit(Edit::Start)),
+        ("cursor-end", Action::Edit(Edit::End)),
+        ("delete-back", Action::Edit(Edit::Backspace)),
+        ("delete-forward", Action::Edit(Edit::Delete)),
+        ("delete-word", Action::Edit(Edit::DeleteWord)),
+        ("delete-to-start", Action::Edit(Edit::DeleteToStart)),
+        ("older", Action::Select(Move::Older)),
+        ("newer", Action::Select(Move::Newer)),
+        ("page-older", Action::Select(Move::PageOlder)),
+        ("page-newer", Action::Select(Move::PageNewer)),
+        ("newest", Action::Select(Move::Newest)),
+        ("oldest", Action::Select(Move::Oldest)),
+        ("like", Action::ToggleLike),
+        ("time", Action::ToggleTime),
+    ];
+
+    /// The action a config file names.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, a)| a)
+    }
+
+    /// The name a config file uses for this action.
+    pub fn name(self) -> Option<&'static str> {
+        Self::NAMED
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map(|&(n, _)| n)
     }
 }
 
@@ -150,6 +201,69 @@ impl Key {
         label + &name
     }
 
+    /// A key as people write it (what `label` writes, and the usual
+    /// spellings of named keys): `q`, `Ctrl-W`, `Alt-Enter`, `PgDn`,
+    /// `Down`, `F1`, `Space`.
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.chars().count() > 1 && lower.starts_with("ctrl-") {
+                modifiers |= KeyModifiers::CONTROL;
+                rest = &rest[5..];
+            } else if rest.chars().count() > 1 && lower.starts_with("alt-") {
+                modifiers |= KeyModifiers::ALT;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() => match c {
+                '←' => KeyCode::Left,
+                '→' => KeyCode::Right,
+                '↑' => KeyCode::Up,
+                '↓' => KeyCode::Down,
+                // Ctrl-W is sent as w with Control, whatever the case.
+                c if modifiers.contains(KeyModifiers::CONTROL) => {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                }
+                c => KeyCode::Char(c),
+            },
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "space" => KeyCode::Char(' '),
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "shift-tab" | "backtab" => KeyCode::BackTab,
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" | "ins" => KeyCode::Insert,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pagedown" => KeyCode::PageDown,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+                {
+                    KeyCode::F(f[1..].parse().unwrap_or(1))
+                }
+                _ => {
+                    return Err(format!(
+                        "{s:?} is no key (try q, Ctrl-W, Alt-Enter, PgDn, F1)"
+                    ));
+                }
+            },
+        };
+        Ok(Key { code, modifiers })
+    }
+
     /// Pressed exactly as bound.
     fn matches(&self, key: &KeyEvent) -> bool {
         let held = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -223,6 +337,7 @@ impl Default for KeyMap {
             (Key::char('G'), Select(Move::Oldest)),
             (Key::plain(K::End), Select(Move::Oldest)),
             (Key::char('l'), ToggleLike),
+            (Key::char('t'), ToggleTime),
             (Key::char('i'), FocusDraft),
             (Key::plain(K::Esc), FocusDraft),
         ];
@@ -303,6 +418,30 @@ impl KeyMap {
         out
     }
 
+    /// Binds `action` in `scope` to `keys` instead of the keys it had
+    /// there; the help lists it where it was.
+    pub fn rebind(&mut self, scope: Scope, action: Action, keys: &[Key]) {
+        let at = self
+            .bindings
+            .iter()
+            .position(|b| b.scope == scope && b.action == action)
+            .or_else(|| {
+                self.bindings
+                    .iter()
+                    .rposition(|b| b.scope == scope)
+                    .map(|i| i + 1)
+            })
+            .unwrap_or(self.bindings.len());
+        let before = self.bindings[..at]
+            .iter()
+            .filter(|b| !(b.scope == scope && b.action == action))
+            .count();
+        self.bindings
+            .retain(|b| !(b.scope == scope && b.action == action));
+        let new = keys.iter().map(|&key| Binding { scope, key, action });
+        self.bindings.splice(before..before, new);
+    }
+
     /// What `key` does whatever has the focus, if anything.
     pub fn anywhere(&self, key: &KeyEvent) -> Option<Action> {
         self.find(|b| b.scope == Scope::Anywhere, key)
@@ -377,6 +516,46 @@ mod tests {
         assert_eq!(keys.action(Focus::Feed, &ctrl_l), None, "not a like");
         let alt_x = press(KeyCode::Char('x'), KeyModifiers::ALT);
         assert_eq!(keys.action(Focus::Draft, &alt_x), None, "not typed");
+    }
+
+    #[test]
+    fn keys_read_back_as_the_help_writes_them() {
+        for b in KeyMap::default().bindings() {
+            assert_eq!(Key::parse(&b.key.label()), Ok(b.key), "{}", b.key.label());
+        }
+        assert_eq!(Key::parse("ctrl-W"), Ok(Key::ctrl('w')));
+        assert_eq!(Key::parse("Down"), Ok(Key::plain(KeyCode::Down)));
+        assert_eq!(Key::parse("F1"), Ok(Key::plain(KeyCode::F(1))));
+        assert_eq!(Key::parse("-"), Ok(Key::char('-')));
+        for bad in ["", "Ctrl-", "Hyper-x", "F13", "ab"] {
+            assert!(Key::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_bound_action_has_a_name() {
+        for b in KeyMap::default().bindings() {
+            let name = b.action.name().unwrap();
+            assert_eq!(Action::from_name(name), Some(b.action));
+        }
+    }
+
+    #[test]
+    fn a_rebound_action_answers_only_its_new_keys() {
+        let mut keys = KeyMap::default();
+        let like = Action::ToggleLike;
+        keys.rebind(
+            Scope::In(Focus::Feed),
+            like,
+            &[Key::char('f'), Key::char('L')],
+        );
+        let press_char = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(keys.action(Focus::Feed, &press_char('f')), Some(like));
+        assert_eq!(keys.action(Focus::Feed, &press_char('L')), Some(like));
+        assert_eq!(keys.action(Focus::Feed, &press_char('l')), None);
+        let help = keys.help();
+        let row = help.iter().find(|r| r.what == like.describe()).unwrap();
+        assert_eq!(row.keys, ["f", "L"]);
     }
 
     #[test]

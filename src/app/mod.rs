@@ -41,6 +41,24 @@ pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing};
 use crate::feed::{Feed, Tweet};
 use crate::sanitize;
 
+/// The colours the screen is drawn in (`ui::theme` has the styles).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+    /// No colour: `NO_COLOR` forces it.
+    Mono,
+}
+
+/// How a tweet's time is shown: its age (`5m`), or the local date and time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeFormat {
+    #[default]
+    Relative,
+    Absolute,
+}
+
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -91,6 +109,8 @@ pub struct App {
     pub feed: Feed,
     pub focus: Focus,
     pub keys: KeyMap,
+    pub theme: Theme,
+    pub time: TimeFormat,
     pub draft: Draft,
     /// Stream sequence of the selected tweet.
     pub selected: Option<u64>,
@@ -128,6 +148,8 @@ impl App {
             feed: Feed::new(),
             focus: Focus::Draft,
             keys: KeyMap::default(),
+            theme: Theme::default(),
+            time: TimeFormat::default(),
             draft: Draft::default(),
             selected: None,
             top: None,
@@ -345,6 +367,12 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             navigate::scroll_into_view(app);
         }
         Action::ToggleLike => return posting::toggle_like(app),
+        Action::ToggleTime => {
+            app.time = match app.time {
+                TimeFormat::Relative => TimeFormat::Absolute,
+                TimeFormat::Absolute => TimeFormat::Relative,
+            };
+        }
         Action::Select(to) => return navigate::select(app, to),
     }
     vec![]

@@ -37,6 +37,23 @@ pub struct Auth {
     pub tls_key: Option<PathBuf>,
 }
 
+impl Auth {
+    /// These credentials, with `fallback`'s where these have none: a flag
+    /// wins over a context.
+    pub fn or(self, fallback: Auth) -> Auth {
+        Auth {
+            creds: self.creds.or(fallback.creds),
+            nkey: self.nkey.or(fallback.nkey),
+            user: self.user.or(fallback.user),
+            password: self.password.or(fallback.password),
+            token: self.token.or(fallback.token),
+            tls_ca: self.tls_ca.or(fallback.tls_ca),
+            tls_cert: self.tls_cert.or(fallback.tls_cert),
+            tls_key: self.tls_key.or(fallback.tls_key),
+        }
+    }
+}
+
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let set = |o: bool| if o { "set" } else { "-" };

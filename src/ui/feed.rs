@@ -6,32 +6,29 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::theme;
 use crate::app::geometry::{self, GUTTER};
 use crate::app::glyphs;
-use crate::app::{App, Focus};
+use crate::app::{App, Focus, TimeFormat};
 use crate::feed::Tweet;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let p = theme::of(app);
     let focused = app.focus == Focus::Feed;
     let mut block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme::border(focused))
-        .title(Line::from(format!(" {} ", app.stream)).style(theme::author()));
+        .border_type(p.border_type(focused))
+        .border_style(p.border(focused))
+        .title(Line::from(format!(" {} ", app.stream)).style(p.author));
     let new = app.feed.new_count();
     if app.loading {
-        block = block.title(
-            Line::from(" loading… ")
-                .right_aligned()
-                .style(theme::warn()),
-        );
+        block = block.title(Line::from(" loading… ").right_aligned().style(p.warn));
     } else if new > 0 {
         block = block.title(
             Line::from(format!(" {new} new "))
                 .right_aligned()
-                .style(theme::new_mark()),
+                .style(p.new_mark),
         );
     }
     let inner = block.inner(area);
@@ -46,7 +43,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             "No tweets yet. Write one below and press Enter."
         };
         Paragraph::new(hint)
-            .style(theme::dim())
+            .style(p.dim)
             .alignment(Alignment::Center)
             .wrap(ratatui::widgets::Wrap { trim: true })
             .render(inner, buf);
@@ -63,8 +60,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let is_sel = selected == Some(index);
         let bar = match (is_sel, focused) {
-            (true, true) => Span::styled("▌ ", Style::new().fg(theme::ACCENT)),
-            (true, false) => Span::styled("▌ ", theme::dim()),
+            (true, true) => Span::styled("▌ ", p.accent),
+            (true, false) => Span::styled("▌ ", p.dim),
             _ => Span::raw("  "),
         };
         let mut rows = vec![header(
@@ -97,13 +94,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         index += 1;
     }
     if y < bottom && app.loading_older {
-        let hint = Line::from(Span::styled("  loading older tweets…", theme::dim()));
+        let hint = Line::from(Span::styled("  loading older tweets…", p.dim));
         hint.render(Rect::new(inner.x, y, inner.width, 1), buf);
     }
 }
 
 /// `author · 5m · new` on the left, `♥ 3` on the right.
 fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> {
+    let p = theme::of(app);
     let cols = usize::from(cols);
     let likes = tweet.likes();
     let liked = tweet.liked_by(&app.user);
@@ -113,8 +111,12 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
         ""
     };
     let heart = format!("{} {likes}{pending}", if liked { '♥' } else { '♡' });
-    let heart_style = if liked { theme::liked() } else { theme::dim() };
-    let mut meta = format!(" · {}", age(app.now, tweet.date));
+    let heart_style = if liked { p.liked } else { p.dim };
+    let when = match app.time {
+        TimeFormat::Relative => age(app.now, tweet.date),
+        TimeFormat::Absolute => local_time(tweet.date),
+    };
+    let mut meta = format!(" · {when}");
     if tweet.new {
         meta.push_str(" · ");
     }
@@ -128,7 +130,7 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
         tweet.author.as_str()
     };
     let author = geometry::ellipsize(&glyphs::display(author), author_room);
-    let mut author_style = theme::author();
+    let mut author_style = p.author;
     if selected {
         author_style = author_style.add_modifier(Modifier::UNDERLINED);
     }
@@ -142,8 +144,8 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
     let pad = cols.saturating_sub(used + geometry::width(&heart));
     Line::from(vec![
         Span::styled(author, author_style),
-        Span::styled(meta, theme::dim()),
-        Span::styled(new_tag, theme::new_mark()),
+        Span::styled(meta, p.dim),
+        Span::styled(new_tag, p.new_mark),
         Span::raw(" ".repeat(pad)),
         Span::styled(heart, heart_style),
     ])
@@ -151,6 +153,13 @@ fn header(app: &App, tweet: &Tweet, cols: u16, selected: bool) -> Line<'static> 
 
 /// How long ago `date` was, in the fewest characters: `now`, `42s`, `5m`,
 /// `3h`, `2d`, then the date itself.
+/// The local date and time, to the minute: `2024-06-01 14:05`.
+pub fn local_time(date: DateTime<FixedOffset>) -> String {
+    date.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 pub fn age(now: DateTime<Utc>, date: DateTime<FixedOffset>) -> String {
     let secs = (now - date.to_utc()).num_seconds();
     match secs {

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::theme;
 use crate::app::App;
@@ -17,7 +17,7 @@ const MAX_WIDTH: u16 = 64;
 const MAX_KEYS_WIDTH: usize = 18;
 
 /// The help's lines: each place's heading, then its keys.
-pub fn lines(rows: &[HelpRow], width: u16) -> Vec<Line<'static>> {
+pub fn lines(rows: &[HelpRow], width: u16, p: &theme::Palette) -> Vec<Line<'static>> {
     let keys_width = rows
         .iter()
         .map(|r| geometry::width(&r.keys.join(" ")))
@@ -34,14 +34,14 @@ pub fn lines(rows: &[HelpRow], width: u16) -> Vec<Line<'static>> {
                 Scope::In(crate::app::Focus::Draft) => "In the draft",
                 Scope::In(crate::app::Focus::Feed) => "In the feed",
             };
-            lines.push(Line::from(Span::styled(heading, theme::dim())));
+            lines.push(Line::from(Span::styled(heading, p.dim)));
         }
         let keys = row.keys.join(" ");
         let pad = keys_width.saturating_sub(geometry::width(&keys));
         let keys = format!(" {keys}{} ", " ".repeat(pad));
         let room = usize::from(width).saturating_sub(geometry::width(&keys));
         lines.push(Line::from(vec![
-            Span::styled(keys, theme::author()),
+            Span::styled(keys, p.author),
             Span::raw(geometry::ellipsize(row.what, room)),
         ]));
     }
@@ -49,8 +49,9 @@ pub fn lines(rows: &[HelpRow], width: u16) -> Vec<Line<'static>> {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let p = theme::of(app);
     let width = area.width.min(MAX_WIDTH);
-    let lines = lines(&app.keys.help(), width.saturating_sub(2));
+    let lines = lines(&app.keys.help(), width.saturating_sub(2), p);
     let total = lines.len() as u16;
     let shown = geometry::help_rows((area.width, area.height), total);
     let height = (shown + 2).min(area.height);
@@ -63,8 +64,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Clear.render(popup, buf);
     let scroll = app.help_scroll.min(total.saturating_sub(shown));
     let mut block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme::border(true))
+        .border_type(p.border_type(true))
+        .border_style(p.border(true))
         .title(" Keys ");
     if shown < total {
         let more = match (scroll > 0, scroll + shown < total) {
@@ -72,7 +73,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (false, true) => " ↓ more ",
             _ => " ↑ more ",
         };
-        block = block.title_bottom(Line::from(more).right_aligned().style(theme::dim()));
+        block = block.title_bottom(Line::from(more).right_aligned().style(p.dim));
     }
     Paragraph::new(lines)
         .scroll((scroll, 0))
@@ -88,7 +89,7 @@ mod tests {
     #[test]
     fn every_binding_is_in_the_help() {
         let keys = KeyMap::default();
-        let text: Vec<String> = lines(&keys.help(), 80)
+        let text: Vec<String> = lines(&keys.help(), 80, theme::palette(crate::app::Theme::Dark))
             .iter()
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
             .collect();

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::theme;
 use crate::app::{App, Focus, MAX_TWEET_CHARS};
@@ -15,14 +15,11 @@ use crate::app::{draft_layout, geometry};
 /// Draws the pane; returns where the cursor goes when the draft can be
 /// edited.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    let p = theme::of(app);
     let focused = app.focus == Focus::Draft;
     let draft = &app.draft;
     let n = draft.chars();
-    let counter_style = if n > MAX_TWEET_CHARS {
-        theme::error()
-    } else {
-        theme::dim()
-    };
+    let counter_style = if n > MAX_TWEET_CHARS { p.error } else { p.dim };
     let title = if draft.is_sending() {
         " Posting… "
     } else if draft.is_waiting() {
@@ -31,8 +28,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         " Draft "
     };
     let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme::border(focused))
+        .border_type(p.border_type(focused))
+        .border_style(p.border(focused))
         .title(Line::from(title))
         .title(
             Line::from(format!(" {n}/{MAX_TWEET_CHARS} "))
@@ -59,15 +56,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
             "Tab to write a tweet"
         };
         Paragraph::new(geometry::ellipsize(hint, usize::from(inner.width)))
-            .style(theme::dim())
+            .style(p.dim)
             .render(inner, buf);
     } else {
         let style = if draft.is_sending() {
-            theme::dim()
+            p.dim
         } else {
             Style::new()
         };
-        let over = theme::over_limit();
+        let over = p.over_limit;
         let rows = layout
             .rows
             .iter()

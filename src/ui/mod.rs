@@ -7,11 +7,11 @@ mod feed;
 mod help;
 mod input;
 mod status;
+pub mod theme;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 
 use crate::app::App;
@@ -63,44 +63,5 @@ pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
     if let Some(p) = render(app, area, frame.buffer_mut()) {
         frame.set_cursor_position(p);
-    }
-}
-
-/// The few styles the screen uses, in one place.
-pub(crate) mod theme {
-    use super::*;
-
-    pub const ACCENT: Color = Color::Cyan;
-    pub fn border(focused: bool) -> Style {
-        if focused {
-            Style::new().fg(ACCENT)
-        } else {
-            Style::new().fg(Color::DarkGray)
-        }
-    }
-    pub fn author() -> Style {
-        Style::new().fg(ACCENT).add_modifier(Modifier::BOLD)
-    }
-    pub fn dim() -> Style {
-        Style::new().fg(Color::DarkGray)
-    }
-    pub fn liked() -> Style {
-        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
-    }
-    pub fn new_mark() -> Style {
-        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
-    }
-    /// Draft text past the 280th character.
-    pub fn over_limit() -> Style {
-        Style::new().fg(Color::White).bg(Color::Red)
-    }
-    pub fn error() -> Style {
-        Style::new().fg(Color::Red)
-    }
-    pub fn ok() -> Style {
-        Style::new().fg(Color::Green)
-    }
-    pub fn warn() -> Style {
-        Style::new().fg(Color::Yellow)
     }
 }

@@ -12,22 +12,20 @@ use crate::app::geometry;
 use crate::app::{App, Connection, Level};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let p = theme::of(app);
     let (conn, conn_style) = match &app.connection {
-        Connection::Connecting => ("◌ connecting".to_owned(), theme::warn()),
-        Connection::Connected => ("● connected".to_owned(), theme::ok()),
-        Connection::Disconnected => ("○ reconnecting".to_owned(), theme::error()),
-        Connection::Failed(why) => (format!("✕ {why}"), theme::error()),
+        Connection::Connecting => ("◌ connecting".to_owned(), p.warn),
+        Connection::Connected => ("● connected".to_owned(), p.ok),
+        Connection::Disconnected => ("○ reconnecting".to_owned(), p.error),
+        Connection::Failed(why) => (format!("✕ {why}"), p.error),
     };
     let mut right = Vec::new();
     if let Some(n) = app.stream_messages {
         let unit = if n == 1 { "msg" } else { "msgs" };
-        right.push(Span::styled(format!(" {n} {unit}"), theme::dim()));
+        right.push(Span::styled(format!(" {n} {unit}"), p.dim));
     }
     if app.skipped > 0 {
-        right.push(Span::styled(
-            format!(" ⚠ {} skipped", app.skipped),
-            theme::warn(),
-        ));
+        right.push(Span::styled(format!(" ⚠ {} skipped", app.skipped), p.warn));
     }
     let right_w: usize = right.iter().map(|s| geometry::width(&s.content)).sum();
     let cols = usize::from(area.width);
@@ -37,12 +35,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Some(n) => (
             format!(" {}", crate::app::glyphs::display(&n.text)),
             match n.level {
-                Level::Error => theme::error(),
-                Level::Warn => theme::warn(),
-                Level::Info => theme::ok(),
+                Level::Error => p.error,
+                Level::Warn => p.warn,
+                Level::Info => p.ok,
             },
         ),
-        None => (format!(" {}", app.server), theme::dim()),
+        None => (format!(" {}", app.server), p.dim),
     };
     let mut room = cols.saturating_sub(right_w + geometry::width(&conn));
     let user = geometry::ellipsize(&user, room.min(17));
@@ -51,7 +49,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     room = room.saturating_sub(geometry::width(&middle));
     let mut spans = vec![
         Span::styled(conn, conn_style),
-        Span::styled(user, theme::author()),
+        Span::styled(user, p.author),
         Span::styled(middle, middle_style),
         Span::raw(" ".repeat(room)),
     ];

@@ -442,9 +442,17 @@ pub async fn publish_raw(url: &str, subject: &str, payload: &[u8]) -> u64 {
         .sequence
 }
 
-/// The jetfeed binary under test.
+/// The jetfeed binary under test, blind to the settings of whoever runs
+/// the tests: no config file, no natscli context.
 pub fn jetfeed() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_jetfeed"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jetfeed"));
+    let empty = std::env::temp_dir().join(format!("jetfeed-test-config-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&empty);
+    cmd.env("XDG_CONFIG_HOME", empty)
+        .env_remove("NATS_CONTEXT")
+        .env_remove("JETFEED_CONFIG")
+        .env_remove("NO_COLOR");
+    cmd
 }
 
 pub fn jetfeed_in(data_dir: &Path) -> Command {
