@@ -247,6 +247,52 @@ fn a_multi_line_draft_40x12() {
 }
 
 #[test]
+fn mono_tells_the_focused_pane_by_its_shape_80x24() {
+    let mut app = busy_app(80, 24);
+    app.theme = jetfeed::app::Theme::Mono;
+    key(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+/// Every colour each theme draws the busy feed, the help and a failed
+/// draft in.
+fn colours(theme: jetfeed::app::Theme) -> std::collections::BTreeSet<String> {
+    let mut app = busy_app(80, 24);
+    app.theme = theme;
+    let mut seen = std::collections::BTreeSet::new();
+    for step in 0..3 {
+        if step == 1 {
+            update(&mut app, Msg::Paste("x".repeat(290)));
+        }
+        if step == 2 {
+            key(&mut app, KeyCode::Tab);
+            key(&mut app, KeyCode::Char('?'));
+        }
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+        for cell in t.backend().buffer().content() {
+            seen.insert(format!("{:?}", cell.fg));
+            seen.insert(format!("{:?}", cell.bg));
+        }
+    }
+    seen
+}
+
+#[test]
+fn each_theme_draws_in_its_own_colours() {
+    use jetfeed::app::Theme;
+    let mono = colours(Theme::Mono);
+    assert_eq!(mono.into_iter().collect::<Vec<_>>(), ["Reset"], "mono: no colour");
+    let light = colours(Theme::Light);
+    for unreadable_on_white in ["Yellow", "DarkGray"] {
+        assert!(!light.contains(unreadable_on_white), "light draws {unreadable_on_white}");
+    }
+    assert!(light.contains("Blue"), "{light:?}");
+    let dark = colours(Theme::Dark);
+    assert!(dark.contains("Cyan") && dark.contains("DarkGray"), "{dark:?}");
+}
+
+#[test]
 fn the_part_of_a_draft_past_280_characters_is_marked() {
     let mut app = busy_app(80, 24);
     update(&mut app, Msg::Paste("x".repeat(285)));
