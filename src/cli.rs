@@ -38,6 +38,11 @@ pub struct Global {
     #[arg(long, env = "JETFEED_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Leave the mouse to the terminal (text selection as usual) instead of
+    /// clicks and the wheel in jetfeed.
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
+
     /// Colours: dark, light or mono (NO_COLOR always means mono).
     #[arg(long, global = true, value_name = "THEME")]
     pub theme: Option<crate::config::ThemeName>,

@@ -1,6 +1,7 @@
 //! Drafts kept across runs: a draft not yet posted when jetfeed quits is
 //! saved in the data directory and offered again on the next start, with
 //! the id it was posted under, if any, so a retry is still stored once.
+//! The user's place in the stream is kept the same way.
 
 use std::fs;
 use std::io;
@@ -52,6 +53,44 @@ pub fn take(data_dir: &Path, user: &str) -> Option<SavedDraft> {
         let _ = fs::remove_file(&file);
     }
     draft.filter(|d| !d.text.trim().is_empty())
+}
+
+/// Where the user was when jetfeed last quit, per stream: the tweet they
+/// had selected and how far they had read their notifications.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    #[serde(default)]
+    pub selected: Option<u64>,
+    #[serde(default)]
+    pub read_mark: Option<u64>,
+}
+
+fn place_path(data_dir: &Path, user: &str, stream: &str) -> PathBuf {
+    data_dir
+        .join("places")
+        .join(format!("{}.{}.json", user_token(user), user_token(stream)))
+}
+
+/// Saves where `user` was in `stream`, readable by this user only.
+pub fn save_place(data_dir: &Path, user: &str, stream: &str, place: &Place) -> io::Result<()> {
+    let file = place_path(data_dir, user, stream);
+    if let Some(dir) = file.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let json = serde_json::to_vec(place).map_err(io::Error::other)?;
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&file)?;
+    io::Write::write_all(&mut f, &json)
+}
+
+/// Where `user` was in `stream` when jetfeed last quit.
+pub fn place(data_dir: &Path, user: &str, stream: &str) -> Option<Place> {
+    let bytes = fs::read(place_path(data_dir, user, stream)).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 #[cfg(test)]

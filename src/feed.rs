@@ -215,6 +215,38 @@ impl Feed {
         self.new_count
     }
 
+    /// Marks the tweet at newest-first `index` read; whether it was new.
+    pub fn mark_read(&mut self, index: usize) -> bool {
+        let Some(pos) = self.tweets.len().checked_sub(index + 1) else {
+            return false;
+        };
+        match self.tweets.get_mut(pos) {
+            Some(t) if t.new => {
+                t.new = false;
+                self.new_count -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks every tweet read.
+    pub fn mark_all_read(&mut self) {
+        if self.new_count > 0 {
+            self.tweets.iter_mut().for_each(|t| t.new = false);
+            self.new_count = 0;
+        }
+    }
+
+    /// The newest-first index of the oldest tweet still new.
+    pub fn oldest_new(&self) -> Option<usize> {
+        if self.new_count == 0 {
+            return None;
+        }
+        let pos = self.tweets.iter().position(|t| t.new)?;
+        Some(self.tweets.len() - 1 - pos)
+    }
+
     /// How many deferred likes turned out bad since the last call.
     pub fn take_discarded(&mut self) -> u64 {
         std::mem::take(&mut self.discarded)

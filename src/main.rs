@@ -189,6 +189,7 @@ fn run(cli: Cli, sources: Sources) -> Result<(), String> {
                     time: config.time.map_or(TimeFormat::Relative, TimeFormat::from),
                     keys: &config.keys,
                     origin: &origin,
+                    mouse: !g.no_mouse && config.mouse.unwrap_or(true),
                 };
                 run_tui(
                     &cfg,
@@ -293,6 +294,7 @@ struct Look<'a> {
     keys: &'a config::Keys,
     /// Where the server came from, for the status bar.
     origin: &'a str,
+    mouse: bool,
 }
 
 async fn run_tui(
@@ -323,6 +325,15 @@ async fn run_tui(
     app.theme = look.theme;
     app.time = look.time;
     look.keys.apply(&mut app.keys);
+    if let Some(place) = data_dir.and_then(|dir| drafts::place(dir, &cfg.user, &cfg.stream)) {
+        update(
+            &mut app,
+            Msg::PlaceRestored {
+                seq: place.selected,
+                read_mark: place.read_mark,
+            },
+        );
+    }
     if let Some(saved) = data_dir.and_then(|dir| drafts::take(dir, &cfg.user)) {
         update(
             &mut app,
@@ -332,7 +343,7 @@ async fn run_tui(
             },
         );
     }
-    tui::enter().map_err(|e| format!("cannot use the terminal: {e}"))?;
+    tui::enter(look.mouse).map_err(|e| format!("cannot use the terminal: {e}"))?;
     let (mut saved, mut responsive) = (None, true);
     let result = async {
         let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -344,7 +355,7 @@ async fn run_tui(
         let options = tui::RunOptions {
             exit_after_first_frame,
         };
-        let mut painter = tui::Painter::new(terminal)?;
+        let mut painter = tui::Painter::new(terminal, Some(Box::new(io::stdout())))?;
         let result = tui::run(&mut painter, &mut app, in_rx, bus_rx, &bus, options).await;
         // Nothing typed is lost, even if the terminal is stuck: the draft
         // is saved before the last frame is waited for.
@@ -381,6 +392,13 @@ async fn run_tui(
 /// Saves an unsent draft so that it comes back next time. `None`: there
 /// was none; `Some(false)`: it could not be saved.
 fn save_draft(app: &App, cfg: &BusConfig, data_dir: Option<&Path>) -> Option<bool> {
+    if let Some(dir) = data_dir {
+        let place = drafts::Place {
+            selected: app.selected,
+            read_mark: app.notifications.mark_to_save(),
+        };
+        let _ = drafts::save_place(dir, &cfg.user, &cfg.stream, &place);
+    }
     if app.draft.text().trim().is_empty() {
         return None;
     }

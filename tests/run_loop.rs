@@ -290,7 +290,7 @@ async fn a_stuck_terminal_never_holds_up_consuming_and_acking() {
             }
         },
     };
-    let mut painter = tui::Painter::new(Terminal::new(stuck).unwrap()).unwrap();
+    let mut painter = tui::Painter::new(Terminal::new(stuck).unwrap(), None).unwrap();
     // Whatever happens, the terminal is let go before the painter is
     // dropped (so declared after it): a failed check fails the test, and a
     // panicking driver drops its input channel, which ends the run loop.

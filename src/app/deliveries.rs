@@ -1,8 +1,10 @@
 //! What the stream brings: live deliveries (applied, then acked) and
 //! chunks of history, folded into the feed with the selection kept in place.
 
-use super::navigate::{load_older_if_near_end, scroll_into_view, select_index};
-use super::{App, Cmd, Delivery, posting};
+use super::navigate::{
+    load_older_if_near_end, return_to_place, scroll_into_view, search_more, select_index,
+};
+use super::{App, Cmd, Delivery, posting, views};
 use crate::feed::{Change, Feed};
 use crate::wire::{Event, EventKind};
 
@@ -17,6 +19,9 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
         match d.event {
             Ok(event) => {
                 let ours = app.draft.posted_id() == Some(event.id.as_str());
+                // Scrolled away from the newest, a new tweet is unread until
+                // the selection passes over it (one's own tweets excepted).
+                let unread = d.new || (!follow && event.author != app.user);
                 if event.kind != EventKind::TweetCreated
                     && event.author == app.user
                     && app.notice.as_ref().and_then(|n| n.about.as_deref())
@@ -25,7 +30,12 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
                     // The like reported as failed was stored after all.
                     app.notice = None;
                 }
-                match app.feed.apply_owned(d.seq, event, d.new) {
+                let notable = views::is_notable(app, &event).then(|| event.clone());
+                let applied = app.feed.apply_owned(d.seq, event, unread);
+                if let (Ok(_), Some(e)) = (&applied, notable) {
+                    views::notice_event(app, d.seq, &e, true);
+                }
+                match applied {
                     Ok(Change::Tweet) => {
                         added = true;
                         if ours {
@@ -79,13 +89,44 @@ pub fn apply_history(
             }
         })
         .collect();
+    // Likes and mentions that may concern the user, checked once their
+    // tweets are folded in.
+    // A like is of the user's tweet if that tweet is in this chunk (a
+    // tweet is stored before its likes, and newer chunks came first).
+    let mine: foldhash::HashSet<&str> = decoded
+        .iter()
+        .filter(|(_, e, _)| e.kind == EventKind::TweetCreated && e.author == app.user)
+        .map(|(_, e, _)| e.id.as_str())
+        .collect();
+    let notable: Vec<(u64, Event, bool)> = decoded
+        .iter()
+        .filter(|(_, e, _)| {
+            e.author != app.user
+                && match e.kind {
+                    EventKind::TweetCreated => views::mentions(&e.message, &app.user),
+                    _ => mine.contains(e.id.as_str()),
+                }
+        })
+        .cloned()
+        .collect();
+    drop(mine);
     app.skipped += app.feed.prepend(from, decoded, at_start);
+    for (seq, event, new) in &notable {
+        views::notice_event(app, *seq, event, *new);
+    }
     if app.selected.is_none() && !app.feed.is_empty() {
         select_index(app, 0);
     } else {
         scroll_into_view(app);
     }
-    load_older_if_near_end(app)
+    let mut cmds = return_to_place(app);
+    if cmds.is_empty() {
+        cmds = load_older_if_near_end(app);
+    }
+    if cmds.is_empty() {
+        cmds = search_more(app);
+    }
+    cmds
 }
 
 /// The stream was deleted or recreated: everything shown came from the old

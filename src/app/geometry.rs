@@ -96,7 +96,7 @@ pub fn lines(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
             break;
         }
         // Four characters a column is room enough for marks and joiners.
-        let most = room * (usize::from(cols) + 1) * 4;
+        let most = room.saturating_mul(usize::from(cols) + 1).saturating_mul(4);
         let (line, long) = match line.char_indices().nth(most) {
             Some((at, _)) => (&line[..at], true),
             None => (line, false),
@@ -235,25 +235,43 @@ pub fn ellipsize(s: &str, cols: usize) -> String {
 
 /// Whether the tweet at newest-first index `sel` fits wholly on screen when
 /// the pane starts at index `top`.
-pub fn is_visible(feed: &Feed, top: usize, sel: usize, screen: Screen) -> bool {
+/// Tweets that `shown` refuses (a search's non-matches) take no room.
+pub fn is_visible(
+    feed: &Feed,
+    top: usize,
+    sel: usize,
+    screen: Screen,
+    shown: &dyn Fn(&Tweet) -> bool,
+) -> bool {
     let rows = usize::from(screen.feed_rows());
     let cols = screen.text_cols();
-    if sel < top || (sel - top) * 2 >= rows + 2 {
-        // Every tweet is at least two rows: too far down to be visible.
+    if sel < top {
         return false;
     }
-    let used: usize = (top..=sel)
+    let mut used = 0;
+    for t in (top..=sel)
         .filter_map(|i| feed.newest(i))
-        .map(|t| tweet_height(t, cols))
-        .sum();
+        .filter(|t| shown(t))
+    {
+        used += tweet_height(t, cols);
+        if used > rows + 1 {
+            return false;
+        }
+    }
     // The last separator may fall below the pane.
     used <= rows + 1
 }
 
 /// The newest-first index to show at the top so that `sel` is visible,
 /// moving as little as possible from `top`.
-pub fn scroll_top(feed: &Feed, top: usize, sel: usize, screen: Screen) -> usize {
-    if sel <= top || is_visible(feed, top, sel, screen) {
+pub fn scroll_top(
+    feed: &Feed,
+    top: usize,
+    sel: usize,
+    screen: Screen,
+    shown: &dyn Fn(&Tweet) -> bool,
+) -> usize {
+    if sel <= top || is_visible(feed, top, sel, screen, shown) {
         return sel.min(top);
     }
     let rows = usize::from(screen.feed_rows()) + 1;
@@ -261,7 +279,10 @@ pub fn scroll_top(feed: &Feed, top: usize, sel: usize, screen: Screen) -> usize 
     let mut start = sel;
     let mut used = feed.newest(sel).map_or(0, |t| tweet_height(t, cols));
     while start > 0 {
-        let h = feed.newest(start - 1).map_or(0, |t| tweet_height(t, cols));
+        let h = feed
+            .newest(start - 1)
+            .filter(|t| shown(t))
+            .map_or(0, |t| tweet_height(t, cols));
         if used + h > rows {
             break;
         }

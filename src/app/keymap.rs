@@ -24,6 +24,18 @@ pub enum Action {
     ToggleLike,
     /// Tweets' ages, or their local date and time.
     ToggleTime,
+    /// The selected tweet's page.
+    OpenTweet,
+    /// The notifications.
+    ShowNotifications,
+    /// Write a search query.
+    Search,
+    /// Keep the search query and go back to the feed.
+    KeepSearch,
+    /// Back to where the view was opened from (clears a query being written).
+    Back,
+    /// Put the shown tweet's id on the clipboard.
+    CopyId,
 }
 
 /// Where a selection moves to.
@@ -35,6 +47,8 @@ pub enum Move {
     PageNewer,
     Newest,
     Oldest,
+    /// The oldest tweet not read yet.
+    OldestUnread,
 }
 
 impl Action {
@@ -69,9 +83,16 @@ impl Action {
                 Move::PageNewer => "a page up",
                 Move::Newest => "the newest tweet",
                 Move::Oldest => "the oldest tweet loaded",
+                Move::OldestUnread => "the oldest unread tweet",
             },
             Action::ToggleLike => "like or unlike",
             Action::ToggleTime => "ages or dates and times",
+            Action::OpenTweet => "open the tweet",
+            Action::ShowNotifications => "notifications",
+            Action::Search => "search",
+            Action::KeepSearch => "keep the search",
+            Action::Back => "back",
+            Action::CopyId => "copy its id",
         }
     }
 }
@@ -79,7 +100,7 @@ impl Action {
 impl Action {
     /// Every action a key can be bound to, by the name the config file
     /// uses for it.
-    pub const NAMED: [(&'static str, Action); 25] = [
+    pub const NAMED: [(&'static str, Action); 32] = [
         ("quit", Action::Quit),
         ("switch-focus", Action::SwitchFocus),
         ("focus-feed", Action::FocusFeed),
@@ -103,8 +124,15 @@ impl Action {
         ("page-newer", Action::Select(Move::PageNewer)),
         ("newest", Action::Select(Move::Newest)),
         ("oldest", Action::Select(Move::Oldest)),
+        ("oldest-unread", Action::Select(Move::OldestUnread)),
         ("like", Action::ToggleLike),
         ("time", Action::ToggleTime),
+        ("open", Action::OpenTweet),
+        ("notifications", Action::ShowNotifications),
+        ("search", Action::Search),
+        ("keep-search", Action::KeepSearch),
+        ("back", Action::Back),
+        ("copy-id", Action::CopyId),
     ];
 
     /// The action a config file names.
@@ -301,6 +329,7 @@ impl Default for KeyMap {
             (Key::ctrl('c'), Quit),
             (Key::plain(K::Tab), SwitchFocus),
             (Key::plain(K::BackTab), SwitchFocus),
+            (Key::plain(K::F(1)), ShowHelp),
         ];
         let draft = [
             (Key::plain(K::Enter), Post),
@@ -336,10 +365,49 @@ impl Default for KeyMap {
             (Key::plain(K::Home), Select(Move::Newest)),
             (Key::char('G'), Select(Move::Oldest)),
             (Key::plain(K::End), Select(Move::Oldest)),
+            (Key::char('n'), Select(Move::OldestUnread)),
             (Key::char('l'), ToggleLike),
             (Key::char('t'), ToggleTime),
+            (Key::plain(K::Enter), OpenTweet),
+            (Key::char('N'), ShowNotifications),
+            (Key::char('/'), Search),
             (Key::char('i'), FocusDraft),
             (Key::plain(K::Esc), FocusDraft),
+        ];
+        let tweet = [
+            (Key::plain(K::Esc), Back),
+            (Key::char('q'), Back),
+            (Key::char('j'), Select(Move::Older)),
+            (Key::plain(K::Down), Select(Move::Older)),
+            (Key::char('k'), Select(Move::Newer)),
+            (Key::plain(K::Up), Select(Move::Newer)),
+            (Key::plain(K::PageDown), Select(Move::PageOlder)),
+            (Key::char(' '), Select(Move::PageOlder)),
+            (Key::plain(K::PageUp), Select(Move::PageNewer)),
+            (Key::char('l'), ToggleLike),
+            (Key::char('y'), CopyId),
+            (Key::char('t'), ToggleTime),
+        ];
+        let notifications = [
+            (Key::plain(K::Esc), Back),
+            (Key::char('q'), Back),
+            (Key::char('j'), Select(Move::Older)),
+            (Key::plain(K::Down), Select(Move::Older)),
+            (Key::char('k'), Select(Move::Newer)),
+            (Key::plain(K::Up), Select(Move::Newer)),
+            (Key::plain(K::Enter), OpenTweet),
+        ];
+        let search = [
+            (Key::plain(K::Enter), KeepSearch),
+            (Key::plain(K::Esc), Back),
+            (Key::plain(K::Left), Edit(E::Left)),
+            (Key::plain(K::Right), Edit(E::Right)),
+            (Key::plain(K::Home), Edit(E::Start)),
+            (Key::plain(K::End), Edit(E::End)),
+            (Key::plain(K::Backspace), Edit(E::Backspace)),
+            (Key::plain(K::Delete), Edit(E::Delete)),
+            (Key::ctrl('w'), Edit(E::DeleteWord)),
+            (Key::ctrl('u'), Edit(E::DeleteToStart)),
         ];
         let bind = |scope| move |(key, action)| Binding { scope, key, action };
         let bindings = anywhere
@@ -347,6 +415,13 @@ impl Default for KeyMap {
             .map(bind(Scope::Anywhere))
             .chain(draft.into_iter().map(bind(Scope::In(Focus::Draft))))
             .chain(feed.into_iter().map(bind(Scope::In(Focus::Feed))))
+            .chain(tweet.into_iter().map(bind(Scope::In(Focus::Tweet))))
+            .chain(
+                notifications
+                    .into_iter()
+                    .map(bind(Scope::In(Focus::Notifications))),
+            )
+            .chain(search.into_iter().map(bind(Scope::In(Focus::Search))))
             .collect();
         KeyMap { bindings }
     }
@@ -367,6 +442,9 @@ impl Scope {
             Scope::Anywhere => "anywhere",
             Scope::In(Focus::Draft) => "draft",
             Scope::In(Focus::Feed) => "feed",
+            Scope::In(Focus::Tweet) => "tweet",
+            Scope::In(Focus::Notifications) => "notifications",
+            Scope::In(Focus::Search) => "search",
         }
     }
 }
@@ -464,7 +542,9 @@ impl KeyMap {
             |b| b.scope == Scope::Anywhere || b.scope == Scope::In(focus),
             key,
         );
-        if bound.is_some() || focus != Focus::Draft {
+        // In the draft and the search line, a character no binding takes
+        // is typed.
+        if bound.is_some() || !matches!(focus, Focus::Draft | Focus::Search) {
             return bound;
         }
         match key.code {

@@ -13,6 +13,7 @@
 //! - `geometry`: pane sizes, wrapping and scroll positions, shared with the view
 //! - `glyphs`: what each grapheme of untrusted text costs on screen
 //! - `ids`: tweet and message ids without randomness
+//! - `views`: a tweet's page, the notifications, the search
 
 mod deliveries;
 pub mod draft;
@@ -21,9 +22,11 @@ pub mod geometry;
 pub mod glyphs;
 pub mod ids;
 pub mod keymap;
+mod mouse;
 mod navigate;
 mod posting;
 pub mod protocol;
+pub mod views;
 
 #[cfg(test)]
 mod tests;
@@ -33,7 +36,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-pub use draft::{Draft, Edit, MAX_TWEET_CHARS, tweet_text};
+pub use draft::{Draft, Edit, Editor, MAX_TWEET_CHARS, tweet_text};
 pub use ids::Ids;
 pub use keymap::{Action, KeyMap, Move};
 pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing};
@@ -59,11 +62,17 @@ pub enum TimeFormat {
     Absolute,
 }
 
-/// Which pane has the keyboard.
+/// What has the keyboard: a pane, or a view shown in the feed's place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Draft,
     Feed,
+    /// A tweet's page (Enter on a tweet).
+    Tweet,
+    /// The notifications (N).
+    Notifications,
+    /// The search query being written (/).
+    Search,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +92,8 @@ pub struct Notice {
     /// The tweet a failed like or unlike was for: the notice goes if the
     /// stream stores that like after all (its PubAck was what got lost).
     pub about: Option<String>,
+    /// The pane the notice is about: it goes at the next key pressed there.
+    pub pane: Option<Focus>,
 }
 
 /// How long an info or warning notice stays; errors stay until replaced.
@@ -133,6 +144,17 @@ pub struct App {
     /// Likes and unlikes made while the connection was away, sent in order
     /// when it returns, each with the message id it was given.
     pub queued: Vec<Outgoing>,
+    /// A tweet's page, while it is open (or was last).
+    pub page: Option<views::Page>,
+    pub notifications: views::Notifications,
+    /// The search query standing, if any: the feed shows only what it
+    /// matches.
+    pub search: Option<views::Search>,
+    /// The stream sequence of the tweet the user was reading when jetfeed
+    /// last quit, until the feed has loaded it.
+    pub return_to: Option<u64>,
+    /// Chunks of older history read to find `return_to`.
+    pub return_chunks: u32,
     /// The time of the last `Msg::Tick`.
     pub now: DateTime<Utc>,
     pub ids: Ids,
@@ -164,6 +186,11 @@ impl App {
             loading_older: false,
             pending_likes: HashMap::new(),
             queued: Vec::new(),
+            page: None,
+            notifications: views::Notifications::default(),
+            search: None,
+            return_to: None,
+            return_chunks: 0,
             now: session.now,
             ids: Ids::new(session.seed),
             quit: false,
@@ -207,30 +234,50 @@ impl App {
         self.selected_index().and_then(|i| self.feed.newest(i))
     }
 
-    fn notify(&mut self, level: Level, text: impl Into<String>, about: Option<&str>) {
+    fn notify(
+        &mut self,
+        level: Level,
+        text: impl Into<String>,
+        about: Option<&str>,
+        pane: Option<Focus>,
+    ) {
         self.notice = Some(Notice {
             level,
             text: text.into(),
             at: self.now,
             about: about.map(str::to_owned),
+            pane,
         });
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.notify(Level::Info, text, None);
+        self.notify(Level::Info, text, None, None);
     }
 
+    /// A mistake in the draft (empty, too long): gone at the next key there.
     fn warn(&mut self, text: impl Into<String>) {
-        self.notify(Level::Warn, text, None);
+        self.notify(Level::Warn, text, None, Some(Focus::Draft));
     }
 
     fn error(&mut self, text: impl Into<String>) {
-        self.notify(Level::Error, text, None);
+        self.notify(Level::Error, text, None, None);
+    }
+
+    /// A post of the draft failed: gone at the next key in the draft.
+    fn draft_error(&mut self, text: impl Into<String>) {
+        self.notify(Level::Error, text, None, Some(Focus::Draft));
     }
 
     /// An error about the like or unlike of one tweet.
     fn like_error(&mut self, text: impl Into<String>, tweet_id: &str) {
-        self.notify(Level::Error, text, Some(tweet_id));
+        self.notify(Level::Error, text, Some(tweet_id), Some(Focus::Feed));
+    }
+
+    /// Whether the feed shows this tweet: all do, unless a search stands.
+    pub fn shows(&self, tweet: &Tweet) -> bool {
+        self.search
+            .as_ref()
+            .is_none_or(|s| s.is_empty() || s.matches(tweet))
     }
 }
 
@@ -238,6 +285,14 @@ impl App {
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(app, key),
+        Msg::Mouse(event) => mouse::on_mouse(app, event),
+        Msg::PlaceRestored { seq, read_mark } => {
+            app.return_to = seq;
+            if let Some(mark) = read_mark {
+                app.notifications.restore_mark(mark);
+            }
+            navigate::return_to_place(app)
+        }
         Msg::Paste(text) => {
             if app.focus == Focus::Draft {
                 app.draft.edit(|d| d.insert(&sanitize::text(&text)));
@@ -308,6 +363,15 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     if app.show_help {
         return help_key(app, &key);
     }
+    // A notice about this pane has been read: it goes before the key acts
+    // (which may make a new one).
+    if app
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.pane == Some(app.focus))
+    {
+        app.notice = None;
+    }
     match app.keys.action(app.focus, &key) {
         Some(action) => on_action(app, action),
         None => vec![],
@@ -347,26 +411,127 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::SwitchFocus => {
             app.focus = match app.focus {
                 Focus::Draft => Focus::Feed,
-                Focus::Feed => Focus::Draft,
+                _ => Focus::Draft,
             };
         }
         Action::FocusFeed => app.focus = Focus::Feed,
         Action::FocusDraft => app.focus = Focus::Draft,
         Action::ShowHelp => app.show_help = true,
         Action::Post => return posting::send_draft(app),
+        // `?` in an empty draft is a question, not a tweet.
+        Action::Type('?') if app.focus == Focus::Draft && app.draft.text().is_empty() => {
+            app.show_help = true;
+        }
         Action::Type(c) => {
             let mut buf = [0u8; 4];
             let typed = sanitize::text(c.encode_utf8(&mut buf)).into_owned();
+            if app.focus == Focus::Search {
+                return search_edit(app, |q| q.insert(&typed));
+            }
             app.draft.edit(|d| d.insert(&typed));
             // The draft pane may have grown over the selected tweet.
             navigate::scroll_into_view(app);
+        }
+        Action::Edit(edit) if app.focus == Focus::Search => {
+            return search_edit(app, |q| q.apply(edit));
         }
         Action::Edit(edit) => {
             let cols = geometry::draft_cols(app.size.0);
             app.draft.edit(|d| d.apply_at(edit, cols));
             navigate::scroll_into_view(app);
         }
+        Action::ToggleLike if app.focus == Focus::Tweet => {
+            if let Some(id) = app.page.as_ref().map(|p| p.id.clone()) {
+                return posting::toggle_like_of(app, &id);
+            }
+        }
         Action::ToggleLike => return posting::toggle_like(app),
+        Action::OpenTweet if app.focus == Focus::Notifications => {
+            let rows = views::rows(&app.notifications);
+            if let Some(row) = rows.get(app.notifications.cursor) {
+                let id = row.tweet_id.to_owned();
+                return views::open_tweet(app, id);
+            }
+        }
+        Action::OpenTweet => {
+            if let Some(id) = app.selected_tweet().map(|t| t.id.clone()) {
+                return views::open_tweet(app, id);
+            }
+        }
+        Action::ShowNotifications => {
+            app.notifications.back = Some(app.focus);
+            app.notifications.cursor = 0;
+            app.notifications.mark_read();
+            app.focus = Focus::Notifications;
+        }
+        Action::Search => {
+            let search = app.search.get_or_insert_with(Default::default);
+            search.query.apply(Edit::End);
+            app.focus = Focus::Search;
+            return navigate::search_more(app);
+        }
+        Action::KeepSearch => {
+            if app.search.as_ref().is_some_and(views::Search::is_empty) {
+                app.search = None;
+            }
+            app.focus = Focus::Feed;
+        }
+        Action::Back => match app.focus {
+            Focus::Tweet => {
+                app.focus = app.page.as_ref().map_or(Focus::Feed, |p| p.back);
+                app.page = None;
+            }
+            Focus::Notifications => {
+                app.focus = app.notifications.back.take().unwrap_or(Focus::Feed);
+            }
+            Focus::Search => {
+                app.search = None;
+                app.focus = Focus::Feed;
+                navigate::scroll_into_view(app);
+            }
+            Focus::Draft | Focus::Feed => {}
+        },
+        Action::CopyId => {
+            if let Some(page) = &app.page {
+                let id = page.id.clone();
+                app.info("tweet id copied");
+                return vec![Cmd::Copy(id)];
+            }
+        }
+        Action::Select(to) if app.focus == Focus::Tweet => {
+            let cols = app.screen().text_cols();
+            let rows = app.screen().feed_rows();
+            // The page's text, and ten rows for its header and likes: more
+            // than that is scrolled past the end.
+            let most = app
+                .page
+                .as_ref()
+                .and_then(|p| app.feed.get(&p.id))
+                .map_or(0, |t| {
+                    geometry::lines(&t.text, cols, usize::MAX).len() as u16 + 10
+                })
+                .saturating_sub(rows);
+            if let Some(page) = app.page.as_mut() {
+                let step = rows.saturating_sub(1).max(1);
+                page.scroll = match to {
+                    Move::Older => page.scroll.saturating_add(1),
+                    Move::Newer => page.scroll.saturating_sub(1),
+                    Move::PageOlder => page.scroll.saturating_add(step),
+                    Move::PageNewer => page.scroll.saturating_sub(step),
+                    _ => page.scroll,
+                }
+                .min(most);
+            }
+        }
+        Action::Select(to) if app.focus == Focus::Notifications => {
+            let last = views::rows(&app.notifications).len().saturating_sub(1);
+            let cursor = &mut app.notifications.cursor;
+            *cursor = match to {
+                Move::Older => (*cursor + 1).min(last),
+                Move::Newer => cursor.saturating_sub(1),
+                _ => *cursor,
+            };
+        }
         Action::ToggleTime => {
             app.time = match app.time {
                 TimeFormat::Relative => TimeFormat::Absolute,
@@ -376,6 +541,16 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::Select(to) => return navigate::select(app, to),
     }
     vec![]
+}
+
+/// Edits the search query; the feed follows it at once.
+fn search_edit(app: &mut App, edit: impl FnOnce(&mut Editor)) -> Vec<Cmd> {
+    if let Some(search) = app.search.as_mut() {
+        edit(&mut search.query);
+        search.parse();
+    }
+    navigate::after_filter(app);
+    navigate::search_more(app)
 }
 
 fn quit(app: &mut App) -> Vec<Cmd> {

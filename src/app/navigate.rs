@@ -1,6 +1,8 @@
 //! The selection and the scroll position: which tweet is selected, which
 //! one is at the top of the pane, and asking for older history as the
-//! selection nears the oldest tweet loaded.
+//! selection nears the oldest tweet loaded, as a search reads on, or to
+//! find the tweet the user was reading when they last quit. With a search
+//! standing, the selection moves over the tweets it matches only.
 
 use super::geometry;
 use super::{App, Cmd, Move};
@@ -12,13 +14,39 @@ const OLDER_MARGIN: usize = 20;
 /// Moves the selection, then asks for older tweets if it came near the
 /// oldest one loaded.
 pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
+    let from = app.selected_index();
     match to {
         Move::Older => move_by(app, 1),
         Move::Newer => move_by(app, -1),
         Move::PageOlder => move_by(app, page(app)),
         Move::PageNewer => move_by(app, -page(app)),
-        Move::Newest => select_index(app, 0),
-        Move::Oldest => select_index(app, app.feed.len().saturating_sub(1)),
+        Move::Newest => {
+            if let Some(first) = shown_from(app, 0, 1) {
+                select_index(app, first);
+            }
+            // Back at the top: everything is read.
+            app.feed.mark_all_read();
+        }
+        Move::Oldest => {
+            if let Some(last) = shown_from(app, app.feed.len().saturating_sub(1), -1) {
+                select_index(app, last);
+            }
+        }
+        Move::OldestUnread => {
+            if let Some(i) = app.feed.oldest_new() {
+                select_index(app, i);
+            }
+        }
+    }
+    // The tweets the selection passed over on its way, and the one it
+    // came to, are read.
+    if let (Some(a), Some(b)) = (from, app.selected_index())
+        && a != b
+    {
+        let passed = if a < b { a + 1..=b } else { b..=a - 1 };
+        for i in passed {
+            app.feed.mark_read(i);
+        }
     }
     load_older_if_near_end(app)
 }
@@ -28,14 +56,99 @@ fn page(app: &App) -> isize {
     (app.screen().feed_rows().saturating_sub(1) / 3).max(1) as isize
 }
 
-/// Moves the selection `delta` tweets older (negative: newer), stopping at
-/// either end.
+/// Moves the selection `delta` shown tweets older (negative: newer),
+/// stopping at either end.
 fn move_by(app: &mut App, delta: isize) {
-    let last = app.feed.len().saturating_sub(1);
-    let target = app
-        .selected_index()
-        .map_or(0, |i| i.saturating_add_signed(delta).min(last));
-    select_index(app, target);
+    let Some(from) = app.selected_index() else {
+        if let Some(first) = shown_from(app, 0, 1) {
+            select_index(app, first);
+        }
+        return;
+    };
+    let step = delta.signum();
+    let (mut at, mut left) = (from, delta.unsigned_abs());
+    while left > 0 {
+        let Some(next) = at
+            .checked_add_signed(step)
+            .filter(|&i| i < app.feed.len())
+            .and_then(|i| shown_from(app, i, step))
+        else {
+            break;
+        };
+        at = next;
+        left -= 1;
+    }
+    select_index(app, at);
+}
+
+/// The first index from `from` on, going `step` (1: older, -1: newer),
+/// whose tweet is shown.
+fn shown_from(app: &App, from: usize, step: isize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let tweet = app.feed.newest(i)?;
+        if app.shows(tweet) {
+            return Some(i);
+        }
+        i = i.checked_add_signed(step)?;
+    }
+}
+
+/// The search changed: the selection moves to a tweet it shows.
+pub fn after_filter(app: &mut App) {
+    let on_shown = app.selected_tweet().is_some_and(|t| app.shows(t));
+    if !on_shown {
+        let from = app.selected_index().unwrap_or(0);
+        let near = shown_from(app, from, 1).or_else(|| shown_from(app, from, -1));
+        if let Some(i) = near {
+            app.selected = app.feed.seq_at(i);
+        }
+    }
+    app.top = app.selected;
+    scroll_into_view(app);
+}
+
+/// While a search stands, the rest of the stream is read, older chunk by
+/// older chunk, until it has all been searched.
+pub fn search_more(app: &mut App) -> Vec<Cmd> {
+    let searching = app.search.as_ref().is_some_and(|s| !s.is_empty());
+    if !searching || app.loading || app.loading_older || app.feed.is_complete() {
+        return vec![];
+    }
+    app.loading_older = true;
+    vec![Cmd::LoadOlder {
+        before: app.feed.first_seq(),
+    }]
+}
+
+/// Chunks of older history read at most to find where the user was.
+const RETURN_CHUNKS: u32 = 8;
+
+/// Selects the tweet the user was reading when they last quit, once it is
+/// loaded; asks for older history until it is (within reason).
+pub fn return_to_place(app: &mut App) -> Vec<Cmd> {
+    let Some(seq) = app.return_to else {
+        return vec![];
+    };
+    if let Some(i) = app.feed.index_of_seq(seq) {
+        app.return_to = None;
+        select_index(app, i);
+        return vec![];
+    }
+    let older = seq < app.feed.first_seq() && !app.feed.is_complete();
+    if !older || app.return_chunks >= RETURN_CHUNKS {
+        // Gone from the stream, or too far back: the newest it is.
+        app.return_to = None;
+        return vec![];
+    }
+    if app.loading_older {
+        return vec![];
+    }
+    app.return_chunks += 1;
+    app.loading_older = true;
+    vec![Cmd::LoadOlder {
+        before: app.feed.first_seq(),
+    }]
 }
 
 /// Selects the tweet at newest-first `index` and scrolls it into view; the
@@ -69,6 +182,7 @@ pub fn scroll_into_view(app: &mut App) {
     let Some(sel) = app.selected_index() else {
         return;
     };
-    let top = geometry::scroll_top(&app.feed, app.top_index(), sel, app.screen());
+    let shown = |t: &crate::feed::Tweet| app.shows(t);
+    let top = geometry::scroll_top(&app.feed, app.top_index(), sel, app.screen(), &shown);
     app.top = app.feed.seq_at(top);
 }

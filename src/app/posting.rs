@@ -48,8 +48,17 @@ fn wait_for_connection(app: &mut App) {
 
 /// Likes the selected tweet, or takes the user's like back.
 pub fn toggle_like(app: &mut App) -> Vec<Cmd> {
-    let Some(tweet) = app.selected_tweet() else {
+    let Some(id) = app.selected_tweet().map(|t| t.id.clone()) else {
         app.info("no tweet selected");
+        return vec![];
+    };
+    toggle_like_of(app, &id)
+}
+
+/// Likes the tweet `id` (one loaded in the feed), or takes the like back.
+pub fn toggle_like_of(app: &mut App, id: &str) -> Vec<Cmd> {
+    let Some(tweet) = app.feed.get(id) else {
+        app.info("that tweet is not loaded");
         return vec![];
     };
     if app.like_pending(&tweet.id) {
@@ -110,7 +119,7 @@ pub fn on_published(app: &mut App, msg_id: String, result: Result<u64, String>) 
     match result {
         Ok(_) => tweet_posted(app),
         Err(_) if app.connection != Connection::Connected => wait_for_connection(app),
-        Err(e) => app.error(format!("not posted, draft kept (Enter retries): {e}")),
+        Err(e) => app.draft_error(format!("not posted, draft kept (Enter retries): {e}")),
     }
     vec![]
 }

@@ -3,7 +3,7 @@
 //! The bus sees the app only through this file.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::wire::{DecodeError, Event};
 
@@ -42,6 +42,13 @@ pub struct Outgoing {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Where the user was when jetfeed last quit: the tweet they had
+    /// selected, and how far they had read their notifications.
+    PlaceRestored {
+        seq: Option<u64>,
+        read_mark: Option<u64>,
+    },
     Paste(String),
     /// The terminal's new size, in columns and rows.
     Resize(u16, u16),
@@ -87,4 +94,6 @@ pub enum Cmd {
     LoadOlder {
         before: u64,
     },
+    /// Put this text on the clipboard (the terminal's, through OSC 52).
+    Copy(String),
 }

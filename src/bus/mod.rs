@@ -327,6 +327,8 @@ impl Bus {
                     let _ = tx.send(msg).await;
                 });
             }
+            // The terminal's business: the run loop hands it to the screen.
+            Cmd::Copy(_) => {}
         }
     }
 

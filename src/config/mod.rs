@@ -78,6 +78,12 @@ pub struct Keys {
     draft: KeyTable,
     #[serde(default)]
     feed: KeyTable,
+    #[serde(default)]
+    tweet: KeyTable,
+    #[serde(default)]
+    notifications: KeyTable,
+    #[serde(default)]
+    search: KeyTable,
 }
 
 /// One place's bindings: action names to keys, where each was written.
@@ -146,11 +152,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
 }
 
 impl Keys {
-    fn scopes(&self) -> [(Scope, &'static str, &KeyTable); 3] {
+    fn scopes(&self) -> [(Scope, &'static str, &KeyTable); 6] {
         [
             (Scope::Anywhere, "anywhere", &self.anywhere),
             (Scope::In(Focus::Draft), "draft", &self.draft),
             (Scope::In(Focus::Feed), "feed", &self.feed),
+            (Scope::In(Focus::Tweet), "tweet", &self.tweet),
+            (
+                Scope::In(Focus::Notifications),
+                "notifications",
+                &self.notifications,
+            ),
+            (Scope::In(Focus::Search), "search", &self.search),
         ]
     }
 

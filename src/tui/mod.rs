@@ -63,6 +63,8 @@ enum Redraw {
 pub trait Screen {
     type Error;
     fn show(&mut self, app: &App) -> Result<(), Self::Error>;
+    /// Puts `text` on the clipboard, where the terminal allows it.
+    fn copy(&mut self, _text: &str) {}
 }
 
 impl<B: Backend> Screen for Terminal<B> {
@@ -85,7 +87,16 @@ pub async fn run<S: Screen, E: Effects>(
     let mut redraw = Redraw::Now;
     let mut last_draw = Instant::now() - FRAME;
     let mut bus_open = true;
+    let outbox = Outbox {
+        effects,
+        copies: std::sync::Mutex::new(Vec::new()),
+    };
+    let effects = &outbox;
     while !app.quit {
+        let copies = std::mem::take(&mut *outbox.copies.lock().unwrap_or_else(|p| p.into_inner()));
+        for text in copies {
+            terminal.copy(&text);
+        }
         let gap = if redraw == Redraw::Now {
             URGENT_FRAME
         } else {
@@ -124,6 +135,26 @@ pub async fn run<S: Screen, E: Effects>(
     // The last state is on screen when the app quits.
     terminal.show(app)?;
     Ok(())
+}
+
+/// The reducer's commands: the clipboard's for the screen, the rest for
+/// `effects` (the bus).
+struct Outbox<'a, E> {
+    effects: &'a E,
+    copies: std::sync::Mutex<Vec<String>>,
+}
+
+impl<E: Effects> Effects for Outbox<'_, E> {
+    fn execute(&self, cmd: Cmd) {
+        match cmd {
+            Cmd::Copy(text) => self
+                .copies
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(text),
+            cmd => self.effects.execute(cmd),
+        }
+    }
 }
 
 fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {

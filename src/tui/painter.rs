@@ -19,6 +19,8 @@ use crate::ui;
 pub struct Painter {
     /// The frame being rendered, reused from frame to frame.
     offscreen: Buffer,
+    /// The terminal's title as last set.
+    title: String,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -31,12 +33,22 @@ struct Shared {
 #[derive(Default)]
 struct Handover {
     frame: Option<(Buffer, Option<Position>)>,
+    /// The terminal's title, when it changed.
+    title: Option<String>,
+    /// Texts for the clipboard, in order.
+    copies: Vec<String>,
     stop: bool,
     error: Option<String>,
 }
 
 impl Painter {
-    pub fn new<B: Backend + Send + 'static>(mut terminal: Terminal<B>) -> std::io::Result<Painter>
+    /// A painter of frames on `terminal`. `extras`, when given, is where
+    /// the terminal's title and clipboard are written (the terminal's own
+    /// output, after the frame that goes with them).
+    pub fn new<B: Backend + Send + 'static>(
+        mut terminal: Terminal<B>,
+        mut extras: Option<Box<dyn std::io::Write + Send>>,
+    ) -> std::io::Result<Painter>
     where
         B::Error: std::fmt::Display,
     {
@@ -49,13 +61,15 @@ impl Painter {
             .name("painter".into())
             .spawn(move || {
                 loop {
-                    let (frame, cursor) = {
+                    let (frame, cursor, title, copies) = {
                         let mut state = theirs.state.lock().unwrap_or_else(|p| p.into_inner());
                         while state.frame.is_none() && !state.stop {
                             state = theirs.wake.wait(state).unwrap_or_else(|p| p.into_inner());
                         }
                         match state.frame.take() {
-                            Some(f) => f,
+                            Some((f, c)) => {
+                                (f, c, state.title.take(), std::mem::take(&mut state.copies))
+                            }
                             None => return,
                         }
                     };
@@ -73,9 +87,15 @@ impl Painter {
                             Some(e.to_string());
                         return;
                     }
+                    if let Some(out) = extras.as_mut() {
+                        // Failing to set a title or the clipboard is no
+                        // reason to stop drawing.
+                        let _ = write_extras(out, title.as_deref(), &copies);
+                    }
                 }
             })?;
         Ok(Painter {
+            title: String::new(),
             offscreen: Buffer::empty(Rect::default()),
             shared,
             thread: Some(thread),
@@ -126,8 +146,33 @@ impl Drop for Painter {
     }
 }
 
+/// The title (OSC 0) and clipboard (OSC 52) sequences, written by jetfeed
+/// itself: the title holds only what `ui::title` makes, the clipboard only
+/// what the user asked to copy, base64-encoded.
+fn write_extras(
+    out: &mut Box<dyn std::io::Write + Send>,
+    title: Option<&str>,
+    copies: &[String],
+) -> std::io::Result<()> {
+    use base64::Engine;
+    if let Some(title) = title {
+        write!(out, "\x1b]0;{}\x07", crate::sanitize::line(title))?;
+    }
+    for text in copies {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        write!(out, "\x1b]52;c;{encoded}\x07")?;
+    }
+    out.flush()
+}
+
 impl Screen for Painter {
     type Error = std::io::Error;
+
+    fn copy(&mut self, text: &str) {
+        let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.copies.push(text.to_owned());
+    }
+
     fn show(&mut self, app: &App) -> Result<(), std::io::Error> {
         let (w, h) = app.size;
         let area = Rect::new(0, 0, w, h);
@@ -138,9 +183,14 @@ impl Screen for Painter {
         }
         let cursor = ui::render(app, area, &mut self.offscreen);
         let frame = self.offscreen.clone();
+        let title = ui::title(app);
         let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = state.error.take() {
             return Err(std::io::Error::other(e));
+        }
+        if title != self.title {
+            state.title = Some(title.clone());
+            self.title = title;
         }
         state.frame = Some((frame, cursor));
         drop(state);

@@ -5,7 +5,10 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, MouseEventKind,
+};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute, terminal};
 use futures::StreamExt;
@@ -15,7 +18,9 @@ use crate::app::Msg;
 
 /// Puts the terminal in raw mode on the alternate screen, and makes sure it
 /// is put back on every exit, a panic included.
-pub fn enter() -> io::Result<()> {
+/// With `mouse`, the terminal reports clicks and the wheel (and leaves text
+/// selection to Shift-drag, in most terminals).
+pub fn enter(mouse: bool) -> io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave();
@@ -27,7 +32,11 @@ pub fn enter() -> io::Result<()> {
         EnterAlternateScreen,
         EnableBracketedPaste,
         cursor::Hide
-    )
+    )?;
+    if mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Restores the terminal. Safe to call more than once.
@@ -36,6 +45,7 @@ pub fn leave() {
     let mut out = io::stdout();
     let _ = execute!(
         out,
+        DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
@@ -62,6 +72,8 @@ pub fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
                 Event::Key(k) => Msg::Key(k),
                 Event::Paste(s) => Msg::Paste(s),
                 Event::Resize(w, h) => Msg::Resize(w, h),
+                // Moves are many and mean nothing here.
+                Event::Mouse(m) if m.kind != MouseEventKind::Moved => Msg::Mouse(m),
                 _ => continue,
             };
             if tx.send(msg).is_err() {

@@ -16,17 +16,34 @@ use crate::feed::Tweet;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let p = theme::of(app);
-    let focused = app.focus == Focus::Feed;
+    let focused = matches!(app.focus, Focus::Feed | Focus::Search);
     let mut block = Block::bordered()
         .border_type(p.border_type(focused))
         .border_style(p.border(focused))
         .title(Line::from(format!(" {} ", app.stream)).style(p.author));
+    let search = app.search.as_ref().filter(|s| !s.is_empty());
+    if let Some(s) = search {
+        let query = glyphs::display(s.query.text());
+        block = block.title(Line::from(format!(" /{query} ")).style(p.new_mark));
+    }
     let new = app.feed.new_count();
     if app.loading {
         block = block.title(Line::from(" loading… ").right_aligned().style(p.warn));
-    } else if new > 0 {
+    } else if let Some(progress) = search.and_then(|_| progress(app)) {
         block = block.title(
-            Line::from(format!(" {new} new "))
+            Line::from(format!(" {progress} "))
+                .right_aligned()
+                .style(p.dim),
+        );
+    } else if new > 0 {
+        // Scrolled away from the newest, the new tweets are above.
+        let above = if app.selected_index().is_some_and(|i| i > 0) {
+            "↑ "
+        } else {
+            ""
+        };
+        block = block.title(
+            Line::from(format!(" {above}{new} new "))
                 .right_aligned()
                 .style(p.new_mark),
         );
@@ -54,10 +71,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut y = inner.y;
     let bottom = inner.bottom();
     let mut index = app.top_index();
+    // A search's non-matches are passed over, a screenful at most beyond
+    // the rows drawn (the rest are looked at as the selection moves).
+    let mut passed = 0;
     while y < bottom {
         let Some(tweet) = app.feed.newest(index) else {
             break;
         };
+        if !app.shows(tweet) {
+            index += 1;
+            passed += 1;
+            if passed > MAX_PASSED {
+                break;
+            }
+            continue;
+        }
         let is_sel = selected == Some(index);
         let bar = match (is_sel, focused) {
             (true, true) => Span::styled("▌ ", p.accent),
@@ -97,6 +125,37 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let hint = Line::from(Span::styled("  loading older tweets…", p.dim));
         hint.render(Rect::new(inner.x, y, inner.width, 1), buf);
     }
+}
+
+/// Tweets a search passes over in one frame, at most.
+const MAX_PASSED: usize = 20_000;
+
+/// How much of the stream a search has read: `searched 120,000 of
+/// 1,000,000 events`, while it still reads.
+pub fn progress(app: &App) -> Option<String> {
+    if app.feed.is_complete() {
+        return None;
+    }
+    let last = app.feed.last_seq();
+    let searched = last.saturating_sub(app.feed.first_seq()) + 1;
+    let total = app.stream_messages.unwrap_or(last).max(searched);
+    Some(format!(
+        "searched {} of {} events",
+        thousands(searched),
+        thousands(total)
+    ))
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `author · 5m · new` on the left, `♥ 3` on the right.

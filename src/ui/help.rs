@@ -33,6 +33,9 @@ pub fn lines(rows: &[HelpRow], width: u16, p: &theme::Palette) -> Vec<Line<'stat
                 Scope::Anywhere => "Anywhere",
                 Scope::In(crate::app::Focus::Draft) => "In the draft",
                 Scope::In(crate::app::Focus::Feed) => "In the feed",
+                Scope::In(crate::app::Focus::Tweet) => "On a tweet's page",
+                Scope::In(crate::app::Focus::Notifications) => "In the notifications",
+                Scope::In(crate::app::Focus::Search) => "Writing a search",
             };
             lines.push(Line::from(Span::styled(heading, p.dim)));
         }

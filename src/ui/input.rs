@@ -27,15 +27,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     } else {
         " Draft "
     };
+    let counter = format!(" {n}/{MAX_TWEET_CHARS} ");
+    // The counter is never cut: the title gives way first.
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = if geometry::width(title) + geometry::width(&counter) <= room {
+        title
+    } else {
+        ""
+    };
     let block = Block::bordered()
         .border_type(p.border_type(focused))
         .border_style(p.border(focused))
         .title(Line::from(title))
-        .title(
-            Line::from(format!(" {n}/{MAX_TWEET_CHARS} "))
-                .right_aligned()
-                .style(counter_style),
-        );
+        .title(Line::from(counter).right_aligned().style(counter_style));
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.is_empty() {

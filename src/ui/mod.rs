@@ -6,6 +6,8 @@
 mod feed;
 mod help;
 mod input;
+mod notifications;
+mod page;
 mod status;
 pub mod theme;
 
@@ -14,16 +16,35 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::Widget;
 
-use crate::app::App;
+use crate::app::{App, Focus};
 
 /// Draws the whole screen for `app` into `buf`; returns where the
 /// terminal's cursor goes, if it is shown.
+/// The smallest screen the panes fit on; below it, one line says so.
+pub const MIN_SIZE: (u16, u16) = (20, 8);
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!("jetfeed needs {}×{}", MIN_SIZE.0, MIN_SIZE.1);
+        let line = crate::app::geometry::ellipsize(&text, usize::from(area.width));
+        ratatui::text::Line::from(line).render(
+            Rect {
+                height: area.height.min(1),
+                ..area
+            },
+            buf,
+        );
+        return None;
+    }
     let screen = app.screen_of((area.width, area.height));
     let [feed_area, input_area, status_area] = screen.panes(area);
-    feed::render(app, feed_area, buf);
+    match app.focus {
+        Focus::Tweet => page::render(app, feed_area, buf),
+        Focus::Notifications => notifications::render(app, feed_area, buf),
+        _ => feed::render(app, feed_area, buf),
+    }
     let cursor = input::render(app, input_area, buf);
-    status::render(app, status_area, buf);
+    let cursor = status::render(app, status_area, buf).or(cursor);
     fence_pieces(area, buf);
     if app.show_help {
         help::render(app, area, buf);
@@ -49,6 +70,15 @@ fn fence_pieces(area: Rect, buf: &mut Buffer) {
             }
             x += width;
         }
+    }
+}
+
+/// The terminal's title: jetfeed's name and how many tweets are unread.
+/// Set by jetfeed alone; no text from the stream is ever in it.
+pub fn title(app: &App) -> String {
+    match app.feed.new_count() {
+        0 => "jetfeed".to_owned(),
+        n => format!("({n}) jetfeed"),
     }
 }
 

@@ -15,13 +15,23 @@ pub struct Requests {
 }
 
 impl Requests {
+    /// Nothing asked of the terminal but what jetfeed asks itself: its own
+    /// title (`jetfeed`, `(3) jetfeed`) and mouse reports (mode 1015, which
+    /// the emulator does not know).
     pub fn is_empty(&self) -> bool {
-        self.titles.is_empty()
+        let own_title = |t: &String| {
+            t == "jetfeed"
+                || t.strip_suffix(") jetfeed")
+                    .and_then(|n| n.strip_prefix('('))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let mouse_mode = |u: &String| u.contains("[[1015]]");
+        self.titles.iter().all(own_title)
             && self.bells == 0
             && self.clipboard == 0
             && self.scrolls == 0
             && self.resizes == 0
-            && self.unhandled.is_empty()
+            && self.unhandled.iter().all(mouse_mode)
     }
 }
 
@@ -102,7 +112,8 @@ pub struct Scan {
 /// they are UTF-8; the only control character is ESC;
 /// every escape sequence is one of the exact forms crossterm writes for
 /// jetfeed (cursor moves, single SGR attributes or 256/true colours,
-/// private modes jetfeed sets); no C1 control, no bidi control.
+/// private modes jetfeed sets, its own title); no C1 control, no bidi
+/// control.
 pub fn scan(bytes: &[u8], allowed: Allowed) -> Scan {
     let bytes = drawing(bytes);
     let mut found = Scan::default();
@@ -147,6 +158,33 @@ fn scan_text(text: &str, allowed: Allowed, mut found: Scan) -> Scan {
             }
             _ => continue,
         }
+        if chars.peek().map(|&(_, c)| c) == Some(']') {
+            // jetfeed's own title: `jetfeed` or `(N) jetfeed`, nothing else.
+            chars.next();
+            let mut body = String::new();
+            let ended = loop {
+                match chars.next() {
+                    Some((_, '\u{7}')) => break true,
+                    Some((_, c)) if body.len() < 64 => body.push(c),
+                    _ => break false,
+                }
+            };
+            let title = body.strip_prefix("0;").unwrap_or("");
+            let count = title
+                .strip_suffix(") jetfeed")
+                .and_then(|n| n.strip_prefix('('));
+            if ended
+                && (title == "jetfeed"
+                    || count.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
+            {
+                found.own += 1;
+            } else {
+                found
+                    .foreign
+                    .push(format!("an OSC that is not jetfeed's title at byte {at}: {}", context()));
+            }
+            continue;
+        }
         if chars.peek().map(|&(_, c)| c) != Some('[') {
             found.foreign.push(format!(
                 "an escape that is not CSI at byte {at}: {}",
@@ -175,9 +213,13 @@ fn scan_text(text: &str, allowed: Allowed, mut found: Scan) -> Scan {
             // reset) together. "1;31" or a bare "31" are not its forms.
             'm' => !params.starts_with('?') && is_own_sgr(&nums),
             // The cursor shown or hidden, the alternate screen, bracketed
-            // paste: the only modes jetfeed sets.
+            // paste, mouse reports: the only modes jetfeed sets.
             'h' | 'l' => {
-                params.starts_with('?') && matches!(nums.as_slice(), ["25" | "1049" | "2004"])
+                params.starts_with('?')
+                    && matches!(
+                        nums.as_slice(),
+                        ["25" | "1049" | "2004" | "1000" | "1002" | "1003" | "1015" | "1006"]
+                    )
             }
             'J' if params == "2" => {
                 clears += 1;

@@ -1,0 +1,313 @@
+//! The views shown in the feed's place: a tweet's page, the notifications,
+//! and the search that filters the feed.
+
+use std::collections::VecDeque;
+
+use super::draft::Editor;
+use super::{App, Cmd, Focus};
+use crate::feed::Tweet;
+use crate::wire::{Event, EventKind};
+
+/// A tweet's page: the whole tweet, scrolled, and where Esc goes back to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub id: String,
+    /// Rows scrolled off the top.
+    pub scroll: u16,
+    pub back: Focus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    Liked,
+    Unliked,
+    Mentioned,
+}
+
+/// Something that happened to the user: a like or unlike of their tweet, or
+/// a tweet that mentions them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub seq: u64,
+    pub kind: NoteKind,
+    /// Who did it; empty for an anonymous like.
+    pub who: String,
+    pub tweet_id: String,
+    /// The start of the tweet, for the list.
+    pub snippet: String,
+    /// Stored while the user was away (or arrived live): unread until the
+    /// view has been opened once.
+    pub new: bool,
+}
+
+/// Notifications kept, newest first: enough for weeks of a busy user.
+pub const MAX_NOTIFICATIONS: usize = 1_000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notifications {
+    /// Newest first.
+    pub items: VecDeque<Notification>,
+    /// Everything stored up to this sequence has been seen in the view;
+    /// `None` until the view is first opened (what arrived while the user
+    /// was away is unread then).
+    pub read_mark: Option<u64>,
+    pub unread: usize,
+    /// The selected row.
+    pub cursor: usize,
+    pub back: Option<Focus>,
+}
+
+impl Notifications {
+    pub fn is_unread(&self, note: &Notification) -> bool {
+        self.read_mark.map_or(note.new, |mark| note.seq > mark)
+    }
+
+    /// Adds one, in sequence order, counted unread when it is.
+    fn add(&mut self, note: Notification) {
+        if self.items.iter().any(|n| n.seq == note.seq) {
+            return;
+        }
+        self.unread += usize::from(self.is_unread(&note));
+        let at = self
+            .items
+            .iter()
+            .position(|n| n.seq < note.seq)
+            .unwrap_or(self.items.len());
+        self.items.insert(at, note);
+        if self.items.len() > MAX_NOTIFICATIONS
+            && let Some(old) = self.items.pop_back()
+            && self.is_unread(&old)
+        {
+            self.unread = self.unread.saturating_sub(1);
+        }
+    }
+
+    /// All read, up to the newest.
+    pub fn mark_read(&mut self) {
+        if let Some(newest) = self.items.front() {
+            self.read_mark = Some(self.read_mark.unwrap_or(0).max(newest.seq));
+        }
+        self.unread = 0;
+    }
+
+    /// The mark to keep for the next run: the read mark, or just before the
+    /// oldest notification still unread (so those stay unread).
+    pub fn mark_to_save(&self) -> Option<u64> {
+        if self.read_mark.is_some() {
+            return self.read_mark;
+        }
+        let oldest_unread = self.items.iter().filter(|n| n.new).map(|n| n.seq).min();
+        match oldest_unread {
+            Some(seq) => Some(seq - 1),
+            None => self.items.front().map(|n| n.seq),
+        }
+    }
+
+    /// The read mark saved from an earlier run: what is older is read.
+    pub fn restore_mark(&mut self, mark: u64) {
+        self.read_mark = Some(mark);
+        self.unread = self.items.iter().filter(|n| n.seq > mark).count();
+    }
+}
+
+/// Whether `text` mentions `@user` (case-insensitive, as a whole name).
+pub fn mentions(text: &str, user: &str) -> bool {
+    if user.is_empty() || !text.contains('@') {
+        return false;
+    }
+    let needle = format!("@{}", user.to_lowercase());
+    let text = text.to_lowercase();
+    text.match_indices(&needle).any(|(at, _)| {
+        text[at + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-'))
+    })
+}
+
+fn snippet(text: &str) -> String {
+    let flat = crate::sanitize::line(text);
+    match flat.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &flat[..at]),
+        None => flat.into_owned(),
+    }
+}
+
+/// Whether a live event may make a notification: a like or unlike of one
+/// of the user's loaded tweets by someone else, or a mention.
+pub fn is_notable(app: &App, event: &Event) -> bool {
+    event.author != app.user
+        && match event.kind {
+            EventKind::TweetCreated => mentions(&event.message, &app.user),
+            _ => app
+                .feed
+                .get(&event.id)
+                .is_some_and(|t| t.author == app.user),
+        }
+}
+
+/// The notification an event makes for `app`'s user, if any: called after
+/// the event is folded in, so its tweet is known when loaded.
+pub fn notice_event(app: &mut App, seq: u64, event: &Event, new: bool) {
+    if event.author == app.user {
+        return;
+    }
+    let (kind, text) = match event.kind {
+        EventKind::TweetCreated => {
+            if !mentions(&event.message, &app.user) {
+                return;
+            }
+            (NoteKind::Mentioned, event.message.as_str())
+        }
+        EventKind::TweetLiked | EventKind::TweetUnliked => {
+            let Some(tweet) = app.feed.get(&event.id) else {
+                return;
+            };
+            if tweet.author != app.user {
+                return;
+            }
+            let kind = if event.kind == EventKind::TweetLiked {
+                NoteKind::Liked
+            } else {
+                NoteKind::Unliked
+            };
+            (kind, tweet.text.as_str())
+        }
+    };
+    let note = Notification {
+        seq,
+        kind,
+        who: event.author.clone(),
+        tweet_id: event.id.clone(),
+        snippet: snippet(text),
+        new,
+    };
+    // Seen as it arrives if the view is open.
+    let open = app.focus == Focus::Notifications;
+    app.notifications.add(note);
+    if open {
+        app.notifications.mark_read();
+    }
+}
+
+/// One row of the notifications view: likes of one tweet in a row are one
+/// row (`bob, carol and 3 others liked your tweet`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRow<'a> {
+    pub kind: NoteKind,
+    pub who: Vec<&'a str>,
+    pub anonymous: usize,
+    pub tweet_id: &'a str,
+    pub snippet: &'a str,
+    pub unread: bool,
+}
+
+/// The notifications as the view lists them, grouped.
+pub fn rows(n: &Notifications) -> Vec<NoteRow<'_>> {
+    let mut rows: Vec<NoteRow> = Vec::new();
+    for note in &n.items {
+        let unread = n.is_unread(note);
+        match rows.last_mut() {
+            Some(row)
+                if row.kind == NoteKind::Liked
+                    && note.kind == NoteKind::Liked
+                    && row.tweet_id == note.tweet_id =>
+            {
+                if note.who.is_empty() {
+                    row.anonymous += 1;
+                } else if !row.who.contains(&note.who.as_str()) {
+                    row.who.push(&note.who);
+                }
+                row.unread |= unread;
+            }
+            _ => rows.push(NoteRow {
+                kind: note.kind,
+                who: if note.who.is_empty() {
+                    vec![]
+                } else {
+                    vec![&note.who]
+                },
+                anonymous: usize::from(note.who.is_empty()),
+                tweet_id: &note.tweet_id,
+                snippet: &note.snippet,
+                unread,
+            }),
+        }
+    }
+    rows
+}
+
+/// The search: its query as written, and what it asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub query: Editor,
+    /// Lowercase words the text must hold, and `@names` the author must be.
+    words: Vec<String>,
+    authors: Vec<String>,
+}
+
+impl Search {
+    /// Reads the query again after an edit.
+    pub fn parse(&mut self) {
+        self.words.clear();
+        self.authors.clear();
+        for word in self.query.text().split_whitespace() {
+            match word.strip_prefix('@') {
+                Some(name) if !name.is_empty() => self.authors.push(name.to_lowercase()),
+                _ => self.words.push(word.to_lowercase()),
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.authors.is_empty()
+    }
+
+    /// Whether a tweet matches: every word in its text, in any case; any
+    /// `@name` its author.
+    pub fn matches(&self, tweet: &Tweet) -> bool {
+        if !self.authors.is_empty()
+            && !self
+                .authors
+                .iter()
+                .any(|a| tweet.author.to_lowercase() == *a)
+        {
+            return false;
+        }
+        if self.words.is_empty() {
+            return true;
+        }
+        let text = tweet.text.to_lowercase();
+        self.words.iter().all(|w| text.contains(w.as_str()))
+    }
+}
+
+/// Opens the page of the tweet `id`, coming from `back`.
+pub fn open_tweet(app: &mut App, id: String) -> Vec<Cmd> {
+    let back = if app.focus == Focus::Tweet {
+        app.page.as_ref().map_or(Focus::Feed, |p| p.back)
+    } else {
+        app.focus
+    };
+    app.page = Some(Page {
+        id,
+        scroll: 0,
+        back,
+    });
+    app.focus = Focus::Tweet;
+    vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mention_is_a_whole_name() {
+        assert!(mentions("hi @Ann!", "ann"));
+        assert!(mentions("@ann", "ann"));
+        assert!(!mentions("hi @anna", "ann"));
+        assert!(!mentions("mail ann@x", "ann"));
+        assert!(!mentions("hi", ""));
+    }
+}

@@ -1,0 +1,109 @@
+//! A tweet's page: the whole text at any width, scrollable, with its
+//! author, exact local time, id, like count and who liked it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+use super::theme;
+use crate::app::{App, geometry, glyphs};
+
+/// The page's lines at `cols` columns: everything, uncapped.
+pub fn lines(app: &App, id: &str, cols: u16) -> Vec<Line<'static>> {
+    let p = theme::of(app);
+    let Some(tweet) = app.feed.get(id) else {
+        return vec![Line::from(Span::styled(
+            "This tweet is no longer loaded.",
+            p.dim,
+        ))];
+    };
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(glyphs::display(&tweet.author).into_owned(), p.author),
+            Span::styled(
+                format!(
+                    " · {}",
+                    tweet
+                        .date
+                        .with_timezone(&chrono::Local)
+                        .format("%A %-d %B %Y, %H:%M:%S %Z")
+                ),
+                p.dim,
+            ),
+        ]),
+        Line::default(),
+    ];
+    out.extend(
+        geometry::lines(&tweet.text, cols, usize::MAX)
+            .into_iter()
+            .map(Line::from),
+    );
+    out.push(Line::default());
+    let liked = tweet.liked_by(&app.user);
+    let heart = if liked { "♥" } else { "♡" };
+    let heart_style = if liked { p.liked } else { p.dim };
+    out.push(Line::from(vec![
+        Span::styled(format!("{heart} {}", tweet.likes()), heart_style),
+        Span::styled(
+            match tweet.likes() {
+                1 => " like",
+                _ => " likes",
+            },
+            p.dim,
+        ),
+    ]));
+    let mut likers: Vec<&str> = tweet.likers().collect();
+    likers.sort_unstable();
+    let mut who: Vec<String> = likers
+        .iter()
+        .map(|u| glyphs::display(u).into_owned())
+        .collect();
+    if tweet.anonymous_likes() > 0 {
+        who.push(format!("{} anonymous", tweet.anonymous_likes()));
+    }
+    if !who.is_empty() {
+        out.extend(
+            geometry::wrap(&format!("liked by {}", who.join(", ")), cols, usize::MAX)
+                .into_iter()
+                .map(Line::from),
+        );
+    }
+    out.push(Line::default());
+    out.push(Line::from(Span::styled(
+        format!("id {}", glyphs::display(&tweet.id)),
+        p.dim,
+    )));
+    out
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let p = theme::of(app);
+    let Some(page) = &app.page else {
+        return;
+    };
+    let block = Block::bordered()
+        .border_type(p.border_type(true))
+        .border_style(p.border(true))
+        .title(Line::from(" Tweet ").style(p.author))
+        .title_bottom(
+            Line::from(" l like · y copy id · Esc back ")
+                .right_aligned()
+                .style(p.dim),
+        );
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() {
+        return;
+    }
+    let inner = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
+    let lines = lines(app, &page.id, inner.width);
+    let last = (lines.len() as u16).saturating_sub(inner.height);
+    Paragraph::new(lines)
+        .scroll((page.scroll.min(last), 0))
+        .render(inner, buf);
+}
