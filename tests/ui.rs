@@ -302,6 +302,123 @@ fn each_theme_draws_in_its_own_colours() {
     );
 }
 
+/// The busy feed with likes of my tweet and a mention, as they arrive.
+fn with_notifications(w: u16, h: u16) -> App {
+    let mut app = busy_app(w, h);
+    let mine = raw(
+        "tweet_created",
+        "mine",
+        "my tweet about\nline breaks",
+        "2024-06-01T11:00:00Z",
+        "me",
+    );
+    deliver(&mut app, 20, &mine, false);
+    for (seq, who) in [(21, "bob"), (22, "carol"), (23, "dan"), (24, "")] {
+        let like = raw("tweet_liked", "mine", "", "2024-06-01T11:59:00Z", who);
+        deliver(&mut app, seq, &like, false);
+    }
+    let mention = raw(
+        "tweet_created",
+        "hey",
+        "hey @me, see this",
+        "2024-06-01T11:59:30Z",
+        "zed",
+    );
+    deliver(&mut app, 25, &mention, false);
+    app
+}
+
+#[test]
+fn notifications_80x24() {
+    let mut app = with_notifications(80, 24);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("5 notifications"), "{shown}");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('N'));
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn notifications_40x12() {
+    let mut app = with_notifications(40, 12);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('N'));
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+/// A tweet's page with its local date and time (which depends on the
+/// machine's time zone) replaced by a marker.
+fn page_screen(w: u16, h: u16) -> String {
+    let mut app = with_notifications(w, h);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('N'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    let shown = screen(&app, w, h);
+    let mut rows: Vec<String> = shown.lines().map(str::to_owned).collect();
+    let inner = usize::from(w) - 3;
+    rows[1] = format!("│ {:<inner$}│", "me · <local date and time>");
+    rows.join("\n")
+}
+
+#[test]
+fn a_tweets_page_80x24() {
+    insta::assert_snapshot!(page_screen(80, 24));
+}
+
+#[test]
+fn a_tweets_page_40x12() {
+    insta::assert_snapshot!(page_screen(40, 12));
+}
+
+fn searching(w: u16, h: u16) -> App {
+    let mut app = busy_app(w, h);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('/'));
+    for c in "the".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    app
+}
+
+#[test]
+fn an_active_search_80x24() {
+    let app = searching(80, 24);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn an_active_search_40x12() {
+    let mut app = searching(40, 12);
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn mono_focus_cues_40x12() {
+    let mut app = busy_app(40, 12);
+    app.theme = jetfeed::app::Theme::Mono;
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn below_the_smallest_size_one_line_says_so() {
+    let app = busy_app(19, 7);
+    let shown = screen(&app, 19, 7);
+    assert_eq!(shown.lines().next().unwrap().trim_end(), "jetfeed needs 20×8");
+    assert!(shown.lines().skip(1).all(|l| l.trim().is_empty()), "{shown}");
+}
+
+#[test]
+fn on_a_narrow_screen_the_connection_and_the_counter_stay() {
+    let mut app = busy_app(24, 10);
+    update(&mut app, Msg::Paste("x".repeat(150)));
+    let shown = screen(&app, 24, 10);
+    let status = shown.lines().last().unwrap();
+    assert!(status.starts_with("● connected"), "{status}");
+    assert!(shown.contains(" 150/280 "), "{shown}");
+}
+
 #[test]
 fn the_part_of_a_draft_past_280_characters_is_marked() {
     let mut app = busy_app(80, 24);

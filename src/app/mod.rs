@@ -332,7 +332,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         } => deliveries::apply_history(app, from, to, events, at_start),
         Msg::HistoryLoaded => {
             app.loading = false;
-            navigate::load_older_if_near_end(app)
+            let cmds = navigate::return_to_place(app);
+            if cmds.is_empty() {
+                navigate::load_older_if_near_end(app)
+            } else {
+                cmds
+            }
         }
         Msg::OlderFailed(why) => {
             app.loading_older = false;

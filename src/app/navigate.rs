@@ -94,17 +94,12 @@ fn shown_from(app: &App, from: usize, step: isize) -> Option<usize> {
     }
 }
 
-/// The search changed: the selection moves to a tweet it shows.
+/// The search changed: the feed shows its newest match first, selected.
 pub fn after_filter(app: &mut App) {
-    let on_shown = app.selected_tweet().is_some_and(|t| app.shows(t));
-    if !on_shown {
-        let from = app.selected_index().unwrap_or(0);
-        let near = shown_from(app, from, 1).or_else(|| shown_from(app, from, -1));
-        if let Some(i) = near {
-            app.selected = app.feed.seq_at(i);
-        }
+    if let Some(i) = shown_from(app, 0, 1) {
+        app.selected = app.feed.seq_at(i);
+        app.top = app.selected;
     }
-    app.top = app.selected;
     scroll_into_view(app);
 }
 
@@ -133,6 +128,10 @@ pub fn return_to_place(app: &mut App) -> Vec<Cmd> {
     if let Some(i) = app.feed.index_of_seq(seq) {
         app.return_to = None;
         select_index(app, i);
+        return vec![];
+    }
+    if app.loading {
+        // The newest chunks are still coming.
         return vec![];
     }
     let older = seq < app.feed.first_seq() && !app.feed.is_complete();

@@ -11,6 +11,8 @@ mod page;
 mod status;
 pub mod theme;
 
+pub use notifications::describe as describe_note;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};

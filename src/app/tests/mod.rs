@@ -4,6 +4,7 @@
 mod posting;
 mod reading;
 mod replay;
+mod views;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;

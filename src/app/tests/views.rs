@@ -1,0 +1,286 @@
+//! Reading: unread tweets, a tweet's page, notifications, search, the
+//! mouse, notices, and the place kept across runs.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use super::*;
+use crate::app::views::{NoteKind, rows};
+
+fn feed_focused(n: usize) -> App {
+    let mut a = with_tweets(n);
+    update(&mut a, key(KeyCode::Tab));
+    a
+}
+
+fn tweet_by(seq: u64, id: &str, author: &str, text: &str) -> Msg {
+    let mut e = event(EventKind::TweetCreated, id, author);
+    e.message = text.into();
+    delivered(seq, e)
+}
+
+#[test]
+fn tweets_arriving_while_scrolled_away_are_counted_until_passed_over() {
+    let mut a = feed_focused(10);
+    update(&mut a, key(KeyCode::Char('j')));
+    update(&mut a, key(KeyCode::Char('j')));
+    for seq in 11..=13 {
+        update(&mut a, tweet_by(seq, &format!("n{seq}"), "bob", "new"));
+    }
+    assert_eq!(a.feed.new_count(), 3);
+    assert_eq!(crate::ui::title(&a), "(3) jetfeed");
+    assert_eq!(a.selected_tweet().unwrap().id, "t8", "the selection stays");
+    // Going up passes over them: each read as it is passed.
+    for _ in 0..3 {
+        update(&mut a, key(KeyCode::Char('k')));
+    }
+    assert_eq!(a.feed.new_count(), 2, "t9 and t10 passed, n11 reached");
+    update(&mut a, key(KeyCode::Char('g')));
+    assert_eq!(a.feed.new_count(), 0);
+    assert_eq!(crate::ui::title(&a), "jetfeed");
+    // At the newest, arrivals are followed, not counted.
+    update(&mut a, tweet_by(14, "n14", "bob", "followed"));
+    assert_eq!(a.feed.new_count(), 0);
+    assert_eq!(a.selected_tweet().unwrap().id, "n14");
+    // One's own tweets are never unread.
+    update(&mut a, key(KeyCode::Char('j')));
+    update(&mut a, tweet_by(15, "mine", "me", "my own"));
+    assert_eq!(a.feed.new_count(), 0);
+}
+
+#[test]
+fn n_goes_to_the_oldest_unread_tweet() {
+    let mut a = app();
+    let events = (1..=6)
+        .map(|seq| Delivery {
+            seq,
+            event: Ok(event(EventKind::TweetCreated, &format!("t{seq}"), "ann")),
+            ack: None,
+            new: seq >= 4,
+        })
+        .collect();
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: 6,
+            events,
+            at_start: true,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    update(&mut a, key(KeyCode::Tab));
+    assert_eq!(a.feed.new_count(), 3, "what came while away");
+    update(&mut a, key(KeyCode::Char('n')));
+    assert_eq!(a.selected_tweet().unwrap().id, "t4");
+    assert_eq!(a.feed.new_count(), 1, "t5 passed over, t4 reached; t6 where it started");
+}
+
+#[test]
+fn a_tweets_page_shows_it_whole_and_esc_goes_back_to_the_same_place() {
+    let mut a = feed_focused(5);
+    update(&mut a, key(KeyCode::Char('j')));
+    let before = (a.selected, a.top);
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.focus, Focus::Tweet);
+    assert_eq!(a.page.as_ref().unwrap().id, "t4");
+    let cmds = update(&mut a, key(KeyCode::Char('l')));
+    assert_eq!(published(&cmds).event.id, "t4", "l likes the page's tweet");
+    let cmds = update(&mut a, key(KeyCode::Char('y')));
+    assert_eq!(cmds, [Cmd::Copy("t4".into())]);
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Feed);
+    assert_eq!((a.selected, a.top), before);
+}
+
+#[test]
+fn a_long_tweets_page_scrolls_to_its_end_and_no_further() {
+    let mut a = feed_focused(1);
+    update(&mut a, tweet_by(2, "long", "bob", &"line\n".repeat(100)));
+    update(&mut a, key(KeyCode::Char('g')));
+    update(&mut a, key(KeyCode::Enter));
+    for _ in 0..500 {
+        update(&mut a, key(KeyCode::Char('j')));
+    }
+    let end = a.page.as_ref().unwrap().scroll;
+    assert!(end > 50, "{end}");
+    update(&mut a, key(KeyCode::Char('k')));
+    assert_eq!(a.page.as_ref().unwrap().scroll, end - 1);
+}
+
+#[test]
+fn likes_of_my_tweets_and_mentions_are_notifications_grouped_by_tweet() {
+    let mut a = feed_focused(1);
+    update(&mut a, tweet_by(2, "mine", "me", "my tweet"));
+    for (seq, who) in [(3, "bob"), (4, "carol"), (5, "dan"), (6, ""), (7, "eve")] {
+        update(&mut a, delivered(seq, event(EventKind::TweetLiked, "mine", who)));
+    }
+    update(&mut a, delivered(8, event(EventKind::TweetLiked, "t1", "bob")));
+    update(&mut a, tweet_by(9, "hi", "zed", "hello @me!"));
+    update(&mut a, delivered(10, event(EventKind::TweetLiked, "mine", "me")));
+    assert_eq!(a.notifications.unread, 6, "five likes of mine, one mention");
+    let listed = rows(&a.notifications);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].kind, NoteKind::Mentioned);
+    assert_eq!(
+        crate::ui::describe_note(&listed[1]),
+        "eve, dan and 3 others liked your tweet \"my tweet\""
+    );
+    update(&mut a, key(KeyCode::Char('N')));
+    assert_eq!(a.focus, Focus::Notifications);
+    assert_eq!(a.notifications.unread, 0);
+    assert_eq!(a.notifications.read_mark, Some(9));
+    update(&mut a, key(KeyCode::Char('j')));
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.page.as_ref().unwrap().id, "mine");
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Notifications);
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Feed);
+    update(&mut a, delivered(11, event(EventKind::TweetUnliked, "mine", "bob")));
+    assert_eq!(a.notifications.unread, 1, "an unlike too");
+}
+
+#[test]
+fn a_read_mark_from_an_earlier_run_decides_what_is_unread() {
+    let mut a = app();
+    update(
+        &mut a,
+        Msg::PlaceRestored {
+            seq: None,
+            read_mark: Some(3),
+        },
+    );
+    let mut events: Vec<Delivery> = vec![Delivery {
+        seq: 1,
+        event: Ok(event(EventKind::TweetCreated, "mine", "me")),
+        ack: None,
+        new: false,
+    }];
+    for seq in 2..=5 {
+        events.push(Delivery {
+            seq,
+            event: Ok(event(EventKind::TweetLiked, "mine", &format!("u{seq}"))),
+            ack: None,
+            new: false,
+        });
+    }
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: 5,
+            events,
+            at_start: true,
+        },
+    );
+    assert_eq!(a.notifications.unread, 2, "likes 4 and 5 came after the mark");
+    assert_eq!(a.notifications.mark_to_save(), Some(3));
+}
+
+#[test]
+fn a_search_filters_the_feed_live_and_reads_older_history() {
+    let mut a = app();
+    update(&mut a, history(50, 100, false));
+    let cmds = update(&mut a, Msg::HistoryLoaded);
+    assert_eq!(cmds, [], "far from the oldest tweet: nothing older needed");
+    update(&mut a, tweet_by(101, "hit", "bob", "NATS rocks"));
+    update(&mut a, key(KeyCode::Tab));
+    update(&mut a, key(KeyCode::Char('/')));
+    assert_eq!(a.focus, Focus::Search);
+    let mut cmds = Vec::new();
+    for c in "nats".chars() {
+        cmds.extend(update(&mut a, key(KeyCode::Char(c))));
+    }
+    assert_eq!(a.selected_tweet().unwrap().id, "hit");
+    assert!(
+        cmds.contains(&Cmd::LoadOlder { before: 50 }),
+        "the rest of the stream is searched: {cmds:?}"
+    );
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.focus, Focus::Feed, "Enter keeps the query");
+    // Moving skips what does not match.
+    update(&mut a, key(KeyCode::Char('j')));
+    assert_eq!(a.selected_tweet().unwrap().id, "hit");
+    // A live arrival that matches shows; one that does not, does not.
+    update(&mut a, tweet_by(102, "other", "cy", "nothing here"));
+    update(&mut a, tweet_by(103, "hit2", "cy", "more nats"));
+    assert!(a.shows(a.feed.get("hit2").unwrap()));
+    assert!(!a.shows(a.feed.get("other").unwrap()));
+    // @name matches the author.
+    update(&mut a, key(KeyCode::Char('/')));
+    update(&mut a, ctrl('u'));
+    type_text(&mut a, "@CY");
+    assert!(a.shows(a.feed.get("other").unwrap()) && !a.shows(a.feed.get("hit").unwrap()));
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.search, None, "Esc clears it");
+    assert!(a.shows(a.feed.get("t55").unwrap()));
+}
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn the_wheel_scrolls_a_click_selects_and_a_click_on_the_heart_likes() {
+    let mut a = with_tweets(10);
+    assert_eq!(a.focus, Focus::Draft);
+    update(&mut a, mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!(a.selected_tweet().unwrap().id, "t9");
+    assert_eq!(a.focus, Focus::Draft, "the wheel leaves the keyboard where it is");
+    update(&mut a, mouse(MouseEventKind::ScrollUp, 10, 5));
+    assert_eq!(a.selected_tweet().unwrap().id, "t10");
+    // Each tweet is three rows from row 1: header, text, separator.
+    update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 10, 5));
+    assert_eq!(a.selected_tweet().unwrap().id, "t9");
+    assert_eq!(a.focus, Focus::Feed);
+    let cmds = update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 77, 7));
+    assert_eq!(published(&cmds).event.id, "t8", "the heart of the third tweet");
+    assert_eq!(published(&cmds).event.kind, EventKind::TweetLiked);
+    // The draft pane's rows: 20 and 21 on 24.
+    update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 5, 21));
+    assert_eq!(a.focus, Focus::Draft);
+}
+
+#[test]
+fn a_notice_about_a_pane_goes_at_the_next_key_there() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.notice.as_ref().unwrap().level, Level::Warn, "nothing to post");
+    update(&mut a, key(KeyCode::Char('h')));
+    assert_eq!(a.notice, None);
+}
+
+#[test]
+fn a_question_mark_in_an_empty_draft_and_f1_open_the_help() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Char('?')));
+    assert!(a.show_help && a.draft.text().is_empty());
+    update(&mut a, key(KeyCode::Char('x')));
+    type_text(&mut a, "why?");
+    assert_eq!(a.draft.text(), "why?", "in a draft, ? is typed");
+    update(&mut a, Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
+    assert!(a.show_help);
+}
+
+#[test]
+fn the_place_from_the_last_run_is_selected_once_loaded() {
+    let mut a = app();
+    update(
+        &mut a,
+        Msg::PlaceRestored {
+            seq: Some(20),
+            read_mark: None,
+        },
+    );
+    update(&mut a, history(40, 60, false));
+    let cmds = update(&mut a, Msg::HistoryLoaded);
+    assert_eq!(cmds, [Cmd::LoadOlder { before: 40 }], "not loaded yet: read on");
+    update(&mut a, history(10, 39, false));
+    assert_eq!(a.selected_tweet().unwrap().id, "t20");
+    assert_eq!(a.return_to, None);
+}
