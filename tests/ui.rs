@@ -405,8 +405,14 @@ fn mono_focus_cues_40x12() {
 fn below_the_smallest_size_one_line_says_so() {
     let app = busy_app(19, 7);
     let shown = screen(&app, 19, 7);
-    assert_eq!(shown.lines().next().unwrap().trim_end(), "jetfeed needs 20×8");
-    assert!(shown.lines().skip(1).all(|l| l.trim().is_empty()), "{shown}");
+    assert_eq!(
+        shown.lines().next().unwrap().trim_end(),
+        "jetfeed needs 20×8"
+    );
+    assert!(
+        shown.lines().skip(1).all(|l| l.trim().is_empty()),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! chunks of history, folded into the feed with the selection kept in place.
 
 use super::navigate::{
-    load_older_if_near_end, return_to_place, scroll_into_view, search_more, select_index,
+    keep_on_shown, load_older_if_near_end, return_to_place, scroll_into_view, search_more,
+    select_index,
 };
 use super::{App, Cmd, Delivery, posting, views};
 use crate::feed::{Change, Feed};
@@ -62,6 +63,7 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
         } else {
             scroll_into_view(app);
         }
+        keep_on_shown(app);
     }
     cmds
 }
@@ -119,6 +121,7 @@ pub fn apply_history(
     } else {
         scroll_into_view(app);
     }
+    keep_on_shown(app);
     let mut cmds = return_to_place(app);
     if cmds.is_empty() {
         cmds = load_older_if_near_end(app);

@@ -103,6 +103,14 @@ pub fn after_filter(app: &mut App) {
     scroll_into_view(app);
 }
 
+/// With a search standing, a selection on a tweet it hides (none matched
+/// yet) moves to the newest match once there is one.
+pub fn keep_on_shown(app: &mut App) {
+    if app.search.is_some() && !app.selected_tweet().is_some_and(|t| app.shows(t)) {
+        after_filter(app);
+    }
+}
+
 /// While a search stands, the rest of the stream is read, older chunk by
 /// older chunk, until it has all been searched.
 pub fn search_more(app: &mut App) -> Vec<Cmd> {

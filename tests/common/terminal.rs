@@ -175,13 +175,15 @@ fn scan_text(text: &str, allowed: Allowed, mut found: Scan) -> Scan {
                 .and_then(|n| n.strip_prefix('('));
             if ended
                 && (title == "jetfeed"
-                    || count.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
+                    || count
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
             {
                 found.own += 1;
             } else {
-                found
-                    .foreign
-                    .push(format!("an OSC that is not jetfeed's title at byte {at}: {}", context()));
+                found.foreign.push(format!(
+                    "an OSC that is not jetfeed's title at byte {at}: {}",
+                    context()
+                ));
             }
             continue;
         }

@@ -72,7 +72,11 @@ fn n_goes_to_the_oldest_unread_tweet() {
     assert_eq!(a.feed.new_count(), 3, "what came while away");
     update(&mut a, key(KeyCode::Char('n')));
     assert_eq!(a.selected_tweet().unwrap().id, "t4");
-    assert_eq!(a.feed.new_count(), 1, "t5 passed over, t4 reached; t6 where it started");
+    assert_eq!(
+        a.feed.new_count(),
+        1,
+        "t5 passed over, t4 reached; t6 where it started"
+    );
 }
 
 #[test]
@@ -112,11 +116,20 @@ fn likes_of_my_tweets_and_mentions_are_notifications_grouped_by_tweet() {
     let mut a = feed_focused(1);
     update(&mut a, tweet_by(2, "mine", "me", "my tweet"));
     for (seq, who) in [(3, "bob"), (4, "carol"), (5, "dan"), (6, ""), (7, "eve")] {
-        update(&mut a, delivered(seq, event(EventKind::TweetLiked, "mine", who)));
+        update(
+            &mut a,
+            delivered(seq, event(EventKind::TweetLiked, "mine", who)),
+        );
     }
-    update(&mut a, delivered(8, event(EventKind::TweetLiked, "t1", "bob")));
+    update(
+        &mut a,
+        delivered(8, event(EventKind::TweetLiked, "t1", "bob")),
+    );
     update(&mut a, tweet_by(9, "hi", "zed", "hello @me!"));
-    update(&mut a, delivered(10, event(EventKind::TweetLiked, "mine", "me")));
+    update(
+        &mut a,
+        delivered(10, event(EventKind::TweetLiked, "mine", "me")),
+    );
     assert_eq!(a.notifications.unread, 6, "five likes of mine, one mention");
     let listed = rows(&a.notifications);
     assert_eq!(listed.len(), 2);
@@ -136,7 +149,10 @@ fn likes_of_my_tweets_and_mentions_are_notifications_grouped_by_tweet() {
     assert_eq!(a.focus, Focus::Notifications);
     update(&mut a, key(KeyCode::Esc));
     assert_eq!(a.focus, Focus::Feed);
-    update(&mut a, delivered(11, event(EventKind::TweetUnliked, "mine", "bob")));
+    update(
+        &mut a,
+        delivered(11, event(EventKind::TweetUnliked, "mine", "bob")),
+    );
     assert_eq!(a.notifications.unread, 1, "an unlike too");
 }
 
@@ -173,7 +189,10 @@ fn a_read_mark_from_an_earlier_run_decides_what_is_unread() {
             at_start: true,
         },
     );
-    assert_eq!(a.notifications.unread, 2, "likes 4 and 5 came after the mark");
+    assert_eq!(
+        a.notifications.unread, 2,
+        "likes 4 and 5 came after the mark"
+    );
     assert_eq!(a.notifications.mark_to_save(), Some(3));
 }
 
@@ -231,18 +250,35 @@ fn the_wheel_scrolls_a_click_selects_and_a_click_on_the_heart_likes() {
     assert_eq!(a.focus, Focus::Draft);
     update(&mut a, mouse(MouseEventKind::ScrollDown, 10, 5));
     assert_eq!(a.selected_tweet().unwrap().id, "t9");
-    assert_eq!(a.focus, Focus::Draft, "the wheel leaves the keyboard where it is");
+    assert_eq!(
+        a.focus,
+        Focus::Draft,
+        "the wheel leaves the keyboard where it is"
+    );
     update(&mut a, mouse(MouseEventKind::ScrollUp, 10, 5));
     assert_eq!(a.selected_tweet().unwrap().id, "t10");
     // Each tweet is three rows from row 1: header, text, separator.
-    update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 10, 5));
+    update(
+        &mut a,
+        mouse(MouseEventKind::Down(MouseButton::Left), 10, 5),
+    );
     assert_eq!(a.selected_tweet().unwrap().id, "t9");
     assert_eq!(a.focus, Focus::Feed);
-    let cmds = update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 77, 7));
-    assert_eq!(published(&cmds).event.id, "t8", "the heart of the third tweet");
+    let cmds = update(
+        &mut a,
+        mouse(MouseEventKind::Down(MouseButton::Left), 77, 7),
+    );
+    assert_eq!(
+        published(&cmds).event.id,
+        "t8",
+        "the heart of the third tweet"
+    );
     assert_eq!(published(&cmds).event.kind, EventKind::TweetLiked);
     // The draft pane's rows: 20 and 21 on 24.
-    update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 5, 21));
+    update(
+        &mut a,
+        mouse(MouseEventKind::Down(MouseButton::Left), 5, 21),
+    );
     assert_eq!(a.focus, Focus::Draft);
 }
 
@@ -250,7 +286,11 @@ fn the_wheel_scrolls_a_click_selects_and_a_click_on_the_heart_likes() {
 fn a_notice_about_a_pane_goes_at_the_next_key_there() {
     let mut a = app();
     update(&mut a, key(KeyCode::Enter));
-    assert_eq!(a.notice.as_ref().unwrap().level, Level::Warn, "nothing to post");
+    assert_eq!(
+        a.notice.as_ref().unwrap().level,
+        Level::Warn,
+        "nothing to post"
+    );
     update(&mut a, key(KeyCode::Char('h')));
     assert_eq!(a.notice, None);
 }
@@ -263,7 +303,10 @@ fn a_question_mark_in_an_empty_draft_and_f1_open_the_help() {
     update(&mut a, key(KeyCode::Char('x')));
     type_text(&mut a, "why?");
     assert_eq!(a.draft.text(), "why?", "in a draft, ? is typed");
-    update(&mut a, Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
+    update(
+        &mut a,
+        Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+    );
     assert!(a.show_help);
 }
 
@@ -279,7 +322,11 @@ fn the_place_from_the_last_run_is_selected_once_loaded() {
     );
     update(&mut a, history(40, 60, false));
     let cmds = update(&mut a, Msg::HistoryLoaded);
-    assert_eq!(cmds, [Cmd::LoadOlder { before: 40 }], "not loaded yet: read on");
+    assert_eq!(
+        cmds,
+        [Cmd::LoadOlder { before: 40 }],
+        "not loaded yet: read on"
+    );
     update(&mut a, history(10, 39, false));
     assert_eq!(a.selected_tweet().unwrap().id, "t20");
     assert_eq!(a.return_to, None);

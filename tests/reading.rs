@@ -1,0 +1,167 @@
+//! Reading against a real nats-server: unread arrivals, notifications made
+//! while away, a search past the loaded window, the place kept across a
+//! restart of the real binary, and the mouse through the real run loop.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Client, NatsServer, Pty, bus_config, jetfeed_in, publish_many};
+use crossterm::event::KeyCode;
+use jetfeed::headless;
+use jetfeed::wire::{Event, EventKind};
+
+async fn post(url: &str, user: &str, text: &str) -> String {
+    headless::post(&bus_config(url, user), text).await.unwrap()
+}
+
+async fn like(url: &str, user: &str, id: &str) {
+    headless::like(&bus_config(url, user), EventKind::TweetLiked, id)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrivals_while_scrolled_away_are_counted_on_screen_and_in_the_title() {
+    let server = NatsServer::start();
+    let url = server.url();
+    for i in 0..5 {
+        post(&url, "bob", &format!("old {i}")).await;
+    }
+    let mut ann = Client::start(&url, "ann").await;
+    ann.key(KeyCode::Tab);
+    ann.key(KeyCode::Char('j'));
+    ann.key(KeyCode::Char('j'));
+    for i in 0..3 {
+        post(&url, "bob", &format!("arrived {i}")).await;
+    }
+    ann.until("three arrivals", |a| a.feed.len() == 8).await;
+    assert_eq!(ann.app.feed.new_count(), 3);
+    assert_eq!(jetfeed::ui::title(&ann.app), "(3) jetfeed");
+    assert!(
+        ann.screen(80, 24).contains("↑ 3 new"),
+        "{}",
+        ann.screen(80, 24)
+    );
+    ann.key(KeyCode::Char('g'));
+    assert_eq!(ann.app.feed.new_count(), 0);
+    ann.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn likes_made_while_away_are_unread_notifications_on_return() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    ann.post("ann's tweet").await;
+    let id = ann.app.feed.newest(0).unwrap().id.clone();
+    common::until_acked(&url, "ann", 1, Duration::from_secs(10)).await;
+    ann.shutdown().await;
+
+    // While ann is away.
+    like(&url, "bob", &id).await;
+    like(&url, "carol", &id).await;
+    post(&url, "dan", "hello @ann").await;
+
+    let mut ann = Client::start(&url, "ann").await;
+    ann.until("the likes", |a| a.notifications.unread == 3)
+        .await;
+    let screen = ann.screen(80, 24);
+    assert!(screen.contains("3 notifications"), "{screen}");
+    ann.key(KeyCode::Tab);
+    ann.key(KeyCode::Char('N'));
+    let screen = ann.screen(80, 24);
+    assert!(
+        screen.contains("carol and bob liked your tweet \"ann's tweet\"")
+            && screen.contains("dan mentioned you: \"hello @ann\""),
+        "{screen}"
+    );
+    assert_eq!(ann.app.notifications.unread, 0);
+    ann.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_finds_a_tweet_older_than_the_loaded_window() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let needle = post(&url, "ann", "the needle in the haystack").await;
+    // More than the newest window jetfeed loads at start.
+    let filler: Vec<Event> = (0..(jetfeed::bus::CHUNK_EVENTS as usize * 3))
+        .map(|i| {
+            Event::tweet(
+                format!("hay-{i}"),
+                format!("hay {i}"),
+                "bulk".into(),
+                chrono::Utc::now(),
+            )
+        })
+        .collect();
+    publish_many(&url, &filler).await;
+    let mut bob = Client::start(&url, "bob").await;
+    assert!(
+        bob.app.feed.get(&needle).is_none(),
+        "the needle is older than what is loaded"
+    );
+    bob.key(KeyCode::Tab);
+    bob.key(KeyCode::Char('/'));
+    bob.type_text("NEEDLE");
+    bob.until_within(
+        Duration::from_secs(60),
+        "the search to read the stream",
+        |a| a.feed.is_complete(),
+    )
+    .await;
+    bob.key(KeyCode::Enter);
+    let found = bob.app.selected_tweet().unwrap();
+    assert_eq!(found.text, "the needle in the haystack");
+    assert!(bob.screen(80, 24).contains("the needle in the haystack"));
+    bob.shutdown().await;
+}
+
+#[test]
+fn the_real_binary_returns_to_the_tweet_being_read_and_takes_the_mouse() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for i in 0..12 {
+            post(&url, "bob", &format!("tweet number {i:02}")).await;
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let run = || {
+        let mut cmd = jetfeed_in(data.path());
+        cmd.args(["--server", &url, "--user", "ann"]);
+        Pty::spawn(cmd, 80, 24)
+    };
+    let mut first = run();
+    first.wait_for("tweet number 11");
+    // The wheel, as SGR mouse reports: three notches down.
+    for _ in 0..3 {
+        first.type_bytes(b"\x1b[<65;10;5M");
+    }
+    first.wait_for("▌ tweet number 08");
+    // A click on the second tweet shown selects it.
+    let screen = first.screen();
+    let row = screen
+        .lines()
+        .position(|l| l.contains("tweet number 07"))
+        .unwrap();
+    first.type_bytes(format!("\x1b[<0;10;{}M\x1b[<0;10;{}m", row + 1, row + 1).as_bytes());
+    first.wait_for("▌ tweet number 07");
+    // A click on its heart likes it.
+    let header = row; // the header is the row above the text (0-based)
+    first.type_bytes(format!("\x1b[<0;77;{}M\x1b[<0;77;{}m", header, header).as_bytes());
+    first.wait_for("♥ 1");
+    first.type_bytes(b"q");
+    assert!(first.wait().success());
+
+    rt.block_on(async {
+        post(&url, "bob", "came while ann was away").await;
+    });
+    let mut second = run();
+    second.wait_for("▌ tweet number 07");
+    second.wait_for("↑ 1 new");
+    second.type_bytes(b"\tq");
+    assert!(second.wait().success());
+}
