@@ -152,6 +152,20 @@ impl Action {
     }
 }
 
+impl Action {
+    /// What the action does where it is bound: moving in a tweet's page
+    /// scrolls it, in the notifications moves between them.
+    pub fn describe_in(self, scope: Scope) -> &'static str {
+        match (scope, self) {
+            (Scope::In(Focus::Tweet), Action::Select(Move::Older)) => "scroll down",
+            (Scope::In(Focus::Tweet), Action::Select(Move::Newer)) => "scroll up",
+            (Scope::In(Focus::Notifications), Action::Select(Move::Older)) => "next one",
+            (Scope::In(Focus::Notifications), Action::Select(Move::Newer)) => "previous one",
+            _ => self.describe(),
+        }
+    }
+}
+
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -459,7 +473,7 @@ impl KeyMap {
     pub fn help(&self) -> Vec<HelpRow> {
         let mut rows: Vec<HelpRow> = Vec::new();
         for b in &self.bindings {
-            let what = b.action.describe();
+            let what = b.action.describe_in(b.scope);
             match rows
                 .iter_mut()
                 .find(|r| r.scope == b.scope && r.what == what)

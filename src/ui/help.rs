@@ -101,9 +101,9 @@ mod tests {
             let label = b.key.label();
             assert!(
                 text.iter()
-                    .any(|l| l.contains(&label) && l.contains(b.action.describe())),
+                    .any(|l| l.contains(&label) && l.contains(b.action.describe_in(b.scope))),
                 "{label} ({}) missing from the help",
-                b.action.describe()
+                b.action.describe_in(b.scope)
             );
         }
     }
