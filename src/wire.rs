@@ -145,19 +145,79 @@ struct OutEvent<'a> {
 }
 
 /// The fields as they are in the payload, exactly as stored: borrowed
-/// unless they hold escapes. Not cleaned: for printing as JSON only.
-#[derive(Deserialize)]
+/// unless they hold escapes. Not cleaned: `decode` cleans them.
+///
+/// Read as Go's `encoding/json` reads the example's `Event` struct: a key
+/// names a field whatever its case (`"MessageType"`, `"ID"`; Go's case
+/// folding also takes `ſ` for `s` and the Kelvin sign for `k`), the last
+/// of duplicate keys wins, `null` leaves a field empty, other keys are
+/// ignored.
+#[derive(Default)]
 pub struct Fields<'a> {
-    #[serde(rename = "messageType", default, borrow, deserialize_with = "nullable")]
     pub message_type: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "nullable")]
     pub id: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "nullable")]
     pub message: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "nullable")]
     pub date: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "nullable")]
     pub author: Cow<'a, str>,
+}
+
+/// The field a key names, as Go's `encoding/json` matches it.
+fn field_named(key: &str) -> Option<usize> {
+    const NAMES: [&str; 5] = ["messagetype", "id", "message", "date", "author"];
+    // Go folds each rune with unicode.SimpleFold: for these ASCII names,
+    // only ASCII letters, the long s and the Kelvin sign fold onto them.
+    let fold = |c: char| match c {
+        '\u{17F}' => 's',
+        '\u{212A}' => 'k',
+        c => c.to_ascii_lowercase(),
+    };
+    NAMES.iter().position(|name| {
+        let mut chars = key.chars();
+        name.chars().all(|n| chars.next().map(fold) == Some(n)) && chars.next().is_none()
+    })
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        #[derive(Deserialize)]
+        struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+        struct Text<'a>(Cow<'a, str>);
+        impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                nullable(d).map(Text)
+            }
+        }
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Fields<'a>, M::Error> {
+                let mut out = Fields::default();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let Some(field) = field_named(&key) else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    };
+                    let Text(value) = map.next_value::<Text<'de>>()?;
+                    // The last of duplicate keys wins, as in Go.
+                    *match field {
+                        0 => &mut out.message_type,
+                        1 => &mut out.id,
+                        2 => &mut out.message,
+                        3 => &mut out.date,
+                        _ => &mut out.author,
+                    } = value;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 /// The payload's fields exactly as stored, for `tail --json`; `None` if it
@@ -318,6 +378,58 @@ mod tests {
         ));
         assert!(matches!(d(r#"{"id":"x"}"#), Err(DecodeError::Date(_))));
         assert!(decode("S.tweet_created", &[0xff, 0xfe, b'{']).is_err());
+    }
+
+    /// Each payload, and the fields Go's encoding/json read from it into
+    /// the example's Event struct: printed by go1.19.8 (Debian 12's
+    /// golang-go) with `json.Unmarshal` then `json.Marshal`, no error for
+    /// any of them.
+    #[test]
+    fn keys_are_read_as_go_reads_them() {
+        let cases = [
+            (
+                r#"{"MessageType":"tweet_created","ID":"a","Message":"m","DATE":"2024-01-01T00:00:00Z","AUTHOR":"x"}"#,
+                ("tweet_created", "a", "m", "x"),
+            ),
+            (
+                r#"{"messageType":"tweet_created","id":"first","id":"second","date":"2024-01-01T00:00:00Z"}"#,
+                ("tweet_created", "second", "", ""),
+            ),
+            (
+                r#"{"messageType":"tweet_created","id":"lower","ID":"upper","Id":"mixed","date":"2024-01-01T00:00:00Z"}"#,
+                ("tweet_created", "mixed", "", ""),
+            ),
+            (
+                r#"{"meſſageType":"tweet_liked","id":"x","meſſage":"long s","date":"2024-01-01T00:00:00Z"}"#,
+                ("tweet_liked", "x", "long s", ""),
+            ),
+            (
+                r#"{"messageType":"tweet_created","id":"x","message":null,"author":null,"date":"2024-01-01T00:00:00Z"}"#,
+                ("tweet_created", "x", "", ""),
+            ),
+            (
+                r#"{"messageType":"tweet_created","id":"x","extra":{"nested":[1,2]},"message_type":"tweet_liked","date":"2024-01-01T00:00:00Z"}"#,
+                ("tweet_created", "x", "", ""),
+            ),
+            (
+                r#"{"messageType":"tweet_created","id":"x","message":"first","MESSAGE":"last","date":"2024-01-01T00:00:00Z"}"#,
+                ("tweet_created", "x", "last", ""),
+            ),
+        ];
+        for (payload, (kind, id, message, author)) in cases {
+            let e =
+                decode("S.other", payload.as_bytes()).unwrap_or_else(|e| panic!("{payload}: {e}"));
+            assert_eq!(
+                (
+                    e.kind.as_str(),
+                    e.id.as_str(),
+                    e.message.as_str(),
+                    e.author.as_str()
+                ),
+                (kind, id, message, author),
+                "{payload}"
+            );
+        }
     }
 
     #[test]
