@@ -93,6 +93,59 @@ pub fn place(data_dir: &Path, user: &str, stream: &str) -> Option<Place> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// A like or unlike not yet acknowledged when jetfeed quit: its message
+/// id (reused when it goes out, so the stream keeps it once) and the event
+/// as it goes on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedLike {
+    pub msg_id: String,
+    pub subject: String,
+    pub payload: String,
+}
+
+fn likes_path(data_dir: &Path, user: &str, stream: &str) -> PathBuf {
+    data_dir
+        .join("likes")
+        .join(format!("{}.{}.json", user_token(user), user_token(stream)))
+}
+
+/// Saves likes and unlikes waiting to be sent, readable by this user only.
+pub fn save_likes(
+    data_dir: &Path,
+    user: &str,
+    stream: &str,
+    likes: &[SavedLike],
+) -> io::Result<()> {
+    let file = likes_path(data_dir, user, stream);
+    if likes.is_empty() {
+        return match fs::remove_file(&file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
+    }
+    if let Some(dir) = file.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let json = serde_json::to_vec(likes).map_err(io::Error::other)?;
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&file)?;
+    io::Write::write_all(&mut f, &json)
+}
+
+/// Takes the likes saved for `user` in `stream`: removed once read.
+pub fn take_likes(data_dir: &Path, user: &str, stream: &str) -> Vec<SavedLike> {
+    let file = likes_path(data_dir, user, stream);
+    let Ok(bytes) = fs::read(&file) else {
+        return Vec::new();
+    };
+    let _ = fs::remove_file(&file);
+    serde_json::from_slice(&bytes).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

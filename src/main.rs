@@ -334,6 +334,21 @@ async fn run_tui(
             },
         );
     }
+    let likes: Vec<jetfeed::app::Outgoing> = data_dir
+        .map(|dir| drafts::take_likes(dir, &cfg.user, &cfg.stream))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|l| {
+            let event = jetfeed::wire::decode(&l.subject, l.payload.as_bytes()).ok()?;
+            Some(jetfeed::app::Outgoing {
+                msg_id: l.msg_id,
+                event,
+            })
+        })
+        .collect();
+    if !likes.is_empty() {
+        update(&mut app, Msg::LikesRestored(likes));
+    }
     if let Some(saved) = data_dir.and_then(|dir| drafts::take(dir, &cfg.user)) {
         update(
             &mut app,
@@ -381,6 +396,10 @@ async fn run_tui(
         );
     }
     bus.shutdown().await;
+    let likes = app.unsent_likes().count();
+    if likes > 0 && data_dir.is_some() {
+        eprintln!("jetfeed: {likes} unsent like(s) saved; they go out next time");
+    }
     match saved {
         Some(true) => eprintln!("jetfeed: unsent draft saved; it will be back next time"),
         Some(false) => eprintln!("jetfeed: unsent draft: {}", app.draft.text()),
@@ -398,6 +417,15 @@ fn save_draft(app: &App, cfg: &BusConfig, data_dir: Option<&Path>) -> Option<boo
             read_mark: app.notifications.mark_to_save(),
         };
         let _ = drafts::save_place(dir, &cfg.user, &cfg.stream, &place);
+        let likes: Vec<drafts::SavedLike> = app
+            .unsent_likes()
+            .map(|out| drafts::SavedLike {
+                msg_id: out.msg_id.clone(),
+                subject: out.event.subject(&cfg.stream),
+                payload: String::from_utf8_lossy(&out.event.encode()).into_owned(),
+            })
+            .collect();
+        let _ = drafts::save_likes(dir, &cfg.user, &cfg.stream, &likes);
     }
     if app.draft.text().trim().is_empty() {
         return None;

@@ -222,6 +222,12 @@ impl App {
             .unwrap_or(0)
     }
 
+    /// Likes and unlikes not yet acknowledged: queued, or in flight (which
+    /// may not be stored if jetfeed quits now).
+    pub fn unsent_likes(&self) -> impl Iterator<Item = &Outgoing> {
+        self.queued.iter().chain(self.pending_likes.values())
+    }
+
     /// Whether a like or unlike of this tweet is queued or in flight.
     pub fn like_pending(&self, tweet_id: &str) -> bool {
         self.pending_likes
@@ -323,6 +329,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Reset => {
             deliveries::reset(app);
             vec![]
+        }
+        Msg::LikesRestored(likes) => {
+            let n = likes.len();
+            app.queued.extend(likes);
+            app.info(format!("{n} like(s) from last time, sent when connected"));
+            if app.connection == Connection::Connected {
+                posting::send_waiting(app)
+            } else {
+                vec![]
+            }
         }
         Msg::History {
             from,

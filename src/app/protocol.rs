@@ -59,6 +59,9 @@ pub enum Msg {
     Quit,
     /// The stream was deleted or recreated: the feed starts again from it.
     Reset,
+    /// Likes and unlikes that had not gone out when jetfeed last quit, each
+    /// with its message id: they go out (again) now.
+    LikesRestored(Vec<Outgoing>),
     /// A draft saved when jetfeed last quit, and the id it was posted under.
     DraftRestored {
         text: String,
