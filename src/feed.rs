@@ -94,12 +94,17 @@ pub enum Skip {
     DuplicateId,
     #[error("an unlike without a user")]
     AnonymousUnlike,
+    /// The stream's limits (`max_msgs`, `max_age`) have discarded its oldest
+    /// events: a like of a tweet it no longer holds is no mistake.
+    #[error("a like of a tweet the stream no longer holds")]
+    TweetDiscarded,
 }
 
 impl Skip {
-    /// A bad event, as opposed to a replay of one already applied.
+    /// A bad event, as opposed to a replay of one already applied or a like
+    /// whose tweet the stream's limits discarded.
     pub fn is_bad(&self) -> bool {
-        !matches!(self, Skip::Seen(_))
+        !matches!(self, Skip::Seen(_) | Skip::TweetDiscarded)
     }
 }
 
@@ -152,6 +157,9 @@ pub struct Feed {
     first_seq: u64,
     /// The feed holds the stream from its start: nothing older to load.
     complete: bool,
+    /// The stream's start is not its first event: its limits discarded
+    /// older ones, so likes of unknown tweets may be likes of those.
+    truncated: bool,
     new_count: usize,
     /// Deferred likes found bad since last taken: their tweet was created
     /// after them, or never.
@@ -182,6 +190,7 @@ impl Feed {
             last_seq: first_seq.saturating_sub(1),
             first_seq: first_seq.max(1),
             complete: first_seq <= 1,
+            truncated: false,
             new_count: 0,
             discarded: 0,
         }
@@ -328,7 +337,11 @@ impl Feed {
                     return Ok(Change::Likes);
                 }
                 if self.complete {
-                    return Err(Skip::UnknownTweet);
+                    return Err(if self.truncated {
+                        Skip::TweetDiscarded
+                    } else {
+                        Skip::UnknownTweet
+                    });
                 }
                 self.pending
                     .entry(event.id)
@@ -394,8 +407,13 @@ impl Feed {
         self.last_seq = self.last_seq.max(self.first_seq - 1);
         if at_start || self.first_seq <= 1 {
             self.complete = true;
-            // Nothing older can claim these likes: their tweets never existed.
-            bad += self.pending.drain().map(|(_, log)| log.events).sum::<u64>();
+            self.truncated = self.first_seq > 1;
+            // Nothing older can claim these likes: their tweets never
+            // existed, or the stream's limits discarded them.
+            let orphans = self.pending.drain().map(|(_, log)| log.events).sum::<u64>();
+            if !self.truncated {
+                bad += orphans;
+            }
         }
         bad
     }

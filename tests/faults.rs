@@ -278,3 +278,50 @@ async fn a_burst_of_100000_events_is_taken_whole_while_keys_are_answered() {
         "{frames} frames for {N} events: redraws are coalesced"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn likes_of_tweets_the_streams_limits_discarded_are_not_bad_events() {
+    let server = NatsServer::start();
+    let url = server.url();
+    // An operator's stream that keeps only the last five events.
+    let client = async_nats::connect(&url).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "TWITTERCLONE".into(),
+        subjects: vec!["TWITTERCLONE.*".into()],
+        max_messages: 5,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let old = jetfeed::headless::post(&common::bus_config(&url, "ann"), "soon discarded")
+        .await
+        .unwrap();
+    for i in 0..5 {
+        jetfeed::headless::post(&common::bus_config(&url, "ann"), &format!("kept {i}"))
+            .await
+            .unwrap();
+    }
+    // A like of the discarded tweet, as another client that saw it sends it.
+    let like = format!(
+        r#"{{"messageType":"tweet_liked","id":"{old}","message":"","date":"2024-01-01T00:00:00Z","author":"bob"}}"#
+    );
+    common::publish_raw(&url, "TWITTERCLONE.tweet_liked", like.as_bytes()).await;
+    let mut cy = Client::start(&url, "cy").await;
+    assert_eq!(
+        cy.app.feed.len(),
+        4,
+        "the limit kept four tweets and the like"
+    );
+    // And one arriving live.
+    common::publish_raw(
+        &url,
+        "TWITTERCLONE.tweet_liked",
+        like.replace("bob", "dee").as_bytes(),
+    )
+    .await;
+    cy.settle(Duration::from_millis(500)).await;
+    assert_eq!(cy.app.skipped, 0, "not shown as skipped");
+    assert!(!cy.screen(80, 24).contains("skipped"));
+    cy.shutdown().await;
+}
