@@ -27,20 +27,25 @@ pub fn path(data_dir: &Path, user: &str) -> PathBuf {
         .join(format!("{}.json", user_token(user)))
 }
 
-/// Saves a draft, readable by this user only.
-pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
-    let file = path(data_dir, user);
+/// Writes `value` as JSON to `file`, readable by this user only.
+fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir)?;
     }
-    let json = serde_json::to_vec(draft).map_err(io::Error::other)?;
+    let json = serde_json::to_vec(value).map_err(io::Error::other)?;
     let mut f = fs::OpenOptions::new()
         .create(true)
         .write(true)
         .truncate(true)
         .mode(0o600)
-        .open(&file)?;
-    io::Write::write_all(&mut f, &json)?;
+        .open(file)?;
+    io::Write::write_all(&mut f, &json)
+}
+
+/// Saves a draft, readable by this user only.
+pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
+    let file = path(data_dir, user);
+    write_private(&file, draft)?;
     Ok(file)
 }
 
@@ -73,18 +78,7 @@ fn place_path(data_dir: &Path, user: &str, stream: &str) -> PathBuf {
 
 /// Saves where `user` was in `stream`, readable by this user only.
 pub fn save_place(data_dir: &Path, user: &str, stream: &str, place: &Place) -> io::Result<()> {
-    let file = place_path(data_dir, user, stream);
-    if let Some(dir) = file.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let json = serde_json::to_vec(place).map_err(io::Error::other)?;
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&file)?;
-    io::Write::write_all(&mut f, &json)
+    write_private(&place_path(data_dir, user, stream), place)
 }
 
 /// Where `user` was in `stream` when jetfeed last quit.
@@ -123,17 +117,7 @@ pub fn save_likes(
             _ => Ok(()),
         };
     }
-    if let Some(dir) = file.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let json = serde_json::to_vec(likes).map_err(io::Error::other)?;
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&file)?;
-    io::Write::write_all(&mut f, &json)
+    write_private(&file, &likes)
 }
 
 /// Takes the likes saved for `user` in `stream`: removed once read.

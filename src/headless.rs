@@ -240,15 +240,7 @@ pub fn text_line(e: &Event, likes: u64) -> String {
 
 /// A tweet as `show` prints it for people.
 pub fn show_text(seq: u64, t: &Tweet) -> String {
-    let mut likers: Vec<&str> = t.likers().collect();
-    likers.sort_unstable();
-    let mut who: Vec<String> = likers
-        .iter()
-        .map(|u| glyphs::display(u).into_owned())
-        .collect();
-    if t.anonymous_likes() > 0 {
-        who.push(format!("{} anonymous", t.anonymous_likes()));
-    }
+    let who = crate::app::views::likers_shown(t);
     let mut out = format!(
         "{}  @{}  {}\n",
         glyphs::display(&t.id),

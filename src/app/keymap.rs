@@ -388,13 +388,16 @@ impl Default for KeyMap {
             (Key::char('i'), FocusDraft),
             (Key::plain(K::Esc), FocusDraft),
         ];
-        let tweet = [
+        // A view over the feed: Esc or q goes back, j k ↓ ↑ move in it.
+        let view = [
             (Key::plain(K::Esc), Back),
             (Key::char('q'), Back),
             (Key::char('j'), Select(Move::Older)),
             (Key::plain(K::Down), Select(Move::Older)),
             (Key::char('k'), Select(Move::Newer)),
             (Key::plain(K::Up), Select(Move::Newer)),
+        ];
+        let tweet = [
             (Key::plain(K::PageDown), Select(Move::PageOlder)),
             (Key::char(' '), Select(Move::PageOlder)),
             (Key::plain(K::PageUp), Select(Move::PageNewer)),
@@ -402,15 +405,7 @@ impl Default for KeyMap {
             (Key::char('y'), CopyId),
             (Key::char('t'), ToggleTime),
         ];
-        let notifications = [
-            (Key::plain(K::Esc), Back),
-            (Key::char('q'), Back),
-            (Key::char('j'), Select(Move::Older)),
-            (Key::plain(K::Down), Select(Move::Older)),
-            (Key::char('k'), Select(Move::Newer)),
-            (Key::plain(K::Up), Select(Move::Newer)),
-            (Key::plain(K::Enter), OpenTweet),
-        ];
+        let notifications = [(Key::plain(K::Enter), OpenTweet)];
         let search = [
             (Key::plain(K::Enter), KeepSearch),
             (Key::plain(K::Esc), Back),
@@ -429,10 +424,14 @@ impl Default for KeyMap {
             .map(bind(Scope::Anywhere))
             .chain(draft.into_iter().map(bind(Scope::In(Focus::Draft))))
             .chain(feed.into_iter().map(bind(Scope::In(Focus::Feed))))
-            .chain(tweet.into_iter().map(bind(Scope::In(Focus::Tweet))))
             .chain(
-                notifications
-                    .into_iter()
+                view.into_iter()
+                    .chain(tweet)
+                    .map(bind(Scope::In(Focus::Tweet))),
+            )
+            .chain(
+                view.into_iter()
+                    .chain(notifications)
                     .map(bind(Scope::In(Focus::Notifications))),
             )
             .chain(search.into_iter().map(bind(Scope::In(Focus::Search))))

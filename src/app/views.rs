@@ -282,6 +282,21 @@ impl Search {
     }
 }
 
+/// Who liked a tweet, as people read it: names in order, in their display
+/// form, then how many anonymous likes (`bob, carol, 2 anonymous`).
+pub fn likers_shown(tweet: &Tweet) -> Vec<String> {
+    let mut likers: Vec<&str> = tweet.likers().collect();
+    likers.sort_unstable();
+    let mut who: Vec<String> = likers
+        .iter()
+        .map(|u| super::glyphs::display(u).into_owned())
+        .collect();
+    if tweet.anonymous_likes() > 0 {
+        who.push(format!("{} anonymous", tweet.anonymous_likes()));
+    }
+    who
+}
+
 /// Opens the page of the tweet `id`, coming from `back`.
 pub fn open_tweet(app: &mut App, id: String) -> Vec<Cmd> {
     let back = if app.focus == Focus::Tweet {

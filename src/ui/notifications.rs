@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme;
 use crate::app::views::{self, NoteKind, NoteRow};
@@ -39,15 +39,7 @@ pub fn describe(row: &NoteRow) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let p = theme::of(app);
-    let block = Block::bordered()
-        .border_type(p.border_type(true))
-        .border_style(p.border(true))
-        .title(Line::from(" Notifications ").style(p.author))
-        .title_bottom(
-            Line::from(" Enter open · Esc back ")
-                .right_aligned()
-                .style(p.dim),
-        );
+    let block = theme::view_block(app, " Notifications ", " Enter open · Esc back ");
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.is_empty() {

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme;
 use crate::app::{App, geometry, glyphs};
@@ -53,15 +53,7 @@ pub fn lines(app: &App, id: &str, cols: u16) -> Vec<Line<'static>> {
             p.dim,
         ),
     ]));
-    let mut likers: Vec<&str> = tweet.likers().collect();
-    likers.sort_unstable();
-    let mut who: Vec<String> = likers
-        .iter()
-        .map(|u| glyphs::display(u).into_owned())
-        .collect();
-    if tweet.anonymous_likes() > 0 {
-        who.push(format!("{} anonymous", tweet.anonymous_likes()));
-    }
+    let who = crate::app::views::likers_shown(tweet);
     if !who.is_empty() {
         out.extend(
             geometry::wrap(&format!("liked by {}", who.join(", ")), cols, usize::MAX)
@@ -78,19 +70,10 @@ pub fn lines(app: &App, id: &str, cols: u16) -> Vec<Line<'static>> {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let p = theme::of(app);
     let Some(page) = &app.page else {
         return;
     };
-    let block = Block::bordered()
-        .border_type(p.border_type(true))
-        .border_style(p.border(true))
-        .title(Line::from(" Tweet ").style(p.author))
-        .title_bottom(
-            Line::from(" l like · y copy id · Esc back ")
-                .right_aligned()
-                .style(p.dim),
-        );
+    let block = theme::view_block(app, " Tweet ", " l like · y copy id · Esc back ");
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.is_empty() {

@@ -97,6 +97,18 @@ static MONO: Palette = Palette {
     thick_focus: true,
 };
 
+/// The frame of a view shown in the feed's place (a tweet's page, the
+/// notifications): focused, titled, its keys along the bottom.
+pub fn view_block<'a>(app: &App, title: &'a str, keys: &'a str) -> ratatui::widgets::Block<'a> {
+    use ratatui::text::Line;
+    let p = of(app);
+    ratatui::widgets::Block::bordered()
+        .border_type(p.border_type(true))
+        .border_style(p.border(true))
+        .title(Line::from(title).style(p.author))
+        .title_bottom(Line::from(keys).right_aligned().style(p.dim))
+}
+
 pub fn palette(theme: Theme) -> &'static Palette {
     match theme {
         Theme::Dark => &DARK,
