@@ -24,8 +24,9 @@ pub use terminal::{enter, leave, spawn_input};
 /// Frames are at least this far apart when only counts and clocks changed:
 /// a burst of likes coalesces into one frame.
 pub const FRAME: Duration = Duration::from_millis(16);
-/// A key press or a new tweet is drawn sooner, but frames are never closer
-/// than this.
+/// A key press or a new tweet is drawn sooner: at once when the screen is
+/// idle, and under load (the screen still busy with the last frame) no
+/// closer than this to the frame before.
 pub const URGENT_FRAME: Duration = Duration::from_millis(6);
 /// Most bus messages handled between two looks at the keyboard.
 const DRAIN: usize = 64;
@@ -65,6 +66,10 @@ pub trait Screen {
     fn show(&mut self, app: &App) -> Result<(), Self::Error>;
     /// Puts `text` on the clipboard, where the terminal allows it.
     fn copy(&mut self, _text: &str) {}
+    /// Whether the last frame is still being written to the terminal.
+    fn busy(&self) -> bool {
+        false
+    }
 }
 
 impl<B: Backend> Screen for Terminal<B> {
@@ -97,10 +102,10 @@ pub async fn run<S: Screen, E: Effects>(
         for text in copies {
             terminal.copy(&text);
         }
-        let gap = if redraw == Redraw::Now {
-            URGENT_FRAME
-        } else {
-            FRAME
+        let gap = match redraw {
+            Redraw::Now if !terminal.busy() => Duration::ZERO,
+            Redraw::Now => URGENT_FRAME,
+            _ => FRAME,
         };
         if redraw > Redraw::None && last_draw.elapsed() >= gap {
             terminal.show(app)?;

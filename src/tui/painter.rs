@@ -37,6 +37,8 @@ struct Handover {
     title: Option<String>,
     /// Texts for the clipboard, in order.
     copies: Vec<String>,
+    /// A frame is being written to the terminal.
+    drawing: bool,
     stop: bool,
     error: Option<String>,
 }
@@ -68,6 +70,7 @@ impl Painter {
                         }
                         match state.frame.take() {
                             Some((f, c)) => {
+                                state.drawing = true;
                                 (f, c, state.title.take(), std::mem::take(&mut state.copies))
                             }
                             None => return,
@@ -92,6 +95,11 @@ impl Painter {
                         // reason to stop drawing.
                         let _ = write_extras(out, title.as_deref(), &copies);
                     }
+                    theirs
+                        .state
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .drawing = false;
                 }
             })?;
         Ok(Painter {
@@ -167,6 +175,11 @@ fn write_extras(
 
 impl Screen for Painter {
     type Error = std::io::Error;
+
+    fn busy(&self) -> bool {
+        let state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.drawing || state.frame.is_some()
+    }
 
     fn copy(&mut self, text: &str) {
         let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
