@@ -428,6 +428,15 @@ async fn like_burst(url: &str) -> (f64, f64) {
 // ----------------------------------------------------------------- render
 
 fn render_ms(tweets: usize) -> f64 {
+    render_with(tweets, None)
+}
+
+/// `render_ms` with a search standing that one tweet in a hundred matches.
+fn render_search_ms(tweets: usize) -> f64 {
+    render_with(tweets, Some("x7"))
+}
+
+fn render_with(tweets: usize, query: Option<&str>) -> f64 {
     let mut app = new_app("me", "nats://127.0.0.1:4222", STREAM);
     update(&mut app, Msg::Resize(120, 40));
     let date = Utc::now().fixed_offset();
@@ -438,7 +447,8 @@ fn render_ms(tweets: usize) -> f64 {
                 kind: EventKind::TweetCreated,
                 id: format!("t{i}"),
                 message: format!(
-                    "tweet {i}: some words to wrap across the width of the pane, as tweets do"
+                    "tweet {i}: some words to wrap across the width of the pane, as tweets do{}",
+                    if i % 100 == 7 { " x7" } else { "" }
                 ),
                 date,
                 author: format!("user{}", i % 50),
@@ -457,12 +467,17 @@ fn render_ms(tweets: usize) -> f64 {
         },
     );
     update(&mut app, Msg::HistoryLoaded);
-    update(
-        &mut app,
-        Msg::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Tab,
-        )),
-    );
+    let press = |app: &mut App, code| {
+        update(app, Msg::Key(crossterm::event::KeyEvent::from(code)));
+    };
+    press(&mut app, crossterm::event::KeyCode::Tab);
+    if let Some(query) = query {
+        press(&mut app, crossterm::event::KeyCode::Char('/'));
+        for c in query.chars() {
+            press(&mut app, crossterm::event::KeyCode::Char(c));
+        }
+        press(&mut app, crossterm::event::KeyCode::Enter);
+    }
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut times = Vec::new();
     for i in 0..105 {
@@ -481,6 +496,56 @@ fn render_ms(tweets: usize) -> f64 {
         }
     }
     median(times)
+}
+
+// ----------------------------------------------------------------- search
+
+/// From `/` to the result on screen: a search of a stream of `size` events
+/// for a word found only in its oldest tweet, through the real bus (older
+/// chunks read as the search needs them). Milliseconds.
+async fn search_ms(url: &str, stream: &str) -> f64 {
+    let cfg = jetfeed::bus::BusConfig {
+        stream: stream.to_owned(),
+        ..bus_config(url, "searcher")
+    };
+    let (tx, mut rx) = mpsc::channel(256);
+    let bus = follow(&cfg, tx).await;
+    let mut app = new_app("searcher", "", stream);
+    update(&mut app, Msg::Resize(120, 40));
+    let run = |app: &mut App, msg: Msg, bus: &jetfeed::bus::Bus| {
+        for cmd in update(app, msg) {
+            bus.execute(cmd);
+        }
+    };
+    while app.loading {
+        let msg = rx.recv().await.expect("bus open");
+        run(&mut app, msg, &bus);
+    }
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let started = Instant::now();
+    let key = |c| Msg::Key(crossterm::event::KeyEvent::from(c));
+    run(&mut app, key(crossterm::event::KeyCode::Tab), &bus);
+    run(&mut app, key(crossterm::event::KeyCode::Char('/')), &bus);
+    for c in "needle".chars() {
+        run(&mut app, key(crossterm::event::KeyCode::Char(c)), &bus);
+    }
+    let found = |app: &App| {
+        app.selected_tweet()
+            .is_some_and(|t| t.text.contains("needle"))
+    };
+    while !found(&app) {
+        let msg = tokio::time::timeout(Duration::from_secs(120), rx.recv())
+            .await
+            .expect("the search ends")
+            .expect("bus open");
+        run(&mut app, msg, &bus);
+    }
+    terminal.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+    let took = started.elapsed().as_secs_f64() * 1e3;
+    let shown = format!("{:?}", terminal.backend().buffer());
+    assert!(shown.contains("needle"), "the result is on screen");
+    bus.shutdown().await;
+    took
 }
 
 // ---------------------------------------------------------------- startup
@@ -596,6 +661,28 @@ fn main() {
         .map(|&s| (s.to_string(), json!(render_ms(s))))
         .collect();
 
+    let render_search: serde_json::Map<String, serde_json::Value> = render_sizes
+        .iter()
+        .map(|&s| (s.to_string(), json!(render_search_ms(s))))
+        .collect();
+
+    let search_size = if args.quick { 20_000 } else { 1_000_000 };
+    say(&format!("search of {search_size} events…"));
+    rt.block_on(create_stream(&url, "SEARCH"));
+    let mut haystack = vec![Event::tweet(
+        "needle-tweet".into(),
+        "the needle, stored first".into(),
+        "ann".into(),
+        Utc::now(),
+    )];
+    haystack.extend(mix(search_size - 1, "hay-"));
+    rt.block_on(load_named(&url, "SEARCH", &haystack));
+    drop(haystack);
+    let searches: Vec<f64> = (0..ROUNDS)
+        .map(|_| rt.block_on(search_ms(&url, "SEARCH")))
+        .collect();
+    let search = median(searches);
+
     let startup_sizes: &[usize] = if args.quick {
         &[10_000]
     } else {
@@ -641,6 +728,8 @@ fn main() {
         "latency_p99_ms": p99,
         "like_burst": {"likes_per_s": burst_likes.round(), "frames_per_s": burst_frames.round()},
         "render_ms": render,
+        "render_search_ms": render_search,
+        "search_ms": {search_size.to_string(): search},
         "startup_ms": startup_ms,
         "rss_mib": rss,
     });
@@ -689,6 +778,18 @@ fn main() {
             v.as_f64().unwrap()
         );
     }
+    for (k, v) in report["render_search_ms"].as_object().unwrap() {
+        println!(
+            "{:<34} {:>14.3}",
+            format!("render, a search, {k} tweets (ms)"),
+            v.as_f64().unwrap()
+        );
+    }
+    println!(
+        "{:<34} {:>14.0}",
+        format!("search {search_size} events (ms)"),
+        search
+    );
     for (k, v) in report["startup_ms"].as_object().unwrap() {
         let mib = report["rss_mib"][k].as_f64().unwrap();
         println!(
