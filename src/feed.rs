@@ -40,6 +40,11 @@ impl Tweet {
         self.likers.contains(user)
     }
 
+    /// The users who like it now, in no particular order.
+    pub fn likers(&self) -> impl Iterator<Item = &str> {
+        self.likers.iter().map(String::as_str)
+    }
+
     fn like(&mut self, user: &str, liked: bool) {
         if user.is_empty() {
             self.anonymous_likes += u64::from(liked);
