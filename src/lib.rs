@@ -10,6 +10,7 @@
 //! - the wire format: `wire`; the sanitizer for untrusted text: `sanitize`
 //! - the embedded nats-server: `server`
 //! - putting back a deleted consumer or stream: `bus::watch`
+//! - `jetfeed serve`, the HTTP API and web page: `serve`
 
 pub mod app;
 pub mod bus;
@@ -19,6 +20,7 @@ pub mod feed;
 pub mod headless;
 pub mod paths;
 pub mod sanitize;
+pub mod serve;
 pub mod server;
 pub mod tui;
 pub mod ui;

@@ -36,7 +36,9 @@ fn run(cli: Cli) -> Result<(), String> {
     let g = &cli.global;
     check_stream(&g.stream)?;
     let user = match cli.command {
-        Some(Command::Tail { .. }) => resolve_user(g.user.as_deref()).unwrap_or_default(),
+        Some(Command::Tail { .. } | Command::Serve { .. }) => {
+            resolve_user(g.user.as_deref()).unwrap_or_default()
+        }
         _ => resolve_user(g.user.as_deref())?,
     };
     if !(g.publish_timeout > 0.0 && g.publish_timeout <= 3600.0) {
@@ -45,7 +47,10 @@ fn run(cli: Cli) -> Result<(), String> {
     // Needed for the embedded server; without it, a client of another
     // server keeps no log and saves no draft, and says so.
     let data_dir = g.data_dir.clone().map_or_else(jetfeed::paths::data_dir, Ok);
-    if let Ok(dir) = &data_dir {
+    if matches!(cli.command, Some(Command::Serve { .. })) {
+        // A server in the foreground: its log, a line per request, on stderr.
+        init_logging_to(io::stderr);
+    } else if let Ok(dir) = &data_dir {
         init_logging(dir);
     }
 
@@ -97,6 +102,18 @@ fn run(cli: Cli) -> Result<(), String> {
             Some(Command::Unlike { id }) => like(&cfg, EventKind::TweetUnliked, &id).await,
             Some(Command::Tail { json }) => {
                 headless::tail(&cfg, json).await.map_err(|e| e.to_string())
+            }
+            Some(Command::Serve {
+                listen,
+                static_dir,
+                allow_origin,
+            }) => {
+                let opts = jetfeed::serve::Options {
+                    listen,
+                    static_dir,
+                    allow_origin,
+                };
+                jetfeed::serve::run(&cfg, opts).await
             }
         }
     });
@@ -248,11 +265,18 @@ fn init_logging(data_dir: &Path) {
     else {
         return;
     };
+    init_logging_to(Mutex::new(file));
+}
+
+fn init_logging_to<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_env("JETFEED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(Mutex::new(file))
+        .with_writer(writer)
         .try_init();
 }
