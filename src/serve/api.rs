@@ -322,6 +322,14 @@ async fn known(s: &AppState, id: &str) -> Result<(), ApiError> {
 }
 
 async fn publish(s: &AppState, out: &Outgoing) -> Result<u64, ApiError> {
+    // Published while disconnected, an event would wait in the client's
+    // buffer and could be stored after the caller was told it was not.
+    if !s.session.is_connected() {
+        return Err(ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not stored: NATS is unreachable".into(),
+        ));
+    }
     s.session.publish(out).await.map_err(|e| {
         tracing::warn!("publish failed: {e}");
         ApiError(StatusCode::SERVICE_UNAVAILABLE, format!("not stored: {e}"))

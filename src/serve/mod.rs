@@ -25,7 +25,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::watch;
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 use crate::bus::{BusConfig, Session};
@@ -150,7 +150,7 @@ fn cors(origin: &str) -> Result<CorsLayer, String> {
         .filter(|_| origin.starts_with("http://") || origin.starts_with("https://"))
         .ok_or_else(|| format!("--allow-origin {origin:?}: expected http(s)://host[:port]"))?;
     Ok(CorsLayer::new()
-        .allow_origin(value)
+        .allow_origin(AllowOrigin::list([value]))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([header::CONTENT_TYPE]))
 }
