@@ -412,6 +412,32 @@ async fn two_serves_on_one_stream_agree_on_every_list_and_count() {
         let (_, one_b) = get_json(&b, &format!("/tweets/{id}")).await;
         assert_eq!(one_a, one_b);
     }
+
+    // A tweet stored a moment ago, behind a burst another server is still
+    // folding: a like through it waits for the fold instead of a 404.
+    let now = Utc::now();
+    let nc = async_nats::connect(nats.url()).await.unwrap();
+    for i in 0..30_000 {
+        let like = Event::like(EventKind::TweetLiked, ids[0].clone(), format!("fan{i}"), now);
+        // Plain publishes, not awaited: the server takes them faster than
+        // a fold can read them back.
+        nc.publish(like.subject("TWITTERCLONE"), like.encode().into())
+            .await
+            .unwrap();
+    }
+    let tweet = Event::tweet("just-stored".into(), "hi".into(), "ann".into(), now);
+    let js = async_nats::jetstream::new(nc);
+    js.publish(tweet.subject("TWITTERCLONE"), tweet.encode().into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let res = client
+        .post(b.url("/tweets/just-stored/likes?user=ann"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204, "a tweet just stored is found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
