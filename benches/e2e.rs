@@ -26,6 +26,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use common::serve::Serve;
 use common::{Hooked, NatsServer, bus_config, follow, new_app, publish_many};
 
 /// Rounds of each side-by-side throughput measurement; medians are quoted.
@@ -237,6 +238,71 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
     let eps = n as f64 / t.elapsed().as_secs_f64();
     bus.shutdown().await;
     eps
+}
+
+// ---------------------------------------------------------------- serve
+
+/// `POST /tweets` from `connections` concurrent clients, `n` in all, against
+/// a running `jetfeed serve`: requests per second and the p99 latency (ms).
+async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
+    let url = format!("{base}/tweets");
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = Instant::now();
+    let workers: Vec<_> = (0..connections)
+        .map(|w| {
+            let (client, url, next) = (client.clone(), url.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                    let body = json!({"message": "a small tweet from the load generator", "author": format!("load{w}")});
+                    let started = Instant::now();
+                    let res = client.post(&url).json(&body).send().await.unwrap();
+                    assert_eq!(res.status(), 200);
+                    res.bytes().await.unwrap();
+                    took.push(started.elapsed().as_secs_f64() * 1e3);
+                }
+                took
+            })
+        })
+        .collect();
+    let mut took = Vec::with_capacity(n);
+    for w in workers {
+        took.extend(w.await.unwrap());
+    }
+    let rps = n as f64 / t.elapsed().as_secs_f64();
+    (rps, percentile(took, 0.99))
+}
+
+/// `GET /tweets` (50 newest, the default) one after another: the median (ms).
+async fn serve_get(base: &str, samples: usize) -> f64 {
+    let client = reqwest::Client::new();
+    let url = format!("{base}/tweets");
+    let mut took = Vec::with_capacity(samples);
+    for i in 0..samples + 20 {
+        let started = Instant::now();
+        let res = client.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.bytes().await.unwrap();
+        if i >= 20 {
+            took.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    median(took)
+}
+
+/// A process's resident memory, from /proc.
+fn rss_mib(pid: i32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 // ---------------------------------------------------------------- latency
@@ -584,6 +650,17 @@ fn main() {
         raw_pub.push(rt.block_on(raw_publish(&url, n_pub)));
         publ.push(rt.block_on(jetfeed_publish(&url, n_pub, round)));
     }
+    say("serve: POST /tweets from 64 connections…");
+    let serve = Serve::start(&url);
+    let mut serve_rps = Vec::new();
+    let mut serve_p99 = Vec::new();
+    for _ in 0..ROUNDS {
+        let (rps, p99) = rt.block_on(serve_post(&serve.base, n_pub, 64));
+        serve_rps.push(rps);
+        serve_p99.push(p99);
+    }
+    drop(serve);
+
     say("latency…");
     let (p50, p99) = rt.block_on(latency(&url, 200));
 
@@ -608,6 +685,9 @@ fn main() {
     };
     let mut startup_ms = serde_json::Map::new();
     let mut rss = serde_json::Map::new();
+    let mut serve_get_ms = serde_json::Map::new();
+    let mut serve_fold_ms = serde_json::Map::new();
+    let mut serve_rss = serde_json::Map::new();
     for &size in startup_sizes {
         let name = format!("START{size}");
         say(&format!("start-up with {size} events…"));
@@ -622,6 +702,12 @@ fn main() {
             size.to_string(),
             json!(median(runs.iter().map(|r| r.1).collect())),
         );
+        say(&format!("serve: GET /tweets with {size} events…"));
+        let folding = Instant::now();
+        let serve = Serve::start_with(&url, &["--stream", &name]);
+        serve_fold_ms.insert(size.to_string(), json!(folding.elapsed().as_secs_f64() * 1e3));
+        serve_get_ms.insert(size.to_string(), json!(rt.block_on(serve_get(&serve.base, 500))));
+        serve_rss.insert(size.to_string(), json!(rss_mib(serve.pid())));
     }
 
     let (rh, h, rl, l, rp, p) = (
@@ -648,6 +734,12 @@ fn main() {
         "render_ms": render,
         "startup_ms": startup_ms,
         "rss_mib": rss,
+        "serve_post_rps": median(serve_rps.clone()).round(),
+        "serve_post_p99_ms": median(serve_p99),
+        "serve_post_ratio": median(serve_rps) / rp,
+        "serve_get_ms": serve_get_ms,
+        "serve_start_ms": serve_fold_ms,
+        "serve_rss_mib": serve_rss,
     });
     if args.json {
         println!("{report}");
@@ -692,6 +784,33 @@ fn main() {
             "{:<34} {:>14.3}",
             format!("render 120x40, {k} tweets (ms)"),
             v.as_f64().unwrap()
+        );
+    }
+    println!(
+        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+        "serve: POST /tweets, 64 conns (/s)",
+        rp,
+        report["serve_post_rps"].as_f64().unwrap(),
+        report["serve_post_ratio"].as_f64().unwrap()
+    );
+    println!(
+        "{:<34} {:>14} {:>14.2}",
+        "serve: POST /tweets p99 (ms)",
+        "",
+        report["serve_post_p99_ms"].as_f64().unwrap()
+    );
+    for (k, v) in report["serve_get_ms"].as_object().unwrap() {
+        println!(
+            "{:<34} {:>14} {:>14.3}",
+            format!("serve: GET /tweets p50, {k} ev (ms)"),
+            "",
+            v.as_f64().unwrap()
+        );
+        println!(
+            "{:<34} {:>14.0} {:>14.1}",
+            format!("serve: start (ms) / RSS (MiB), {k}"),
+            report["serve_start_ms"][k].as_f64().unwrap(),
+            report["serve_rss_mib"][k].as_f64().unwrap()
         );
     }
     for (k, v) in report["startup_ms"].as_object().unwrap() {
