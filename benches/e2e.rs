@@ -24,6 +24,7 @@ use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use common::serve::Serve;
@@ -244,25 +245,29 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
 
 /// `POST /tweets` from `connections` concurrent clients, `n` in all, against
 /// a running `jetfeed serve`: requests per second and the p99 latency (ms).
+/// The clients are plain keep-alive HTTP/1.1 connections written by hand, so
+/// that the load generator spends as little of the machine as it can.
 async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .build()
-        .unwrap();
-    let url = format!("{base}/tweets");
+    let addr = base.trim_start_matches("http://").to_owned();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let t = Instant::now();
     let workers: Vec<_> = (0..connections)
         .map(|w| {
-            let (client, url, next) = (client.clone(), url.clone(), next.clone());
+            let (addr, next) = (addr.clone(), next.clone());
             tokio::spawn(async move {
+                let body = format!(r#"{{"message":"a small tweet from the load generator","author":"load{w}"}}"#);
+                let request = format!(
+                    "POST /tweets HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                conn.set_nodelay(true).unwrap();
                 let mut took = Vec::new();
+                let mut buf = Vec::with_capacity(4096);
                 while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
-                    let body = json!({"message": "a small tweet from the load generator", "author": format!("load{w}")});
                     let started = Instant::now();
-                    let res = client.post(&url).json(&body).send().await.unwrap();
-                    assert_eq!(res.status(), 200);
-                    res.bytes().await.unwrap();
+                    conn.write_all(request.as_bytes()).await.unwrap();
+                    read_response(&mut conn, &mut buf).await;
                     took.push(started.elapsed().as_secs_f64() * 1e3);
                 }
                 took
@@ -275,6 +280,34 @@ async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
     }
     let rps = n as f64 / t.elapsed().as_secs_f64();
     (rps, percentile(took, 0.99))
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length and checks it is a 200.
+async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
+    buf.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end])
+                .unwrap()
+                .to_ascii_lowercase();
+            assert!(head.starts_with("http/1.1 200"), "{head}");
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .expect("a Content-Length");
+            while buf.len() < end + 4 + len {
+                let got = conn.read(&mut chunk).await.unwrap();
+                assert!(got > 0, "connection closed");
+                buf.extend_from_slice(&chunk[..got]);
+            }
+            return;
+        }
+        let got = conn.read(&mut chunk).await.unwrap();
+        assert!(got > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..got]);
+    }
 }
 
 /// `GET /tweets` (50 newest, the default) one after another: the median (ms).
@@ -705,8 +738,14 @@ fn main() {
         say(&format!("serve: GET /tweets with {size} events…"));
         let folding = Instant::now();
         let serve = Serve::start_with(&url, &["--stream", &name]);
-        serve_fold_ms.insert(size.to_string(), json!(folding.elapsed().as_secs_f64() * 1e3));
-        serve_get_ms.insert(size.to_string(), json!(rt.block_on(serve_get(&serve.base, 500))));
+        serve_fold_ms.insert(
+            size.to_string(),
+            json!(folding.elapsed().as_secs_f64() * 1e3),
+        );
+        serve_get_ms.insert(
+            size.to_string(),
+            json!(rt.block_on(serve_get(&serve.base, 500))),
+        );
         serve_rss.insert(size.to_string(), json!(rss_mib(serve.pid())));
     }
 

@@ -418,7 +418,12 @@ async fn two_serves_on_one_stream_agree_on_every_list_and_count() {
     let now = Utc::now();
     let nc = async_nats::connect(nats.url()).await.unwrap();
     for i in 0..30_000 {
-        let like = Event::like(EventKind::TweetLiked, ids[0].clone(), format!("fan{i}"), now);
+        let like = Event::like(
+            EventKind::TweetLiked,
+            ids[0].clone(),
+            format!("fan{i}"),
+            now,
+        );
         // Plain publishes, not awaited: the server takes them faster than
         // a fold can read them back.
         nc.publish(like.subject("TWITTERCLONE"), like.encode().into())

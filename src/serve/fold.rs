@@ -3,12 +3,13 @@
 //! clients. Every `serve` on a stream folds the same events in the same
 //! order, so all of them answer with the same lists and counts.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, oneshot};
 
 use crate::app::Delivery;
 use crate::bus::{BusError, Events, Session};
@@ -32,7 +33,10 @@ pub struct LiveEvent {
 pub struct Fold {
     feed: RwLock<Feed>,
     /// The last stream sequence read, applied or skipped.
-    folded: watch::Sender<u64>,
+    folded: AtomicU64,
+    /// Requests waiting for their own event to be folded, by its sequence:
+    /// each is woken once, when its event is in, not at every event.
+    waiters: Mutex<BTreeMap<u64, Vec<oneshot::Sender<()>>>>,
     live: broadcast::Sender<LiveEvent>,
     skipped: AtomicU64,
 }
@@ -45,7 +49,8 @@ impl Fold {
         let mut events = session.read(1);
         let fold = Arc::new(Fold {
             feed: RwLock::new(Feed::new()),
-            folded: watch::channel(0).0,
+            folded: AtomicU64::new(0),
+            waiters: Mutex::new(BTreeMap::new()),
             live: broadcast::channel(LIVE_BUFFER).0,
             skipped: AtomicU64::new(0),
         });
@@ -107,7 +112,20 @@ impl Fold {
         } else {
             self.skipped.fetch_add(1, Ordering::Relaxed);
         }
-        self.folded.send_replace(seq);
+        self.folded.store(seq, Ordering::SeqCst);
+        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        if waiters
+            .first_key_value()
+            .is_some_and(|(&first, _)| first <= seq)
+        {
+            let later = waiters.split_off(&(seq + 1));
+            for tx in std::mem::replace(&mut *waiters, later)
+                .into_values()
+                .flatten()
+            {
+                let _ = tx.send(());
+            }
+        }
     }
 
     /// The feed as folded so far. Hold it briefly: the reader waits for it.
@@ -117,14 +135,23 @@ impl Fold {
 
     /// The last stream sequence folded.
     pub fn folded(&self) -> u64 {
-        *self.folded.borrow()
+        self.folded.load(Ordering::SeqCst)
     }
 
     /// Waits until the event at `seq` is folded, at most `patience`.
     /// Whether it was.
     pub async fn wait_folded(&self, seq: u64, patience: Duration) -> bool {
-        let mut rx = self.folded.subscribe();
-        tokio::time::timeout(patience, rx.wait_for(|s| *s >= seq))
+        let rx = {
+            let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+            // Checked under the lock the reader takes after each event.
+            if self.folded() >= seq {
+                return true;
+            }
+            let (tx, rx) = oneshot::channel();
+            waiters.entry(seq).or_default().push(tx);
+            rx
+        };
+        tokio::time::timeout(patience, rx)
             .await
             .is_ok_and(|r| r.is_ok())
     }

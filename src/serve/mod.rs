@@ -24,6 +24,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
@@ -92,6 +93,10 @@ pub async fn run(cfg: &BusConfig, opts: Options) -> Result<(), String> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
+    // Small answers go out at once, not after the client's delayed ack.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
