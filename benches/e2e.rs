@@ -327,6 +327,80 @@ async fn serve_get(base: &str, samples: usize) -> f64 {
     median(took)
 }
 
+/// A page's live feed (`/events`) through a burst of `rate` likes a second
+/// on one tweet for `secs` seconds: whether it got every event, and the
+/// server's resident memory (MiB) after the first second and at the end.
+async fn serve_burst(
+    url: &str,
+    base: &str,
+    pid: i32,
+    rate: usize,
+    secs: usize,
+) -> (bool, f64, f64) {
+    let client = reqwest::Client::new();
+    let tweet: serde_json::Value = client
+        .post(format!("{base}/tweets"))
+        .json(&json!({"message": "the burst's target", "author": "ann"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = tweet["id"].as_str().unwrap().to_owned();
+    let mut events = client.get(format!("{base}/events")).send().await.unwrap();
+    let total = rate * secs;
+    let page = tokio::spawn(async move {
+        let (mut got, mut buf) = (0, String::new());
+        while got < total {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk()).await;
+            let Ok(Ok(Some(chunk))) = chunk else { break };
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                got += usize::from(buf[..end].contains("data:"));
+                buf.drain(..end + 2);
+            }
+        }
+        got
+    });
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let now = Utc::now().fixed_offset();
+    let started = Instant::now();
+    let mut warm = 0.0;
+    for second in 0..secs {
+        // Acks awaited a window at a time: async-nats holds only so many.
+        for window in (0..rate)
+            .collect::<Vec<_>>()
+            .chunks(bus::MAX_PUBLISHES_IN_FLIGHT)
+        {
+            let mut acks = Vec::with_capacity(window.len());
+            for i in window {
+                let like = Event {
+                    kind: EventKind::TweetLiked,
+                    id: id.clone(),
+                    message: String::new(),
+                    date: now,
+                    author: format!("fan{}", i % 50),
+                };
+                acks.push(
+                    js.publish(like.subject(STREAM), like.encode().into())
+                        .await
+                        .unwrap(),
+                );
+            }
+            for a in acks {
+                a.await.unwrap();
+            }
+        }
+        tokio::time::sleep_until((started + Duration::from_secs(second as u64 + 1)).into()).await;
+        if second == 0 {
+            warm = rss_mib(pid);
+        }
+    }
+    let got = page.await.unwrap();
+    (got == total, warm, rss_mib(pid))
+}
+
 /// A process's resident memory, from /proc.
 fn rss_mib(pid: i32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -692,6 +766,9 @@ fn main() {
         serve_rps.push(rps);
         serve_p99.push(p99);
     }
+    say("serve: a page open through 10,000 likes a second…");
+    let (burst_live, burst_rss_warm, burst_rss_end) =
+        rt.block_on(serve_burst(&url, &serve.base, serve.pid(), 10_000, 5));
     drop(serve);
 
     say("latency…");
@@ -779,6 +856,7 @@ fn main() {
         "serve_get_ms": serve_get_ms,
         "serve_start_ms": serve_fold_ms,
         "serve_rss_mib": serve_rss,
+        "serve_burst": {"page_got_every_event": burst_live, "rss_mib_after_1s": burst_rss_warm, "rss_mib_after_5s": burst_rss_end},
     });
     if args.json {
         println!("{report}");
@@ -837,6 +915,22 @@ fn main() {
         "serve: POST /tweets p99 (ms)",
         "",
         report["serve_post_p99_ms"].as_f64().unwrap()
+    );
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "serve: page live, 10k likes/s",
+        "",
+        if burst_live {
+            "every event"
+        } else {
+            "MISSED EVENTS"
+        }
+    );
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "serve: RSS after 1 s / 5 s (MiB)",
+        "",
+        format!("{burst_rss_warm:.1} / {burst_rss_end:.1}")
     );
     for (k, v) in report["serve_get_ms"].as_object().unwrap() {
         println!(
