@@ -268,6 +268,12 @@ async fn requests_it_cannot_serve_get_json_errors_with_the_right_status() {
         ),
         (client.get(s.url("/no/such/path")), 404, "unknown path"),
         (client.put(s.url("/tweets")), 405, "wrong method"),
+        (client.get(s.url("/tweets/%FF")), 400, "an id not UTF-8"),
+        (
+            client.post(s.url("/tweets/%FF/likes")),
+            400,
+            "a like of an id not UTF-8",
+        ),
         (client.get(s.url("/listener/ws")), 400, "ws without upgrade"),
     ];
     for (req, status, what) in cases {
@@ -295,7 +301,7 @@ async fn requests_it_cannot_serve_get_json_errors_with_the_right_status() {
         .lines()
         .filter(|l| l.contains("jetfeed::serve: 127.0.0.1:"))
         .count();
-    assert_eq!(requests, 2 + 16, "{log}");
+    assert_eq!(requests, 2 + 18, "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -153,7 +153,11 @@ pub async fn list(
 }
 
 /// `GET /tweets/:id`: the tweet with the names of those who like it.
-pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn one(
+    State(s): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = tweet_id(id)?;
     known(&s, &id).await?;
     let feed = s.fold.feed();
     let t = feed.get(&id).ok_or_else(|| ApiError::no_tweet(&id))?;
@@ -247,10 +251,11 @@ pub struct LikeQuery {
 /// `POST /tweets/:id/likes`: by `{"author"}` or `?user=`, else anonymous.
 pub async fn like(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     query: Result<Query<LikeQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let id = tweet_id(id)?;
     let user = liker(query, body)?;
     send_like(&s, EventKind::TweetLiked, &id, user).await
 }
@@ -258,10 +263,11 @@ pub async fn like(
 /// `DELETE /tweets/:id/likes`: a named user takes their like back.
 pub async fn unlike(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     query: Result<Query<LikeQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let id = tweet_id(id)?;
     let user = liker(query, body)?;
     if user.is_empty() {
         return Err(ApiError::bad_request(
@@ -269,6 +275,12 @@ pub async fn unlike(
         ));
     }
     send_like(&s, EventKind::TweetUnliked, &id, user).await
+}
+
+/// The tweet id in the path; one that is not UTF-8 is a 400 like any other.
+fn tweet_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    id.map(|Path(id)| id)
+        .map_err(|e| ApiError(e.status(), e.body_text()))
 }
 
 /// Who likes: `{"author"}` in the body, else `?user=`, else nobody.
