@@ -30,6 +30,9 @@ const MAX_AUTHOR_CHARS: usize = 64;
 /// How long a write waits for its own event to be folded before answering
 /// anyway (it is stored: the fold will get there).
 const FOLD_PATIENCE: Duration = Duration::from_secs(2);
+/// How long a request for a tweet this server has not folded waits for the
+/// fold to reach the stream's end before the answer is 404.
+const CATCH_UP_PATIENCE: Duration = Duration::from_secs(5);
 
 /// A request jetfeed could not serve: `{"error": ...}` with its status.
 #[derive(Debug)]
@@ -324,7 +327,7 @@ async fn known(s: &AppState, id: &str) -> Result<(), ApiError> {
         .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
         .last;
     if s.fold.folded() < last {
-        s.fold.wait_folded(last, FOLD_PATIENCE).await;
+        s.fold.wait_folded(last, CATCH_UP_PATIENCE).await;
     }
     if s.fold.feed().get(id).is_some() {
         Ok(())
