@@ -24,8 +24,10 @@ use jetfeed::wire::{Event, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
+use common::serve::Serve;
 use common::{Hooked, NatsServer, bus_config, follow, new_app, publish_many};
 
 /// Rounds of each side-by-side throughput measurement; medians are quoted.
@@ -237,6 +239,177 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
     let eps = n as f64 / t.elapsed().as_secs_f64();
     bus.shutdown().await;
     eps
+}
+
+// ---------------------------------------------------------------- serve
+
+/// `POST /tweets` from `connections` concurrent clients, `n` in all, against
+/// a running `jetfeed serve`: requests per second and the p99 latency (ms).
+/// The clients are plain keep-alive HTTP/1.1 connections written by hand, so
+/// that the load generator spends as little of the machine as it can.
+async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
+    let addr = base.trim_start_matches("http://").to_owned();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = Instant::now();
+    let workers: Vec<_> = (0..connections)
+        .map(|w| {
+            let (addr, next) = (addr.clone(), next.clone());
+            tokio::spawn(async move {
+                let body = format!(r#"{{"message":"a small tweet from the load generator","author":"load{w}"}}"#);
+                let request = format!(
+                    "POST /tweets HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                conn.set_nodelay(true).unwrap();
+                let mut took = Vec::new();
+                let mut buf = Vec::with_capacity(4096);
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                    let started = Instant::now();
+                    conn.write_all(request.as_bytes()).await.unwrap();
+                    read_response(&mut conn, &mut buf).await;
+                    took.push(started.elapsed().as_secs_f64() * 1e3);
+                }
+                took
+            })
+        })
+        .collect();
+    let mut took = Vec::with_capacity(n);
+    for w in workers {
+        took.extend(w.await.unwrap());
+    }
+    let rps = n as f64 / t.elapsed().as_secs_f64();
+    (rps, percentile(took, 0.99))
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length and checks it is a 200.
+async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
+    buf.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end])
+                .unwrap()
+                .to_ascii_lowercase();
+            assert!(head.starts_with("http/1.1 200"), "{head}");
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .expect("a Content-Length");
+            while buf.len() < end + 4 + len {
+                let got = conn.read(&mut chunk).await.unwrap();
+                assert!(got > 0, "connection closed");
+                buf.extend_from_slice(&chunk[..got]);
+            }
+            return;
+        }
+        let got = conn.read(&mut chunk).await.unwrap();
+        assert!(got > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..got]);
+    }
+}
+
+/// `GET /tweets` (50 newest, the default) one after another: the median (ms).
+async fn serve_get(base: &str, samples: usize) -> f64 {
+    let client = reqwest::Client::new();
+    let url = format!("{base}/tweets");
+    let mut took = Vec::with_capacity(samples);
+    for i in 0..samples + 20 {
+        let started = Instant::now();
+        let res = client.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.bytes().await.unwrap();
+        if i >= 20 {
+            took.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    median(took)
+}
+
+/// A page's live feed (`/events`) through a burst of `rate` likes a second
+/// on one tweet for `secs` seconds: whether it got every event, and the
+/// server's resident memory (MiB) after the first second and at the end.
+async fn serve_burst(
+    url: &str,
+    base: &str,
+    pid: i32,
+    rate: usize,
+    secs: usize,
+) -> (bool, f64, f64) {
+    let client = reqwest::Client::new();
+    let tweet: serde_json::Value = client
+        .post(format!("{base}/tweets"))
+        .json(&json!({"message": "the burst's target", "author": "ann"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = tweet["id"].as_str().unwrap().to_owned();
+    let mut events = client.get(format!("{base}/events")).send().await.unwrap();
+    let total = rate * secs;
+    let page = tokio::spawn(async move {
+        let (mut got, mut buf) = (0, String::new());
+        while got < total {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk()).await;
+            let Ok(Ok(Some(chunk))) = chunk else { break };
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                got += usize::from(buf[..end].contains("data:"));
+                buf.drain(..end + 2);
+            }
+        }
+        got
+    });
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let now = Utc::now().fixed_offset();
+    let started = Instant::now();
+    let mut warm = 0.0;
+    for second in 0..secs {
+        // Acks awaited a window at a time: async-nats holds only so many.
+        for window in (0..rate)
+            .collect::<Vec<_>>()
+            .chunks(bus::MAX_PUBLISHES_IN_FLIGHT)
+        {
+            let mut acks = Vec::with_capacity(window.len());
+            for i in window {
+                let like = Event {
+                    kind: EventKind::TweetLiked,
+                    id: id.clone(),
+                    message: String::new(),
+                    date: now,
+                    author: format!("fan{}", i % 50),
+                };
+                acks.push(
+                    js.publish(like.subject(STREAM), like.encode().into())
+                        .await
+                        .unwrap(),
+                );
+            }
+            for a in acks {
+                a.await.unwrap();
+            }
+        }
+        tokio::time::sleep_until((started + Duration::from_secs(second as u64 + 1)).into()).await;
+        if second == 0 {
+            warm = rss_mib(pid);
+        }
+    }
+    let got = page.await.unwrap();
+    (got == total, warm, rss_mib(pid))
+}
+
+/// A process's resident memory, from /proc.
+fn rss_mib(pid: i32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 // ---------------------------------------------------------------- latency
@@ -644,6 +817,20 @@ fn main() {
         raw_pub.push(rt.block_on(raw_publish(&url, n_pub)));
         publ.push(rt.block_on(jetfeed_publish(&url, n_pub, round)));
     }
+    say("serve: POST /tweets from 64 connections…");
+    let serve = Serve::start(&url);
+    let mut serve_rps = Vec::new();
+    let mut serve_p99 = Vec::new();
+    for _ in 0..ROUNDS {
+        let (rps, p99) = rt.block_on(serve_post(&serve.base, n_pub, 64));
+        serve_rps.push(rps);
+        serve_p99.push(p99);
+    }
+    say("serve: a page open through 10,000 likes a second…");
+    let (burst_live, burst_rss_warm, burst_rss_end) =
+        rt.block_on(serve_burst(&url, &serve.base, serve.pid(), 10_000, 5));
+    drop(serve);
+
     say("latency…");
     let (p50, p99) = rt.block_on(latency(&url, 200));
 
@@ -690,6 +877,9 @@ fn main() {
     };
     let mut startup_ms = serde_json::Map::new();
     let mut rss = serde_json::Map::new();
+    let mut serve_get_ms = serde_json::Map::new();
+    let mut serve_fold_ms = serde_json::Map::new();
+    let mut serve_rss = serde_json::Map::new();
     for &size in startup_sizes {
         let name = format!("START{size}");
         say(&format!("start-up with {size} events…"));
@@ -704,6 +894,18 @@ fn main() {
             size.to_string(),
             json!(median(runs.iter().map(|r| r.1).collect())),
         );
+        say(&format!("serve: GET /tweets with {size} events…"));
+        let folding = Instant::now();
+        let serve = Serve::start_with(&url, &["--stream", &name]);
+        serve_fold_ms.insert(
+            size.to_string(),
+            json!(folding.elapsed().as_secs_f64() * 1e3),
+        );
+        serve_get_ms.insert(
+            size.to_string(),
+            json!(rt.block_on(serve_get(&serve.base, 500))),
+        );
+        serve_rss.insert(size.to_string(), json!(rss_mib(serve.pid())));
     }
 
     let (rh, h, rl, l, rp, p) = (
@@ -732,6 +934,13 @@ fn main() {
         "search_ms": {search_size.to_string(): search},
         "startup_ms": startup_ms,
         "rss_mib": rss,
+        "serve_post_rps": median(serve_rps.clone()).round(),
+        "serve_post_p99_ms": median(serve_p99),
+        "serve_post_ratio": median(serve_rps) / rp,
+        "serve_get_ms": serve_get_ms,
+        "serve_start_ms": serve_fold_ms,
+        "serve_rss_mib": serve_rss,
+        "serve_burst": {"page_got_every_event": burst_live, "rss_mib_after_1s": burst_rss_warm, "rss_mib_after_5s": burst_rss_end},
     });
     if args.json {
         println!("{report}");
@@ -790,6 +999,49 @@ fn main() {
         format!("search {search_size} events (ms)"),
         search
     );
+    println!(
+        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+        "serve: POST /tweets, 64 conns (/s)",
+        rp,
+        report["serve_post_rps"].as_f64().unwrap(),
+        report["serve_post_ratio"].as_f64().unwrap()
+    );
+    println!(
+        "{:<34} {:>14} {:>14.2}",
+        "serve: POST /tweets p99 (ms)",
+        "",
+        report["serve_post_p99_ms"].as_f64().unwrap()
+    );
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "serve: page live, 10k likes/s",
+        "",
+        if burst_live {
+            "every event"
+        } else {
+            "MISSED EVENTS"
+        }
+    );
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "serve: RSS after 1 s / 5 s (MiB)",
+        "",
+        format!("{burst_rss_warm:.1} / {burst_rss_end:.1}")
+    );
+    for (k, v) in report["serve_get_ms"].as_object().unwrap() {
+        println!(
+            "{:<34} {:>14} {:>14.3}",
+            format!("serve: GET /tweets p50, {k} ev (ms)"),
+            "",
+            v.as_f64().unwrap()
+        );
+        println!(
+            "{:<34} {:>14.0} {:>14.1}",
+            format!("serve: start (ms) / RSS (MiB), {k}"),
+            report["serve_start_ms"][k].as_f64().unwrap(),
+            report["serve_rss_mib"][k].as_f64().unwrap()
+        );
+    }
     for (k, v) in report["startup_ms"].as_object().unwrap() {
         let mib = report["rss_mib"][k].as_f64().unwrap();
         println!(

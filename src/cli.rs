@@ -187,6 +187,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the feed over HTTP (the Go example's API) with a live web page.
+    Serve {
+        /// Address to listen on; other than loopback, the feed is open to the network.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: String,
+        /// Serve this directory at / instead of jetfeed's own page.
+        #[arg(long = "static", value_name = "DIR")]
+        static_dir: Option<PathBuf>,
+        /// Let pages from this origin call the API (CORS); off without it.
+        #[arg(long, value_name = "ORIGIN")]
+        allow_origin: Option<String>,
+    },
     /// Print the history, then each event as it arrives, with like counts.
     Tail {
         /// One JSON object a line, each wire field exactly as stored.

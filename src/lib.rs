@@ -12,6 +12,7 @@
 //! - the embedded nats-server: `server`
 //! - the config file and natscli's contexts: `config`
 //! - putting back a deleted consumer or stream: `bus::watch`
+//! - `jetfeed serve`, the HTTP API and web page: `serve`
 
 pub mod app;
 pub mod bus;
@@ -22,6 +23,7 @@ pub mod feed;
 pub mod headless;
 pub mod paths;
 pub mod sanitize;
+pub mod serve;
 pub mod server;
 pub mod tui;
 pub mod ui;

@@ -112,7 +112,9 @@ fn run(cli: Cli, sources: Sources) -> Result<(), String> {
     // Only what is published needs an author.
     let user = g.user.as_deref().or(config.user.as_deref());
     let user = match cli.command {
-        Some(Command::Tail { .. } | Command::Show { .. }) => resolve_user(user).unwrap_or_default(),
+        Some(Command::Tail { .. } | Command::Show { .. } | Command::Serve { .. }) => {
+            resolve_user(user).unwrap_or_default()
+        }
         _ => resolve_user(user)?,
     };
     // Read before anything starts: a wrong `post -` is one line, no server.
@@ -132,7 +134,10 @@ fn run(cli: Cli, sources: Sources) -> Result<(), String> {
     // Needed for the embedded server; without it, a client of another
     // server keeps no log and saves no draft, and says so.
     let data_dir = g.data_dir.clone().map_or_else(jetfeed::paths::data_dir, Ok);
-    if let Ok(dir) = &data_dir {
+    if matches!(cli.command, Some(Command::Serve { .. })) {
+        // A server in the foreground: its log, a line per request, on stderr.
+        init_logging_to(io::stderr);
+    } else if let Ok(dir) = &data_dir {
         init_logging(dir);
     }
 
@@ -239,6 +244,18 @@ fn run(cli: Cli, sources: Sources) -> Result<(), String> {
                 headless::tail(&cfg, opts).await.map_err(|e| e.to_string())
             }
             Some(Command::Completions { .. } | Command::Man) => Ok(()),
+            Some(Command::Serve {
+                listen,
+                static_dir,
+                allow_origin,
+            }) => {
+                let opts = jetfeed::serve::Options {
+                    listen,
+                    static_dir,
+                    allow_origin,
+                };
+                jetfeed::serve::run(&cfg, opts).await
+            }
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -482,11 +499,18 @@ fn init_logging(data_dir: &Path) {
         return;
     };
     let _ = file.set_permissions(fs::Permissions::from_mode(0o600));
+    init_logging_to(Mutex::new(file));
+}
+
+fn init_logging_to<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_env("JETFEED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(Mutex::new(file))
+        .with_writer(writer)
         .try_init();
 }

@@ -146,6 +146,13 @@ impl Session {
         self.client.server_info().server_name
     }
 
+    /// Whether the connection is up now. A publish made while it is down
+    /// waits in the client's buffer and may be stored long after its
+    /// caller gave up; callers that must not leave one behind ask first.
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
     /// Sends what is buffered and closes the connection.
     pub async fn close(self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.client.flush()).await;

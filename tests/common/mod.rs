@@ -3,6 +3,8 @@
 //! the app's own reducer and bus against them.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod serve;
 pub mod terminal;
 
 use std::net::TcpListener;
