@@ -277,8 +277,8 @@ const READER_BATCH: usize = 2_048;
 /// heartbeats and the reader starts over where it was.
 const READER_HEARTBEAT: Duration = Duration::from_secs(1);
 
-/// Reads the stream from sequence `from` on, in order, through ephemeral
-/// pull consumers that need no acks and move no one's place. When the server
+/// Reads the stream from sequence `from` on, in order, through short-lived
+/// pull consumers in the user's reader slots that need no acks and move no one's place. When the server
 /// goes away, restarts, or the consumer is deleted, a new one resumes after
 /// the last message read: nothing is skipped or repeated. The reader stops
 /// when the receiver is dropped.
