@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use clap::{CommandFactory, FromArgMatches};
+use futures::FutureExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
@@ -386,9 +387,20 @@ async fn run_tui(
         spawn_signals(in_tx);
         let options = tui::RunOptions {
             exit_after_first_frame,
+            // For the test of a panic in the run loop only.
+            panic_after_frames: std::env::var("JETFEED_PANIC_AFTER_FRAMES")
+                .ok()
+                .and_then(|n| n.parse().ok()),
         };
         let mut painter = tui::Painter::new(terminal, Some(Box::new(io::stdout())))?;
-        let result = tui::run(&mut painter, &mut app, in_rx, bus_rx, &bus, options).await;
+        // A panic in the loop ends it like a quit, with an error: the
+        // draft is saved and the server stopped below. (The panic hook has
+        // already given the terminal back and printed the panic.)
+        let run = tui::run(&mut painter, &mut app, in_rx, bus_rx, &bus, options);
+        let result = std::panic::AssertUnwindSafe(run)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(io::Error::other("jetfeed panicked")));
         // Nothing typed is lost, even if the terminal is stuck: the draft
         // is saved before the last frame is waited for.
         saved = save_draft(&app, cfg, data_dir);

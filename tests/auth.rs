@@ -354,35 +354,200 @@ fn a_credentials_file() {
     );
 }
 
+/// The README's permissions example, as it stands there, with its
+/// passwords given as the variables it names.
+fn readme_permissions() -> String {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("```text\nauthorization {")
+        .expect("the README's permissions example")
+        + "```text\n".len();
+    let len = readme[start..].find("```").unwrap();
+    format!(
+        "ADMIN_PASS: \"a-pass\"\nREADER_PASS: \"r-pass\"\nWRITER_PASS: \"w-pass\"\n{}",
+        &readme[start..start + len]
+    )
+}
+
+/// jetfeed's headless command `args`, as the NATS user `who` under the
+/// same jetfeed user name.
+fn as_user(server: &NatsServer, who: &str, pass: &str, args: &[&str]) -> Output {
+    let mut cmd = jetfeed();
+    cmd.env_remove("NATS_URL")
+        .env("JETFEED_DATA_DIR", server.dir.path().join("jetfeed"))
+        .args(["--server", &nats_url(server, who, pass), "--user", who])
+        .args(args);
+    cmd.output().unwrap()
+}
+
+fn nats_url(server: &NatsServer, who: &str, pass: &str) -> String {
+    format!("nats://{who}:{pass}@127.0.0.1:{}", server.port)
+}
+
+/// A bare client, as anyone holding these credentials could write one, and
+/// the errors the server sends it.
+struct Raw {
+    client: async_nats::Client,
+    errors: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Raw {
+    async fn connect(server: &NatsServer, who: &str, pass: &str) -> Raw {
+        let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = errors.clone();
+        let client = async_nats::ConnectOptions::new()
+            .event_callback(move |event| {
+                let seen = seen.clone();
+                async move {
+                    if let async_nats::Event::ServerError(e) = event {
+                        seen.lock().unwrap().push(e.to_string());
+                    }
+                }
+            })
+            .user_and_password(who.into(), pass.into())
+            .connect(server.url())
+            .await
+            .unwrap();
+        Raw { client, errors }
+    }
+
+    /// Sends a request the server must refuse: the server says it was a
+    /// permissions violation for that subject, and no answer comes.
+    async fn refused(&self, subject: &str, body: &str) {
+        use futures::StreamExt;
+        let inbox = self.client.new_inbox();
+        let mut answers = self.client.subscribe(inbox.clone()).await.unwrap();
+        self.client
+            .publish_with_reply(subject.to_owned(), inbox, body.to_owned().into())
+            .await
+            .unwrap();
+        self.client.flush().await.unwrap();
+        let want = format!("Permissions Violation for Publish to \"{subject}\"");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while !self
+            .errors
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e.contains(&want))
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no permissions violation for {subject}: {:?}",
+                self.errors.lock().unwrap()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let answer =
+            tokio::time::timeout(std::time::Duration::from_millis(200), answers.next()).await;
+        if let Ok(Some(reply)) = answer {
+            panic!(
+                "{subject} was answered: {}",
+                String::from_utf8_lossy(&reply.payload)
+            );
+        }
+    }
+}
+
+/// Everything a reader or writer must not do, tried with a bare client.
+/// Returns how many were tried.
+async fn administration_is_refused(raw: &Raw) -> usize {
+    let stream = r#"{"name":"TWITTERCLONE","subjects":["TWITTERCLONE.*","forged.>"]}"#;
+    let bob = r#"{"stream_name":"TWITTERCLONE","config":{"name":"jetfeed-bob","durable_name":"jetfeed-bob","deliver_subject":"stolen","deliver_policy":"all","ack_policy":"none"}}"#;
+    let attempts: &[(&str, &str)] = &[
+        ("$JS.API.STREAM.PURGE.TWITTERCLONE", ""),
+        ("$JS.API.STREAM.MSG.DELETE.TWITTERCLONE", r#"{"seq":1}"#),
+        ("$JS.API.STREAM.UPDATE.TWITTERCLONE", stream),
+        ("$JS.API.STREAM.DELETE.TWITTERCLONE", ""),
+        (
+            "$JS.API.STREAM.CREATE.OTHER",
+            r#"{"name":"OTHER","subjects":["x"]}"#,
+        ),
+        ("$JS.API.CONSUMER.DELETE.TWITTERCLONE.jetfeed-bob", ""),
+        ("$JS.API.CONSUMER.CREATE.TWITTERCLONE.jetfeed-bob", bob),
+        // The unnamed create, which 2.9 lets rewrite a consumer by its name.
+        ("$JS.API.CONSUMER.CREATE.TWITTERCLONE", bob),
+        (
+            "$JS.API.CONSUMER.DURABLE.CREATE.TWITTERCLONE.jetfeed-bob",
+            bob,
+        ),
+        (
+            "$JS.API.CONSUMER.MSG.NEXT.TWITTERCLONE.jetfeed-bob",
+            r#"{"batch":1}"#,
+        ),
+        (
+            "$JS.API.CONSUMER.MSG.NEXT.TWITTERCLONE.jetfeed_read1-bob",
+            r#"{"batch":1}"#,
+        ),
+        ("$JS.API.CONSUMER.DELETE.TWITTERCLONE.jetfeed_read1-bob", ""),
+        ("$JS.ACK.TWITTERCLONE.jetfeed-bob.1.1.1.0.0", "+ACK"),
+        ("$JS.API.CONSUMER.LIST.TWITTERCLONE", ""),
+    ];
+    for (subject, body) in attempts {
+        raw.refused(subject, body).await;
+    }
+    attempts.len()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reader_without_publish_rights_watches_but_cannot_post() {
-    // The configuration the README gives operators.
-    let server = NatsServer::start_with(
-        r#"authorization {
-  users: [
-    { user: writer, password: "w-pass" }
-    { user: reader, password: "r-pass",
-      permissions: {
-        publish: { allow: ["$JS.API.>", "$JS.ACK.TWITTERCLONE.>", "_INBOX.>"],
-                   deny: ["TWITTERCLONE.>"] }
-        subscribe: { allow: ["jetfeed.deliver.TWITTERCLONE.>", "_INBOX.>"] } } }
-  ]
-}"#,
-    );
-    let url = |who: &str, pass: &str| format!("nats://{who}:{pass}@127.0.0.1:{}", server.port);
-    assert_ok(&post(&server, &["--server", &url("writer", "w-pass")], &[]));
-    let mut reader = common::Client::start(&url("reader", "r-pass"), "reader").await;
+async fn readers_watch_writers_post_and_neither_administers_the_stream() {
+    let server = NatsServer::start_with(&readme_permissions());
+    let admin = nats_url(&server, "admin", "a-pass");
+    // The admin makes the stream with a first tweet, and bob's consumer.
+    let first = as_user(&server, "admin", "a-pass", &["post", "hello"]);
+    assert_ok(&first);
+    let first_id = String::from_utf8_lossy(&first.stdout).trim().to_owned();
+    common::Client::start(&admin, "bob").await.shutdown().await;
+
+    // The reader watches: history, then a live tweet.
+    let reader_url = nats_url(&server, "reader", "r-pass");
+    let mut reader = common::Client::start(&reader_url, "reader").await;
     assert_eq!(reader.app.feed.len(), 1, "the reader sees the history");
-    let writer = common::bus_config(&url("writer", "w-pass"), "writer");
-    jetfeed::headless::post(&writer, "live").await.unwrap();
+    let mut tail = {
+        let mut cmd = jetfeed();
+        cmd.env_remove("NATS_URL")
+            .env("JETFEED_DATA_DIR", server.dir.path().join("jetfeed"))
+            .args(["--server", &reader_url, "--user", "reader", "tail"]);
+        common::Proc::spawn(cmd)
+    };
+    assert!(
+        tail.line_matching(|l| l.contains("hello"))
+            .contains(&first_id)
+    );
+
+    // The writer posts and likes, as jetfeed and as the headless commands.
+    let writer_url = nats_url(&server, "writer", "w-pass");
+    let mut writer = common::Client::start(&writer_url, "writer").await;
+    writer.post("live").await;
     reader.until("the live tweet", |a| a.feed.len() == 2).await;
+    tail.line_matching(|l| l.contains("live"));
+    assert_ok(&as_user(
+        &server,
+        "writer",
+        "w-pass",
+        &["post", "also live"],
+    ));
+    let liked = as_user(&server, "writer", "w-pass", &["like", &first_id]);
+    assert!(
+        liked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&liked.stderr)
+    );
+    reader
+        .until("the writer's like", |a| {
+            a.feed.len() == 3 && a.feed.newest(2).is_some_and(|t| t.likes() == 1)
+        })
+        .await;
+    assert!(tail.interrupt().success(), "tail ends cleanly");
+    writer.shutdown().await;
+
+    // The reader cannot post or like, and is told so.
     reader.post_attempt("not allowed").await;
     assert_eq!(reader.app.draft.text(), "not allowed", "the draft is kept");
     assert_eq!(
         reader.app.notice.as_ref().unwrap().level,
         jetfeed::app::Level::Error
     );
-    // A like from the reader is refused too, and said so.
     reader.key(crossterm::event::KeyCode::Tab);
     let likes_before = reader.app.feed.newest(0).unwrap().likes();
     reader.key(crossterm::event::KeyCode::Char('l'));
@@ -396,9 +561,52 @@ async fn a_reader_without_publish_rights_watches_but_cannot_post() {
     assert_eq!(reader.app.feed.newest(0).unwrap().likes(), likes_before);
     assert!(reader.app.pending_likes.is_empty() && reader.app.queued.is_empty());
     reader.shutdown().await;
-    let refused = post(&server, &["--server", &url("reader", "r-pass")], &[]);
-    assert_refused(&refused, "no permission to publish", &[], server.dir.path());
-    assert_not_logged(&["w-pass", "r-pass"], server.dir.path());
+
+    // Nor can a bare client with the reader's or the writer's credentials
+    // publish a tweet, or touch the stream or anyone else's consumer.
+    let raw_reader = Raw::connect(&server, "reader", "r-pass").await;
+    let forged = r#"{"messageType":"tweet_created","id":"f","message":"forged","author":"bob"}"#;
+    raw_reader
+        .refused("TWITTERCLONE.tweet_created", forged)
+        .await;
+    raw_reader.refused("TWITTERCLONE.tweet_liked", forged).await;
+    let tried = 2 + administration_is_refused(&raw_reader).await;
+    let raw_writer = Raw::connect(&server, "writer", "w-pass").await;
+    let tried_writer = administration_is_refused(&raw_writer).await;
+
+    // As the admin sees it: the stream and bob's consumer as they were.
+    let js = async_nats::jetstream::new(
+        async_nats::ConnectOptions::with_user_and_password("admin".into(), "a-pass".into())
+            .connect(server.url())
+            .await
+            .unwrap(),
+    );
+    let mut stream = js.get_stream("TWITTERCLONE").await.unwrap();
+    let info = stream.info().await.unwrap().clone();
+    assert_eq!(
+        info.state.messages, 4,
+        "3 tweets and a like, nothing purged"
+    );
+    assert_eq!(info.config.subjects, ["TWITTERCLONE.*"]);
+    let bob = stream.consumer_info("jetfeed-bob").await.unwrap();
+    assert_eq!(
+        bob.config.deliver_subject.as_deref(),
+        Some("jetfeed.deliver.TWITTERCLONE.bob")
+    );
+    assert_eq!(bob.config.max_ack_pending, 1_000);
+
+    let refused = as_user(&server, "reader", "r-pass", &["post", "hello"]);
+    assert_refused(
+        &refused,
+        "not allowed to publish to TWITTERCLONE.tweet_created",
+        &[],
+        server.dir.path(),
+    );
+    assert_not_logged(&["w-pass", "r-pass", "a-pass"], server.dir.path());
+    eprintln!(
+        "reliability: permissions | the README's reader and writer | refused to the reader {tried} and to the writer {tried_writer} | stream messages after {} | bob's consumer unchanged",
+        info.state.messages
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,4 +629,56 @@ async fn credentials_in_the_url_never_reach_the_screen() {
     assert!(!screen.contains("t0ken-s3cret"), "{screen}");
     assert!(screen.contains(&format!("nats://127.0.0.1:{}", server.port)));
     client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_publish_says_so_at_once() {
+    let server = NatsServer::start_with(&readme_permissions());
+    let first = as_user(&server, "admin", "a-pass", &["post", "hello"]);
+    assert_ok(&first);
+    let id = String::from_utf8_lossy(&first.stdout).trim().to_owned();
+    let patience = ["--publish-timeout", "10"];
+    let timed = |args: &[&str]| {
+        let started = std::time::Instant::now();
+        let out = as_user(&server, "reader", "r-pass", &[&patience[..], args].concat());
+        (out, started.elapsed())
+    };
+
+    // The headless commands: one line, exit 1, long before the timeout.
+    let (post, post_took) = timed(&["post", "refused"]);
+    let why = "not allowed to publish to TWITTERCLONE.tweet_created";
+    assert_refused(&post, why, &[], server.dir.path());
+    let (like, like_took) = timed(&["like", &id]);
+    let why_like = "not allowed to publish to TWITTERCLONE.tweet_liked";
+    assert_refused(&like, why_like, &[], server.dir.path());
+
+    // The terminal UI: the draft kept, the reason in the status bar.
+    let mut cfg = common::bus_config(&nats_url(&server, "reader", "r-pass"), "reader");
+    cfg.publish_timeout = std::time::Duration::from_secs(10);
+    let mut reader = common::Client::start_with(cfg).await;
+    let started = std::time::Instant::now();
+    reader.post_attempt("refused").await;
+    let tui_took = started.elapsed();
+    assert_eq!(reader.app.draft.text(), "refused", "the draft is kept");
+    let notice = reader.app.notice.clone().expect("a notice");
+    assert_eq!(notice.level, jetfeed::app::Level::Error);
+    assert!(notice.text.contains(why), "{}", notice.text);
+    assert!(
+        reader.screen(120, 24).contains(why),
+        "shown in the status bar"
+    );
+    reader.shutdown().await;
+
+    for (what, took) in [("post", post_took), ("like", like_took), ("tui", tui_took)] {
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "{what} took {took:?} with a 10 s publish timeout"
+        );
+    }
+    eprintln!(
+        "reliability: refused publish | publish timeout 10 s | jetfeed post failed after {} ms, like {} ms, the terminal UI {:.1} ms | draft kept",
+        post_took.as_millis(),
+        like_took.as_millis(),
+        tui_took.as_secs_f64() * 1000.0
+    );
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event, ServerAddr};
+use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event, ServerAddr, ServerError};
 use tokio::sync::mpsc;
 
 use super::BusError;
@@ -194,37 +194,60 @@ fn reconnect_delay(attempts: usize) -> Duration {
     Duration::from_millis((100 * attempts.max(1) as u64).min(2_000))
 }
 
+/// Subjects the server refused this connection a publish to, as it says
+/// them (asynchronously, in an `-ERR`): a publish waiting for its PubAck on
+/// one of them fails at once instead of timing out.
+pub type Refusals = tokio::sync::broadcast::Sender<String>;
+
+/// The subject of a `Permissions Violation for Publish to "<subject>"`.
+fn refused_subject(error: &str) -> Option<String> {
+    let rest = error.strip_prefix("Permissions Violation for Publish to ")?;
+    Some(
+        rest.trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_owned(),
+    )
+}
+
 /// Connects to the first server that answers. The initial connection is not
 /// retried: a wrong address fails at once, with one line.
 pub async fn connect(
     servers: &Servers,
     events: Option<mpsc::Sender<Msg>>,
-) -> Result<Client, BusError> {
+) -> Result<(Client, Refusals), BusError> {
+    let refusals = Refusals::new(64);
+    let refused = refusals.clone();
     let mut opts = ConnectOptions::new()
         .name("jetfeed")
         .connection_timeout(Duration::from_secs(5))
         .max_reconnects(None)
-        .reconnect_delay_callback(reconnect_delay);
-    if let Some(tx) = events {
-        opts = opts.event_callback(move |event| {
-            let tx = tx.clone();
+        .reconnect_delay_callback(reconnect_delay)
+        .event_callback(move |event| {
+            let tx = events.clone();
+            let refused = refused.clone();
             async move {
                 let state = match event {
                     Event::Connected => Connection::Connected,
                     Event::Disconnected => Connection::Disconnected,
                     Event::Closed => Connection::Failed("connection closed".into()),
+                    Event::ServerError(ServerError::Other(e)) if refused_subject(&e).is_some() => {
+                        tracing::warn!("nats: {e}");
+                        let _ = refused.send(refused_subject(&e).unwrap_or_default());
+                        return;
+                    }
                     other => {
                         tracing::info!("nats: {other}");
                         return;
                     }
                 };
                 tracing::info!("nats: {state:?}");
-                let _ = tx.send(Msg::Connection(state)).await;
+                if let Some(tx) = tx {
+                    let _ = tx.send(Msg::Connection(state)).await;
+                }
             }
         });
-    }
     opts = with_auth(opts, &servers.auth).await?;
-    opts.connect(servers.addrs()).await.map_err(|e| {
+    let client = opts.connect(servers.addrs()).await.map_err(|e| {
         let reason = match e.kind() {
             ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
                 "not authorized: check the credentials".to_owned()
@@ -238,7 +261,8 @@ pub async fn connect(
             servers: servers.to_string(),
             reason: scrub(&reason, &servers.auth),
         }
-    })
+    })?;
+    Ok((client, refusals))
 }
 
 /// Whether a connection failed in the TLS handshake (an untrusted or
@@ -331,6 +355,17 @@ mod tests {
         let s = Servers::parse("a:4222, nats://b:4223,,").unwrap();
         assert_eq!(s.urls(), ["nats://a:4222", "nats://b:4223"]);
         assert!(Servers::parse(" , ").is_err());
+    }
+
+    #[test]
+    fn reads_the_subject_of_a_refused_publish() {
+        let e = r#"Permissions Violation for Publish to "TWITTERCLONE.tweet_created""#;
+        assert_eq!(
+            refused_subject(e).as_deref(),
+            Some("TWITTERCLONE.tweet_created")
+        );
+        let sub = r#"Permissions Violation for Subscription to "x""#;
+        assert_eq!(refused_subject(sub), None);
     }
 
     #[test]

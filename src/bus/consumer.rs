@@ -1,7 +1,8 @@
-//! Reading the stream. History comes in chunks through ephemeral pull
+//! Reading the stream. History comes in chunks through short-lived pull
 //! consumers (`read_from`: no acks, no one's place moved, resumed after the
-//! last message read if the server goes away); live events through the
-//! user's durable push
+//! last message read if the server goes away), each named as one of the
+//! user's reader slots (`Readers`); live events through the user's durable
+//! push
 //! consumer, whose deliver subject every terminal of that user subscribes to,
 //! so each terminal sees every event while the consumer keeps the user's
 //! place in the stream.
@@ -12,6 +13,8 @@ use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull, push};
 use async_nats::jetstream::stream::Stream;
+
+type PullConsumer = async_nats::jetstream::consumer::Consumer<pull::Config>;
 use async_nats::{Client, Message, Subscriber};
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -58,6 +61,87 @@ pub fn user_token(user: &str) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     format!("{plain}-{hash:016x}")
+}
+
+/// How many readers (history chunks, look-ups, `tail`) one user may have
+/// open at once, across all their terminals. Each is a pull consumer with a
+/// fixed name of that user's (`jetfeed_read<n>-<user>`), never a random one:
+/// a server can then grant a user exactly their own consumers (see the
+/// README's permissions), where a random name would need a wildcard that
+/// reaches every other user's consumer too.
+pub const READER_SLOTS: usize = 4;
+
+/// A reader of a slot that is taken waits this long, at most, for one to
+/// come free: longer than a crashed jetfeed's reader lingers
+/// (`READER_INACTIVE`).
+const SLOT_WAIT: Duration = Duration::from_secs(15);
+
+/// A reader no one pulls from for this long is removed by the server.
+const READER_INACTIVE: Duration = Duration::from_secs(10);
+
+/// The name of `user`'s reader slot `n` (1-based). No durable name starts
+/// with `jetfeed_`, so a slot is never someone's durable consumer.
+pub fn reader_name(user: &str, n: usize) -> String {
+    format!("jetfeed_read{n}-{}", user_token(user))
+}
+
+/// Makes a user's readers on a stream: each takes a free slot, and frees it
+/// when done.
+#[derive(Clone)]
+pub struct Readers {
+    pub stream: Stream,
+    pub user: String,
+}
+
+impl Readers {
+    pub fn new(stream: Stream, user: &str) -> Readers {
+        Readers {
+            stream,
+            user: user.to_owned(),
+        }
+    }
+
+    /// A pull consumer with `config` in the first free slot. A slot is
+    /// taken when its consumer exists: servers from 2.10 refuse a create
+    /// with the same name, and 2.9, which would update it instead, refuses
+    /// because `max_waiting` (which cannot be updated) differs, chosen at
+    /// random for each reader.
+    pub async fn create(&self, config: pull::Config) -> Result<PullConsumer, BusError> {
+        let deadline = tokio::time::Instant::now() + SLOT_WAIT;
+        loop {
+            let mut last = None;
+            for n in 1..=READER_SLOTS {
+                let name = reader_name(&self.user, n);
+                let nonce = 1_000 + (uuid::Uuid::new_v4().as_u128() % 4_000) as i64;
+                let config = pull::Config {
+                    name: Some(name.clone()),
+                    max_waiting: nonce,
+                    inactive_threshold: READER_INACTIVE,
+                    ..config.clone()
+                };
+                match self.stream.create_consumer_strict(config).await {
+                    Ok(c) if c.cached_info().config.max_waiting == nonce => return Ok(c),
+                    Ok(_) => last = Some(format!("{name} is another reader's")),
+                    Err(e) => last = Some(format!("{name}: {e}")),
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(BusError::Consumer {
+                    consumer: "reader".into(),
+                    reason: format!(
+                        "no free reader of {READER_SLOTS} for this user ({})",
+                        last.unwrap_or_default()
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Frees a slot now rather than when the server notices it idle.
+    pub async fn free(&self, name: &str) {
+        let _ = self.stream.delete_consumer(name).await;
+    }
 }
 
 impl Durable {
@@ -193,18 +277,18 @@ const READER_BATCH: usize = 2_048;
 /// heartbeats and the reader starts over where it was.
 const READER_HEARTBEAT: Duration = Duration::from_secs(1);
 
-/// Reads the stream from sequence `from` on, in order, through ephemeral
-/// pull consumers that need no acks and move no one's place. When the server
+/// Reads the stream from sequence `from` on, in order, through short-lived
+/// pull consumers in the user's reader slots that need no acks and move no one's place. When the server
 /// goes away, restarts, or the consumer is deleted, a new one resumes after
 /// the last message read: nothing is skipped or repeated. The reader stops
 /// when the receiver is dropped.
-pub fn read_from(stream: Stream, from: u64) -> Reader {
+pub fn read_from(readers: Readers, from: u64) -> Reader {
     let (tx, rx) = mpsc::channel(8);
     let task = tokio::spawn(async move {
         let mut next = from.max(1);
         let mut failures = 0u32;
         loop {
-            match read_once(&stream, &mut next, &tx).await {
+            match read_once(&readers, &mut next, &tx).await {
                 Ok(()) => return, // the receiver is gone
                 Err(e) => {
                     tracing::debug!("reader restarts at {next}: {e}");
@@ -252,7 +336,30 @@ impl Reader {
 /// One consumer's life: reads until an error, which the caller recovers
 /// from, or until the receiver is dropped (`Ok`).
 async fn read_once(
-    stream: &Stream,
+    readers: &Readers,
+    next: &mut u64,
+    tx: &mpsc::Sender<Batch>,
+) -> Result<(), BusError> {
+    let consumer = readers
+        .create(pull::Config {
+            deliver_policy: DeliverPolicy::ByStartSequence {
+                start_sequence: *next,
+            },
+            ack_policy: AckPolicy::None,
+            memory_storage: true,
+            num_replicas: 1,
+            ..Default::default()
+        })
+        .await?;
+    let name = consumer.cached_info().name.clone();
+    let result = pull_into(&consumer, next, tx).await;
+    // Ended or failed, the slot is freed for the next reader.
+    readers.free(&name).await;
+    result
+}
+
+async fn pull_into(
+    consumer: &PullConsumer,
     next: &mut u64,
     tx: &mpsc::Sender<Batch>,
 ) -> Result<(), BusError> {
@@ -260,19 +367,6 @@ async fn read_once(
         consumer: "reader".into(),
         reason: e.to_string(),
     };
-    let consumer = stream
-        .create_consumer(pull::Config {
-            deliver_policy: DeliverPolicy::ByStartSequence {
-                start_sequence: *next,
-            },
-            ack_policy: AckPolicy::None,
-            inactive_threshold: Duration::from_secs(30),
-            memory_storage: true,
-            num_replicas: 1,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?;
     let messages = consumer
         .stream()
         .max_messages_per_batch(READER_BATCH)
@@ -281,18 +375,13 @@ async fn read_once(
         .messages()
         .await
         .map_err(|e| err(&e))?;
-    let name = consumer.cached_info().name.clone();
     // Hand messages over in batches: one wake-up per batch, not per message.
     let mut messages = messages.ready_chunks(READER_BATCH);
     let mut missed = 0;
     loop {
         let items = tokio::select! {
             items = messages.next() => items,
-            () = tx.closed() => {
-                // Nobody reads any more: free the server's consumer now.
-                let _ = stream.delete_consumer(&name).await;
-                return Ok(());
-            }
+            () = tx.closed() => return Ok(()),
         };
         let Some(items) = items else {
             return Err(err(&"consumer ended"));
@@ -322,7 +411,6 @@ async fn read_once(
             batch.push((msg, info));
         }
         if !batch.is_empty() && tx.send(batch).await.is_err() {
-            let _ = stream.delete_consumer(&name).await;
             return Ok(());
         }
         if let Some(e) = failed {
@@ -335,7 +423,7 @@ async fn read_once(
 /// the user's consumer. Each live delivery carries the token that acks it
 /// once the app has applied it.
 pub async fn run_feed(
-    stream: Stream,
+    readers: Readers,
     history: Span,
     ack_floor: u64,
     live: Subscriber,
@@ -344,7 +432,7 @@ pub async fn run_feed(
 ) {
     last_seen.fetch_max(history.last, Ordering::SeqCst);
     if history.last > 0 {
-        match load_window(&stream, history.first, history.last, ack_floor, &tx).await {
+        match load_window(&readers, history.first, history.last, ack_floor, &tx).await {
             Ok(n) => tracing::info!("history: {n} events up to {}", history.last),
             Err(e) => tracing::error!("history not loaded: {e}"),
         }
@@ -410,7 +498,7 @@ impl Chunk {
 
 /// Reads the chunk of history of `size` events just before sequence `before`.
 pub async fn load_chunk(
-    stream: &Stream,
+    readers: &Readers,
     span: Span,
     before: u64,
     size: u64,
@@ -428,7 +516,7 @@ pub async fn load_chunk(
             at_start: true,
         });
     }
-    let mut reader = read_from(stream.clone(), from);
+    let mut reader = read_from(readers.clone(), from);
     let result = loop {
         let (msg, info) = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
             Ok(Some(read)) => read,
@@ -476,7 +564,7 @@ fn info_name(stream: &Stream) -> String {
 /// Loads the newest chunks of history, up to `end`, until they hold a
 /// window of tweets or reach the stream's start.
 async fn load_window(
-    stream: &Stream,
+    readers: &Readers,
     first: u64,
     end: u64,
     new_after: u64,
@@ -486,7 +574,7 @@ async fn load_window(
     let mut before = end + 1;
     let (mut tweets, mut events) = (0, 0);
     while before > first.max(1) && tweets < WINDOW_TWEETS {
-        let chunk = match load_chunk(stream, span, before, CHUNK_EVENTS, new_after).await {
+        let chunk = match load_chunk(readers, span, before, CHUNK_EVENTS, new_after).await {
             Ok(chunk) => chunk,
             Err(e) if !tx.is_closed() => {
                 // The feed stays "loading" until the server is back.

@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
-use async_nats::jetstream::stream::Stream;
 use futures::StreamExt;
 
 use super::BusError;
-use super::consumer::{Span, parse_ack_subject};
+use super::consumer::{Readers, Span, parse_ack_subject};
 use crate::wire::{self, Event, EventKind};
 
 /// Events the first look-up reads; each one after reads four times more.
@@ -24,40 +23,37 @@ fn consumer_error(e: impl std::fmt::Display) -> BusError {
     }
 }
 
-/// An ephemeral consumer of the messages on `subject` (all if `None`),
-/// starting where `deliver` says, and how many messages it has to read
-/// (`None`: nothing to read). It goes away by itself when unused.
+/// A reader of the messages on `subject` (all if `None`), starting where
+/// `deliver` says, in one of the user's reader slots (`None`: nothing to
+/// read). Its slot is freed with `Readers::free` under the name returned.
 async fn reader(
-    stream: &Stream,
+    readers: &Readers,
     subject: Option<String>,
     deliver: DeliverPolicy,
-) -> Result<Option<pull::Stream>, BusError> {
-    let consumer = stream
-        .create_consumer(pull::Config {
+) -> Result<(String, Option<pull::Stream>), BusError> {
+    let consumer = readers
+        .create(pull::Config {
             deliver_policy: deliver,
             filter_subject: subject.unwrap_or_default(),
             ack_policy: AckPolicy::None,
-            inactive_threshold: Duration::from_secs(10),
             memory_storage: true,
             num_replicas: 1,
             ..Default::default()
         })
-        .await
-        .map_err(consumer_error)?;
+        .await?;
+    let name = consumer.cached_info().name.clone();
     if consumer.cached_info().num_pending == 0 {
-        let name = consumer.cached_info().name.clone();
-        let _ = stream.delete_consumer(&name).await;
-        return Ok(None);
+        return Ok((name, None));
     }
-    consumer
+    let messages = consumer
         .stream()
         .max_messages_per_batch(BATCH)
         .heartbeat(Duration::from_secs(1))
         .expires(Duration::from_secs(5))
         .messages()
         .await
-        .map(Some)
-        .map_err(consumer_error)
+        .map_err(consumer_error);
+    Ok((name, Some(messages?)))
 }
 
 /// How long a look-up waits for the next message before it gives up.
@@ -68,7 +64,7 @@ const STALL: Duration = Duration::from_secs(10);
 /// tweet costs one small read; one that is not there, reading every tweet
 /// (never the likes).
 pub async fn find_tweet(
-    stream: &Stream,
+    readers: &Readers,
     name: &str,
     span: Span,
     id: &str,
@@ -79,70 +75,81 @@ pub async fn find_tweet(
     let mut size = FIRST_CHUNK;
     while to >= first {
         let from = to.saturating_sub(size - 1).max(first);
-        let messages = reader(
-            stream,
+        let (slot, messages) = reader(
+            readers,
             Some(subject.clone()),
             DeliverPolicy::ByStartSequence {
                 start_sequence: from,
             },
         )
         .await?;
-        let Some(mut messages) = messages else {
-            // No tweet from here on: none in this chunk either.
-            to = from - 1;
-            size = (size * 4).min(LARGEST_CHUNK);
-            continue;
+        let found = match messages {
+            Some(messages) => read_chunk(messages, to, id).await,
+            None => Ok(None),
         };
-        let mut found = None;
-        loop {
-            let Some(item) = tokio::time::timeout(STALL, messages.next())
-                .await
-                .map_err(|_| consumer_error(format!("nothing read for {STALL:?}")))?
-            else {
-                break;
-            };
-            let msg = item.map_err(consumer_error)?;
-            let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) else {
-                continue;
-            };
-            if info.stream_seq > to {
-                break;
-            }
-            if let Ok(e) = wire::decode(&msg.subject, &msg.payload)
-                && e.kind == EventKind::TweetCreated
-                && e.id == id
-            {
-                // The first one stored is the tweet; a copy is not.
-                found.get_or_insert((info.stream_seq, e));
-            }
-            if info.pending == 0 || info.stream_seq >= to {
-                break;
-            }
+        readers.free(&slot).await;
+        if let Some(found) = found? {
+            return Ok(Some(found));
         }
-        if found.is_some() {
-            return Ok(found);
-        }
+        // No tweet from here on: none in this chunk either.
         to = from - 1;
         size = (size * 4).min(LARGEST_CHUNK);
     }
     Ok(None)
 }
 
+/// The first tweet `id` stored up to sequence `to` that `messages` holds.
+async fn read_chunk(
+    mut messages: pull::Stream,
+    to: u64,
+    id: &str,
+) -> Result<Option<(u64, Event)>, BusError> {
+    let mut found = None;
+    loop {
+        let Some(item) = tokio::time::timeout(STALL, messages.next())
+            .await
+            .map_err(|_| consumer_error(format!("nothing read for {STALL:?}")))?
+        else {
+            break;
+        };
+        let msg = item.map_err(consumer_error)?;
+        let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) else {
+            continue;
+        };
+        if info.stream_seq > to {
+            break;
+        }
+        if let Ok(e) = wire::decode(&msg.subject, &msg.payload)
+            && e.kind == EventKind::TweetCreated
+            && e.id == id
+        {
+            // The first one stored is the tweet; a copy is not.
+            found.get_or_insert((info.stream_seq, e));
+        }
+        if info.pending == 0 || info.stream_seq >= to {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 /// The sequence of the first event stored at or after `since`, if any.
 pub async fn first_since(
-    stream: &Stream,
+    readers: &Readers,
     since: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<u64>, BusError> {
     let start_time = time::OffsetDateTime::from_unix_timestamp_nanos(
         since.timestamp_nanos_opt().unwrap_or(0).into(),
     )
     .map_err(consumer_error)?;
-    let Some(mut messages) =
-        reader(stream, None, DeliverPolicy::ByStartTime { start_time }).await?
-    else {
+    let (slot, messages) = reader(readers, None, DeliverPolicy::ByStartTime { start_time }).await?;
+    let Some(mut messages) = messages else {
+        readers.free(&slot).await;
         return Ok(None);
     };
-    match tokio::time::timeout(STALL, messages.next()).await {
+    let first = tokio::time::timeout(STALL, messages.next()).await;
+    readers.free(&slot).await;
+    match first {
         Ok(Some(Ok(msg))) => Ok(msg
             .reply
             .as_deref()

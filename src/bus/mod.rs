@@ -29,7 +29,10 @@ use crate::app::protocol::{AckToken, Cmd, Delivery, Msg, Outgoing};
 use crate::wire::Event;
 
 pub use connect::{Auth, Servers, redact};
-pub use consumer::{CHUNK_EVENTS, Chunk, OLDER_CHUNK_EVENTS, Span, WINDOW_TWEETS, user_token};
+pub use consumer::{
+    CHUNK_EVENTS, Chunk, OLDER_CHUNK_EVENTS, READER_SLOTS, Span, WINDOW_TWEETS, reader_name,
+    user_token,
+};
 pub use watch::EVERY as WATCH_EVERY;
 
 /// The name of `user`'s durable consumer.
@@ -78,6 +81,7 @@ pub const MAX_PUBLISHES_IN_FLIGHT: usize = 256;
 /// UI does.
 pub struct Session {
     client: Client,
+    refusals: connect::Refusals,
     js: Context,
     stream: jetstream::stream::Stream,
     cfg: BusConfig,
@@ -90,7 +94,7 @@ impl Session {
         cfg: &BusConfig,
         events: Option<mpsc::Sender<Msg>>,
     ) -> Result<Session, BusError> {
-        let client = connect::connect(&cfg.servers, events).await?;
+        let (client, refusals) = connect::connect(&cfg.servers, events).await?;
         let js = jetstream::ContextBuilder::new()
             .timeout(cfg.publish_timeout)
             .max_ack_inflight(MAX_PUBLISHES_IN_FLIGHT * 2)
@@ -98,6 +102,7 @@ impl Session {
         let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
         Ok(Session {
             client,
+            refusals,
             js,
             stream,
             cfg: cfg.clone(),
@@ -107,14 +112,14 @@ impl Session {
     /// Publishes one event and waits for its PubAck; returns the stream
     /// sequence it was stored at (the first one's, for a retry).
     pub async fn publish(&self, out: &Outgoing) -> Result<u64, BusError> {
-        publish::publish(&self.js, &self.cfg.stream, out).await
+        publish::publish(&self.js, &self.refusals, &self.cfg.stream, out).await
     }
 
     /// Every event from sequence `from` on, decoded, in order, then each new
     /// one as it is stored. Moves no one's place in the stream.
     pub fn read(&self, from: u64) -> Events {
         Events {
-            reader: consumer::read_from(self.stream.clone(), from),
+            reader: consumer::read_from(self.readers(), from),
         }
     }
 
@@ -122,12 +127,12 @@ impl Session {
     /// the stream's tweets newest first, in growing chunks, never its likes.
     pub async fn find_tweet(&self, id: &str) -> Result<Option<(u64, Event)>, BusError> {
         let span = self.span().await?;
-        lookup::find_tweet(&self.stream, &self.cfg.stream, span, id).await
+        lookup::find_tweet(&self.readers(), &self.cfg.stream, span, id).await
     }
 
     /// The sequence of the first event stored at or after `since`.
     pub async fn first_since(&self, since: DateTime<Utc>) -> Result<Option<u64>, BusError> {
-        lookup::first_since(&self.stream, since).await
+        lookup::first_since(&self.readers(), since).await
     }
 
     /// The stream's first and last sequence now.
@@ -138,7 +143,11 @@ impl Session {
     /// Reads the chunk of history of `size` events just before `before`, as
     /// the terminal UI does when the user scrolls.
     pub async fn load_chunk(&self, span: Span, before: u64, size: u64) -> Result<Chunk, BusError> {
-        consumer::load_chunk(&self.stream, span, before, size, u64::MAX).await
+        consumer::load_chunk(&self.readers(), span, before, size, u64::MAX).await
+    }
+
+    fn readers(&self) -> consumer::Readers {
+        consumer::Readers::new(self.stream.clone(), &self.cfg.user)
     }
 
     /// The name of the server this connection is on (one node of a cluster).
@@ -194,6 +203,7 @@ impl Session {
     ) -> Result<Bus, BusError> {
         let Session {
             client,
+            refusals,
             js,
             stream,
             cfg,
@@ -232,7 +242,7 @@ impl Session {
         let (pub_tx, pub_rx) = mpsc::unbounded_channel();
         let tasks = vec![
             tokio::spawn(consumer::run_feed(
-                stream.clone(),
+                consumer::Readers::new(stream.clone(), &cfg.user),
                 history,
                 ack_floor,
                 live,
@@ -243,6 +253,7 @@ impl Session {
             tokio::spawn(consumer::ack_loop(client.clone(), ack_rx)),
             tokio::spawn(publish::publish_loop(
                 js,
+                refusals,
                 cfg.stream.clone(),
                 pub_rx,
                 tx.clone(),
@@ -250,7 +261,7 @@ impl Session {
         ];
         Ok(Bus {
             client,
-            stream,
+            readers: consumer::Readers::new(stream, &cfg.user),
             new_after: ack_floor,
             tx,
             acks: ack_tx,
@@ -291,7 +302,7 @@ impl Events {
 /// channel it was started with; commands go in through `execute`.
 pub struct Bus {
     client: Client,
-    stream: jetstream::stream::Stream,
+    readers: consumer::Readers,
     /// The user's place in the stream when jetfeed started.
     new_after: u64,
     tx: mpsc::Sender<Msg>,
@@ -311,13 +322,13 @@ impl Bus {
                 let _ = self.publishes.send(out);
             }
             Cmd::LoadOlder { before } => {
-                let (stream, tx, new_after) =
-                    (self.stream.clone(), self.tx.clone(), self.new_after);
+                let (readers, tx, new_after) =
+                    (self.readers.clone(), self.tx.clone(), self.new_after);
                 tokio::spawn(async move {
-                    let chunk = match consumer::span(&stream).await {
+                    let chunk = match consumer::span(&readers.stream).await {
                         Ok(span) => {
                             consumer::load_chunk(
-                                &stream,
+                                &readers,
                                 span,
                                 before,
                                 consumer::OLDER_CHUNK_EVENTS,

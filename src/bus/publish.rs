@@ -9,13 +9,46 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 
+use super::connect::Refusals;
 use super::{BusError, MAX_PUBLISHES_IN_FLIGHT};
 use crate::app::protocol::{Msg, Outgoing};
 
-/// Publishes one event and waits for its PubAck; returns its stream sequence.
-pub async fn publish(js: &Context, stream: &str, out: &Outgoing) -> Result<u64, BusError> {
-    let ack = send(js, stream, out).await?;
-    acked(ack).await
+/// Publishes one event and waits for its PubAck; returns its stream
+/// sequence. A publish the server refuses fails as soon as it says so.
+pub async fn publish(
+    js: &Context,
+    refusals: &Refusals,
+    stream: &str,
+    out: &Outgoing,
+) -> Result<u64, BusError> {
+    let refused = refusals.subscribe();
+    let ack = send(js, stream, out).await;
+    settled(ack, refused, out.event.subject(stream)).await
+}
+
+/// The PubAck of a sent event, or the server's refusal of its subject,
+/// whichever comes first.
+async fn settled(
+    ack: Result<PublishAckFuture, BusError>,
+    mut refused: tokio::sync::broadcast::Receiver<String>,
+    subject: String,
+) -> Result<u64, BusError> {
+    let ack = ack?;
+    let refusal = async {
+        loop {
+            match refused.recv().await {
+                Ok(s) if s == subject => return,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    std::future::pending::<()>().await
+                }
+            }
+        }
+    };
+    tokio::select! {
+        result = acked(ack) => result,
+        () = refusal => Err(BusError::Publish(format!("not allowed to publish to {subject}"))),
+    }
 }
 
 /// Sends one event; the returned future resolves with its PubAck. Sending
@@ -54,6 +87,7 @@ fn describe(e: async_nats::jetstream::context::PublishError) -> BusError {
 /// to the app as `Msg::Published`.
 pub(super) async fn publish_loop(
     js: Context,
+    refusals: Refusals,
     stream: String,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     tx: mpsc::Sender<Msg>,
@@ -64,12 +98,11 @@ pub(super) async fn publish_loop(
         tokio::select! {
             out = rx.recv(), if open && in_flight.len() < MAX_PUBLISHES_IN_FLIGHT => match out {
                 Some(out) => {
+                    let refused = refusals.subscribe();
                     let sent = send(&js, &stream, &out).await;
+                    let subject = out.event.subject(&stream);
                     in_flight.push(async move {
-                        let result = match sent {
-                            Ok(ack) => acked(ack).await,
-                            Err(e) => Err(e),
-                        };
+                        let result = settled(sent, refused, subject).await;
                         (out.msg_id, result.map_err(|e| e.to_string()))
                     });
                 }

@@ -48,6 +48,10 @@ pub struct RunOptions {
     /// Quit after the first frame that shows the loaded feed (for measuring
     /// start-up).
     pub exit_after_first_frame: bool,
+    /// Panic in the run loop after this many frames. Exists only for the
+    /// test that the terminal is given back after a panic
+    /// (`tests/terminal_restore.rs`), set by `JETFEED_PANIC_AFTER_FRAMES`.
+    pub panic_after_frames: Option<u64>,
 }
 
 /// How soon a change must reach the screen.
@@ -92,6 +96,7 @@ pub async fn run<S: Screen, E: Effects>(
     let mut redraw = Redraw::Now;
     let mut last_draw = Instant::now() - FRAME;
     let mut bus_open = true;
+    let mut frames = 0u64;
     let outbox = Outbox {
         effects,
         copies: std::sync::Mutex::new(Vec::new()),
@@ -111,6 +116,10 @@ pub async fn run<S: Screen, E: Effects>(
             terminal.show(app)?;
             redraw = Redraw::None;
             last_draw = Instant::now();
+            frames += 1;
+            if options.panic_after_frames.is_some_and(|n| frames >= n) {
+                panic!("JETFEED_PANIC_AFTER_FRAMES: {frames} frames drawn");
+            }
             if options.exit_after_first_frame && !app.loading {
                 break;
             }

@@ -775,6 +775,19 @@ impl Pty {
         self.child.id() as i32
     }
 
+    /// Whether the terminal is in raw mode now: no line editing, no echo.
+    pub fn raw_mode(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr on the pty master this struct owns, which reads
+        // the terminal's (the slave's) settings.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(self.input.as_raw_fd(), &mut t) },
+            0
+        );
+        t.c_lflag & (libc::ICANON | libc::ECHO) == 0
+    }
+
     /// Waits for the program to exit (within 30 s), and for the last of
     /// its output.
     pub fn wait(&mut self) -> std::process::ExitStatus {
