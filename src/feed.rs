@@ -139,6 +139,12 @@ impl LikeLog {
     }
 }
 
+/// Tweets whose likes are kept while they wait for their history, at most.
+/// A chunk of history holds 32,768 events, so a real window never comes
+/// near it; ids that are no tweets (a flood of likes for made-up ids) stop
+/// here instead of growing memory until the whole history is read.
+pub const MAX_PENDING_TWEETS: usize = 100_000;
+
 /// One event of a history chunk: its sequence, the event, whether it is new.
 pub type ChunkEvent = (u64, Event, bool);
 
@@ -343,6 +349,12 @@ impl Feed {
                         Skip::UnknownTweet
                     });
                 }
+                if self.pending.len() >= MAX_PENDING_TWEETS && !self.pending.contains_key(&event.id)
+                {
+                    // More tweets waiting for history than any window of a
+                    // real stream holds: likes of ids that were never tweets.
+                    return Err(Skip::UnknownTweet);
+                }
                 self.pending
                     .entry(event.id)
                     .or_default()
@@ -392,8 +404,10 @@ impl Feed {
         }
         self.by_id.extend(chunk.by_id.drain());
         for (id, earlier) in chunk.pending {
+            let full = self.pending.len() >= MAX_PENDING_TWEETS;
             match self.pending.entry(id) {
                 Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
+                Entry::Vacant(_) if full => bad += earlier.events,
                 Entry::Vacant(e) => {
                     e.insert(earlier);
                 }
@@ -467,6 +481,34 @@ mod tests {
             let _ = f.apply(i as u64 + 1, e, false);
         }
         f
+    }
+
+    #[test]
+    fn likes_waiting_for_their_tweets_are_bounded() {
+        let mut f = Feed::window(1_000_000);
+        let like = |id: String| Event {
+            kind: EventKind::TweetLiked,
+            id,
+            message: String::new(),
+            date: chrono::Utc::now().fixed_offset(),
+            author: "bob".into(),
+        };
+        let mut refused = 0;
+        for i in 0..(MAX_PENDING_TWEETS as u64 + 500) {
+            if f.apply(1_000_000 + i, &like(format!("fake-{i}")), false)
+                .is_err()
+            {
+                refused += 1;
+            }
+        }
+        assert_eq!(f.pending_tweets(), MAX_PENDING_TWEETS);
+        assert_eq!(refused, 500);
+        // A like for an id already waiting is still kept.
+        let again = 1_000_000 + MAX_PENDING_TWEETS as u64 + 500;
+        assert_eq!(
+            f.apply(again, &like("fake-1".into()), false),
+            Ok(Change::Deferred)
+        );
     }
 
     #[test]

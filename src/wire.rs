@@ -130,6 +130,8 @@ pub enum DecodeError {
     UnknownType(String),
     #[error("event has no id")]
     MissingId,
+    #[error("event id longer than {MAX_ID_BYTES} bytes")]
+    IdTooLong,
     #[error("bad date {0:?}")]
     Date(String),
 }
@@ -235,6 +237,11 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> 
         .unwrap_or_default())
 }
 
+/// The longest id an event may carry: four times a UUID, the longest id
+/// any producer of this format makes. A longer one is a bad event, so that
+/// likes waiting for their tweet stay small.
+pub const MAX_ID_BYTES: usize = 144;
+
 /// Longest error detail kept from untrusted input.
 const DETAIL_MAX: usize = 64;
 
@@ -256,6 +263,9 @@ pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
     let id = sanitize::line(&raw.id).trim().to_owned();
     if id.is_empty() {
         return Err(DecodeError::MissingId);
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(DecodeError::IdTooLong);
     }
     let date = DateTime::parse_from_rfc3339(raw.date.trim())
         .map_err(|_| DecodeError::Date(truncate(&sanitize::line(&raw.date), DETAIL_MAX)))?;
@@ -430,6 +440,20 @@ mod tests {
                 "{payload}"
             );
         }
+    }
+
+    #[test]
+    fn an_id_longer_than_any_real_one_is_a_bad_event() {
+        let event = |id: &str| {
+            format!(r#"{{"messageType":"tweet_liked","id":"{id}","date":"2024-01-01T00:00:00Z"}}"#)
+        };
+        let uuid = "6f1c7f4e-3c55-4a43-9a8e-0b1d2f3c4d5e";
+        assert!(decode("S.x", event(uuid).as_bytes()).is_ok());
+        assert!(decode("S.x", event(&"x".repeat(MAX_ID_BYTES)).as_bytes()).is_ok());
+        assert_eq!(
+            decode("S.x", event(&"x".repeat(10_000)).as_bytes()),
+            Err(DecodeError::IdTooLong)
+        );
     }
 
     #[test]
