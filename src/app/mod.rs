@@ -524,12 +524,16 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             let rows = app.screen().feed_rows();
             // The page's text, and ten rows for its header and likes: more
             // than that is scrolled past the end.
+            // Laid out no further than the next page down needs: a long
+            // tweet costs each key what can be on screen.
+            let needed =
+                app.page.as_ref().map_or(0, |p| usize::from(p.scroll)) + usize::from(rows) * 2 + 10;
             let most = app
                 .page
                 .as_ref()
                 .and_then(|p| app.feed.get(&p.id))
                 .map_or(0, |t| {
-                    geometry::lines(&t.text, cols, usize::MAX).len() as u16 + 10
+                    geometry::lines(&t.text, cols, needed).len() as u16 + 10
                 })
                 .saturating_sub(rows);
             if let Some(page) = app.page.as_mut() {

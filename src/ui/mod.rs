@@ -12,6 +12,7 @@ mod status;
 pub mod theme;
 
 pub use notifications::describe as describe_note;
+pub use page::lines as page_lines;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

@@ -10,7 +10,10 @@ use super::theme;
 use crate::app::{App, geometry, glyphs};
 
 /// The page's lines at `cols` columns: everything, uncapped.
-pub fn lines(app: &App, id: &str, cols: u16) -> Vec<Line<'static>> {
+/// The page's lines at `cols` columns, the text laid out no further than
+/// `text_rows` rows (what can be on screen at the scroll position): a
+/// tweet's length does not make each frame slower.
+pub fn lines(app: &App, id: &str, cols: u16, text_rows: usize) -> Vec<Line<'static>> {
     let p = theme::of(app);
     let Some(tweet) = app.feed.get(id) else {
         return vec![Line::from(Span::styled(
@@ -35,7 +38,7 @@ pub fn lines(app: &App, id: &str, cols: u16) -> Vec<Line<'static>> {
         Line::default(),
     ];
     out.extend(
-        geometry::lines(&tweet.text, cols, usize::MAX)
+        geometry::lines(&tweet.text, cols, text_rows)
             .into_iter()
             .map(Line::from),
     );
@@ -84,7 +87,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         width: inner.width.saturating_sub(2),
         ..inner
     };
-    let lines = lines(app, &page.id, inner.width);
+    let shown = usize::from(page.scroll) + usize::from(inner.height) + 1;
+    let lines = lines(app, &page.id, inner.width, shown);
     let last = (lines.len() as u16).saturating_sub(inner.height);
     Paragraph::new(lines)
         .scroll((page.scroll.min(last), 0))

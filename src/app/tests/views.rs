@@ -331,3 +331,25 @@ fn the_place_from_the_last_run_is_selected_once_loaded() {
     assert_eq!(a.selected_tweet().unwrap().id, "t20");
     assert_eq!(a.return_to, None);
 }
+
+#[test]
+fn a_megabyte_tweets_page_scrolls_as_far_as_it_goes() {
+    let mut a = feed_focused(1);
+    let huge = "word ".repeat(200_000);
+    update(&mut a, tweet_by(2, "huge", "bob", &huge));
+    update(&mut a, key(KeyCode::Char('g')));
+    update(&mut a, key(KeyCode::Enter));
+    for _ in 0..30 {
+        update(&mut a, key(KeyCode::PageDown));
+    }
+    let scroll = a.page.as_ref().unwrap().scroll;
+    // Each page down went a page further: the page is not cut short.
+    assert!(scroll > 30 * 10, "{scroll}");
+    // Header and blank, the text's rows, then blank, likes, blank and id.
+    let shown = crate::ui::page_lines(&a, "huge", 76, usize::from(scroll) + 20);
+    assert_eq!(
+        shown.len(),
+        2 + usize::from(scroll) + 20 + 4,
+        "laid out as far as shown"
+    );
+}
