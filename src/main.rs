@@ -343,38 +343,8 @@ async fn run_tui(
     app.theme = look.theme;
     app.time = look.time;
     look.keys.apply(&mut app.keys);
-    if let Some(place) = data_dir.and_then(|dir| drafts::place(dir, &cfg.user, &cfg.stream)) {
-        update(
-            &mut app,
-            Msg::PlaceRestored {
-                seq: place.selected,
-                read_mark: place.read_mark,
-            },
-        );
-    }
-    let likes: Vec<jetfeed::app::Outgoing> = data_dir
-        .map(|dir| drafts::take_likes(dir, &cfg.user, &cfg.stream))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|l| {
-            let event = jetfeed::wire::decode(&l.subject, l.payload.as_bytes()).ok()?;
-            Some(jetfeed::app::Outgoing {
-                msg_id: l.msg_id,
-                event,
-            })
-        })
-        .collect();
-    if !likes.is_empty() {
-        update(&mut app, Msg::LikesRestored(likes));
-    }
-    if let Some(saved) = data_dir.and_then(|dir| drafts::take(dir, &cfg.user)) {
-        update(
-            &mut app,
-            Msg::DraftRestored {
-                text: saved.text,
-                id: saved.id,
-            },
-        );
+    if let Some(dir) = data_dir {
+        restore_saved(&mut app, cfg, dir);
     }
     tui::enter(look.mouse).map_err(|e| format!("cannot use the terminal: {e}"))?;
     let (mut saved, mut responsive) = (None, true);
@@ -437,8 +407,45 @@ async fn run_tui(
     result.map_err(|e| format!("terminal: {e}"))
 }
 
-/// Saves an unsent draft so that it comes back next time. `None`: there
-/// was none; `Some(false)`: it could not be saved.
+/// What the last run left in the data directory: where the user was, the
+/// likes it could not send, the draft it could not post.
+fn restore_saved(app: &mut App, cfg: &BusConfig, dir: &Path) {
+    if let Some(place) = drafts::place(dir, &cfg.user, &cfg.stream) {
+        update(
+            app,
+            Msg::PlaceRestored {
+                seq: place.selected,
+                read_mark: place.read_mark,
+            },
+        );
+    }
+    let likes: Vec<jetfeed::app::Outgoing> = drafts::take_likes(dir, &cfg.user, &cfg.stream)
+        .into_iter()
+        .filter_map(|l| {
+            let event = jetfeed::wire::decode(&l.subject, l.payload.as_bytes()).ok()?;
+            Some(jetfeed::app::Outgoing {
+                msg_id: l.msg_id,
+                event,
+            })
+        })
+        .collect();
+    if !likes.is_empty() {
+        update(app, Msg::LikesRestored(likes));
+    }
+    if let Some(saved) = drafts::take(dir, &cfg.user) {
+        update(
+            app,
+            Msg::DraftRestored {
+                text: saved.text,
+                id: saved.id,
+            },
+        );
+    }
+}
+
+/// Saves what the next run restores: where the user was, the likes not yet
+/// sent, and an unsent draft. Says how the draft went: `None`: there was
+/// none; `Some(false)`: it could not be saved.
 fn save_draft(app: &App, cfg: &BusConfig, data_dir: Option<&Path>) -> Option<bool> {
     if let Some(dir) = data_dir {
         let place = drafts::Place {
