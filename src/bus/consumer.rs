@@ -101,12 +101,25 @@ impl Readers {
         }
     }
 
-    /// A pull consumer with `config` in the first free slot. A slot is
-    /// taken when its consumer exists: servers from 2.10 refuse a create
-    /// with the same name, and 2.9, which would update it instead, refuses
-    /// because `max_waiting` (which cannot be updated) differs, chosen at
-    /// random for each reader.
-    pub async fn create(&self, config: pull::Config) -> Result<PullConsumer, BusError> {
+    /// A reader in the first free slot: a pull consumer of the messages on
+    /// `subject` (all if empty) from where `deliver` says, with no acks, in
+    /// memory. A slot is taken when its consumer exists: servers from 2.10
+    /// refuse a create with the same name, and 2.9, which would update it
+    /// instead, refuses because `max_waiting` (which cannot be updated)
+    /// differs, chosen at random for each reader.
+    pub async fn create(
+        &self,
+        deliver: DeliverPolicy,
+        subject: String,
+    ) -> Result<PullConsumer, BusError> {
+        let config = pull::Config {
+            deliver_policy: deliver,
+            filter_subject: subject,
+            ack_policy: AckPolicy::None,
+            memory_storage: true,
+            num_replicas: 1,
+            ..Default::default()
+        };
         let deadline = tokio::time::Instant::now() + SLOT_WAIT;
         loop {
             let mut last = None;
@@ -340,17 +353,10 @@ async fn read_once(
     next: &mut u64,
     tx: &mpsc::Sender<Batch>,
 ) -> Result<(), BusError> {
-    let consumer = readers
-        .create(pull::Config {
-            deliver_policy: DeliverPolicy::ByStartSequence {
-                start_sequence: *next,
-            },
-            ack_policy: AckPolicy::None,
-            memory_storage: true,
-            num_replicas: 1,
-            ..Default::default()
-        })
-        .await?;
+    let from = DeliverPolicy::ByStartSequence {
+        start_sequence: *next,
+    };
+    let consumer = readers.create(from, String::new()).await?;
     let name = consumer.cached_info().name.clone();
     let result = pull_into(&consumer, next, tx).await;
     // Ended or failed, the slot is freed for the next reader.

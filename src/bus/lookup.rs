@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures::StreamExt;
 
 use super::BusError;
@@ -31,16 +31,7 @@ async fn reader(
     subject: Option<String>,
     deliver: DeliverPolicy,
 ) -> Result<(String, Option<pull::Stream>), BusError> {
-    let consumer = readers
-        .create(pull::Config {
-            deliver_policy: deliver,
-            filter_subject: subject.unwrap_or_default(),
-            ack_policy: AckPolicy::None,
-            memory_storage: true,
-            num_replicas: 1,
-            ..Default::default()
-        })
-        .await?;
+    let consumer = readers.create(deliver, subject.unwrap_or_default()).await?;
     let name = consumer.cached_info().name.clone();
     if consumer.cached_info().num_pending == 0 {
         return Ok((name, None));
