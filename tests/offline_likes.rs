@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{NatsServer, Pty, jetfeed_in};
+use common::NatsServer;
 
 #[test]
 fn a_like_queued_offline_survives_a_quit_and_goes_out_once() {
@@ -16,11 +16,7 @@ fn a_like_queued_offline_survives_a_quit_and_goes_out_once() {
             .unwrap()
     });
     let data = tempfile::tempdir().unwrap();
-    let run = || {
-        let mut cmd = jetfeed_in(data.path());
-        cmd.args(["--server", &url, "--user", "ann"]);
-        Pty::spawn(cmd, 80, 24)
-    };
+    let run = || common::tui(data.path(), &url, "ann", &[]);
     let mut first = run();
     first.wait_for("like me later");
     server.stop();

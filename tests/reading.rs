@@ -6,7 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, NatsServer, Pty, bus_config, jetfeed_in, publish_many};
+use base64::Engine;
+use common::{Client, NatsServer, bus_config, jetfeed_in, publish_many};
 use crossterm::event::KeyCode;
 use jetfeed::headless;
 use jetfeed::wire::{Event, EventKind};
@@ -123,17 +124,15 @@ fn the_real_binary_returns_to_the_tweet_being_read_and_takes_the_mouse() {
     let server = NatsServer::start();
     let url = server.url();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    let ids: Vec<String> = rt.block_on(async {
+        let mut ids = Vec::new();
         for i in 0..12 {
-            post(&url, "bob", &format!("tweet number {i:02}")).await;
+            ids.push(post(&url, "bob", &format!("tweet number {i:02}")).await);
         }
+        ids
     });
     let data = tempfile::tempdir().unwrap();
-    let run = || {
-        let mut cmd = jetfeed_in(data.path());
-        cmd.args(["--server", &url, "--user", "ann"]);
-        Pty::spawn(cmd, 80, 24)
-    };
+    let run = || common::tui(data.path(), &url, "ann", &[]);
     let mut first = run();
     first.wait_for("tweet number 11");
     // The wheel, as SGR mouse reports: three notches down.
@@ -162,6 +161,42 @@ fn the_real_binary_returns_to_the_tweet_being_read_and_takes_the_mouse() {
     let mut second = run();
     second.wait_for("▌ tweet number 07");
     second.wait_for("↑ 1 new");
-    second.type_bytes(b"\tq");
+    // The terminal's title says so too, set by jetfeed itself.
+    second.wait_for_bytes(b"\x1b]0;(1) jetfeed\x07");
+    // The tweet's page: y puts its id on the clipboard (OSC 52).
+    second.type_bytes(b"\t\r");
+    second.wait_for("l like · y copy id");
+    second.type_bytes(b"y");
+    let copied = format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(&ids[7])
+    );
+    second.wait_for_bytes(copied.as_bytes());
+    // Esc goes back to the same place in the feed.
+    second.type_bytes(b"\x1b");
+    second.wait_for("▌ tweet number 07");
+    second.type_bytes(b"q");
     assert!(second.wait().success());
+}
+
+#[test]
+fn with_no_mouse_the_terminal_keeps_the_mouse() {
+    let server = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let mouse_on = b"\x1b[?1000h";
+    let contains = |hay: &[u8]| hay.windows(mouse_on.len()).any(|w| w == mouse_on);
+    for (flag, reports) in [(None, true), (Some("--no-mouse"), false)] {
+        let mut cmd = jetfeed_in(data.path());
+        cmd.args([
+            "--server",
+            &server.url(),
+            "--user",
+            "ann",
+            "--exit-after-first-frame",
+        ]);
+        cmd.args(flag);
+        let (status, out, _) = common::run_in_pty(cmd, 80, 24);
+        assert!(status.success());
+        assert_eq!(contains(&out), reports, "{flag:?}");
+    }
 }

@@ -463,6 +463,14 @@ pub fn jetfeed_in(data_dir: &Path) -> Command {
     c
 }
 
+/// The real terminal UI as `user` on the server at `url`, its files in
+/// `data`, on an 80×24 pseudo-terminal, with `extra` flags.
+pub fn tui(data: &Path, url: &str, user: &str, extra: &[&str]) -> Pty {
+    let mut cmd = jetfeed_in(data);
+    cmd.args(["--server", url, "--user", user]).args(extra);
+    Pty::spawn(cmd, 80, 24)
+}
+
 /// A running jetfeed process whose stdout is read line by line.
 pub struct Proc {
     pub child: Child,
@@ -737,6 +745,20 @@ impl Pty {
     }
 
     /// Waits until the screen shows `text` (within 15 s).
+    /// Waits until the program has written `bytes` to the terminal (what
+    /// the screen does not show: a title, the clipboard).
+    pub fn wait_for_bytes(&self, bytes: &[u8]) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.output().windows(bytes.len()).any(|w| w == bytes) {
+            assert!(
+                Instant::now() < deadline,
+                "{:?} never written",
+                String::from_utf8_lossy(bytes)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn wait_for(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while !self.screen().contains(text) {
