@@ -520,6 +520,36 @@ fn the_readme_lists_the_keys_of_the_key_map() {
 }
 
 #[test]
+fn the_readme_names_every_action_the_config_file_can_bind() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## Config file")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    for (name, _) in jetfeed::app::Action::NAMED {
+        assert!(
+            section.contains(&format!("`{name}`")),
+            "README's config section lacks `{name}`"
+        );
+    }
+    for place in [
+        "anywhere",
+        "draft",
+        "feed",
+        "tweet",
+        "notifications",
+        "search",
+    ] {
+        assert!(
+            section.contains(&format!("[keys.{place}]")),
+            "lacks [keys.{place}]"
+        );
+    }
+}
+
+#[test]
 fn the_help_scrolls_to_its_last_key_and_closes_on_any_other() {
     let mut app = busy_app(40, 12);
     key(&mut app, KeyCode::Tab);
