@@ -193,7 +193,7 @@ fn run(cli: Cli, sources: Sources) -> Result<(), String> {
                         g.theme.or(config.theme).map_or(Theme::Dark, Theme::from)
                     },
                     time: config.time.map_or(TimeFormat::Relative, TimeFormat::from),
-                    keys: &config.keys,
+                    keys: &config.key_map,
                     origin: &origin,
                     mouse: !g.no_mouse && config.mouse.unwrap_or(true),
                 };
@@ -309,7 +309,7 @@ fn completions(shell: jetfeed::cli::Shell) -> Result<(), String> {
 struct Look<'a> {
     theme: Theme,
     time: TimeFormat,
-    keys: &'a config::Keys,
+    keys: &'a jetfeed::app::KeyMap,
     /// Where the server came from, for the status bar.
     origin: &'a str,
     mouse: bool,
@@ -342,7 +342,7 @@ async fn run_tui(
     });
     app.theme = look.theme;
     app.time = look.time;
-    look.keys.apply(&mut app.keys);
+    app.keys = look.keys.clone();
     if let Some(dir) = data_dir {
         restore_saved(&mut app, cfg, dir);
     }

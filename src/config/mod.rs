@@ -27,7 +27,10 @@ pub struct Config {
     pub mouse: Option<bool>,
     pub time: Option<TimeName>,
     #[serde(default)]
-    pub keys: Keys,
+    keys: Keys,
+    /// The key map in force: the defaults with `[keys.*]` in their place.
+    #[serde(skip)]
+    pub key_map: KeyMap,
     /// Where it was read from, for error lines.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -146,7 +149,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         format!("{}: {message}", at(e.span()))
     })?;
     // Check the bindings now: a bad one is an error before anything starts.
-    config.keys.check(&|span| at(Some(span)))?;
+    for (scope, action, keys) in config.keys.read(&|span| at(Some(span)))? {
+        config.key_map.rebind(scope, action, &keys);
+    }
     config.path = Some(path.to_owned());
     Ok(config)
 }
@@ -199,19 +204,6 @@ impl Keys {
             }
         }
         Ok(out)
-    }
-
-    fn check(&self, at: &dyn Fn(std::ops::Range<usize>) -> String) -> Result<(), String> {
-        self.read(at).map(drop)
-    }
-
-    /// The default key map with these bindings in place of the defaults.
-    pub fn apply(&self, keys: &mut KeyMap) {
-        if let Ok(bindings) = self.read(&|_| String::new()) {
-            for (scope, action, list) in bindings {
-                keys.rebind(scope, action, &list);
-            }
-        }
     }
 }
 
@@ -379,8 +371,7 @@ newline = "Ctrl-J"
         assert_eq!(c.theme, Some(ThemeName::Light));
         assert_eq!(c.time, Some(TimeName::Absolute));
         assert_eq!(c.mouse, Some(false));
-        let mut keys = KeyMap::default();
-        c.keys.apply(&mut keys);
+        let keys = &c.key_map;
         let press = |c| crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c));
         assert_eq!(
             keys.action(Focus::Feed, &press('f')),
