@@ -402,6 +402,22 @@ fn mono_focus_cues_40x12() {
 }
 
 #[test]
+fn t_shows_dates_and_times_instead_of_ages_and_back() {
+    let mut app = busy_app(80, 24);
+    key(&mut app, KeyCode::Tab);
+    assert!(screen(&app, 80, 24).contains("ann · 3h"));
+    key(&mut app, KeyCode::Char('t'));
+    let shown = screen(&app, 80, 24);
+    // The local date and time, to the minute (the day depends on the zone).
+    assert!(
+        !shown.contains("ann · 3h") && shown.contains("ann · 2024-0"),
+        "{shown}"
+    );
+    key(&mut app, KeyCode::Char('t'));
+    assert!(screen(&app, 80, 24).contains("ann · 3h"));
+}
+
+#[test]
 fn below_the_smallest_size_one_line_says_so() {
     let app = busy_app(19, 7);
     let shown = screen(&app, 19, 7);
