@@ -1,9 +1,10 @@
 //! The end-to-end benchmark: jetfeed against a bare async-nats client doing
 //! only the transport work, side by side, on one real nats-server.
 //!
-//! `cargo bench --bench e2e -- [--events N] [--json] [--quick]`
+//! `cargo bench --bench e2e -- [--events N] [--json] [--quick] [--only PARTS]`
 //!
 //! `--quick` skips the million-tweet sizes (to keep the command working in CI).
+//! `--only history,publish` runs only those parts (see `SECTIONS`).
 
 #[path = "../tests/common/mod.rs"]
 #[allow(unused_imports)]
@@ -38,6 +39,7 @@ struct Args {
     events: usize,
     json: bool,
     quick: bool,
+    only: Option<Vec<String>>,
 }
 
 fn args() -> Args {
@@ -45,6 +47,7 @@ fn args() -> Args {
         events: 100_000,
         json: false,
         quick: false,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -52,6 +55,21 @@ fn args() -> Args {
             "--events" => a.events = it.next().and_then(|n| n.parse().ok()).expect("--events N"),
             "--json" => a.json = true,
             "--quick" => a.quick = true,
+            "--only" => {
+                let parts: Vec<String> = it
+                    .next()
+                    .expect("--only SECTION[,SECTION...]")
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect();
+                for p in &parts {
+                    assert!(
+                        SECTIONS.contains(&p.as_str()),
+                        "--only: {p}? one of {SECTIONS:?}"
+                    );
+                }
+                a.only = Some(parts);
+            }
             _ => {} // cargo passes --bench
         }
     }
@@ -780,6 +798,11 @@ async fn load_named(url: &str, name: &str, events: &[Event]) {
 
 // ------------------------------------------------------------------- main
 
+/// The parts of the benchmark, in the order they run; `--only` picks some.
+const SECTIONS: &[&str] = &[
+    "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup",
+];
+
 fn main() {
     let args = args();
     let n = args.events;
@@ -794,261 +817,329 @@ fn main() {
             eprintln!("{s}");
         }
     };
+    let runs = |section: &str| {
+        args.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|s| s == section))
+    };
+    let mut report = serde_json::Map::new();
+    report.insert("events".into(), json!(n));
 
-    say(&format!("loading {n} events…"));
-    rt.block_on(publish_many(&url, &mix(n, "bench-")));
-
-    let mut raw_hist = Vec::new();
-    let mut hist = Vec::new();
-    let mut raw_live = Vec::new();
-    let mut live = Vec::new();
-    for round in 0..ROUNDS {
-        say(&format!("history and live, round {}…", round + 1));
-        raw_hist.push(rt.block_on(raw_ordered(&url, n)));
-        hist.push(rt.block_on(jetfeed_history(&url, n)));
-        raw_live.push(rt.block_on(raw_durable_ack(&url, n, round)));
-        live.push(rt.block_on(jetfeed_live(&url, n, round)));
+    if runs("history") || runs("live") {
+        say(&format!("loading {n} events…"));
+        rt.block_on(publish_many(&url, &mix(n, "bench-")));
+    } else {
+        rt.block_on(create_stream(&url, STREAM));
+    }
+    if runs("history") {
+        let (mut raw, mut ours) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            say(&format!("history, round {}…", round + 1));
+            raw.push(rt.block_on(raw_ordered(&url, n)));
+            ours.push(rt.block_on(jetfeed_history(&url, n)));
+        }
+        let (rh, h) = (median(raw), median(ours));
+        report.insert("raw_ordered_eps".into(), json!(rh.round()));
+        report.insert("history_eps".into(), json!(h.round()));
+        report.insert("history_ratio".into(), json!(h / rh));
+    }
+    if runs("live") {
+        let (mut raw, mut ours) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            say(&format!("live, round {}…", round + 1));
+            raw.push(rt.block_on(raw_durable_ack(&url, n, round)));
+            ours.push(rt.block_on(jetfeed_live(&url, n, round)));
+        }
+        let (rl, l) = (median(raw), median(ours));
+        report.insert("raw_durable_ack_eps".into(), json!(rl.round()));
+        report.insert("live_eps".into(), json!(l.round()));
+        report.insert("live_ratio".into(), json!(l / rl));
     }
     let n_pub = n.min(20_000);
     let mut raw_pub = Vec::new();
-    let mut publ = Vec::new();
-    for round in 0..ROUNDS {
-        say(&format!("publish, round {}…", round + 1));
-        raw_pub.push(rt.block_on(raw_publish(&url, n_pub)));
-        publ.push(rt.block_on(jetfeed_publish(&url, n_pub, round)));
+    if runs("publish") || runs("serve") {
+        let mut publ = Vec::new();
+        for round in 0..ROUNDS {
+            say(&format!("publish, round {}…", round + 1));
+            raw_pub.push(rt.block_on(raw_publish(&url, n_pub)));
+            if runs("publish") {
+                publ.push(rt.block_on(jetfeed_publish(&url, n_pub, round)));
+            }
+        }
+        report.insert(
+            "raw_publish_eps".into(),
+            json!(median(raw_pub.clone()).round()),
+        );
+        if runs("publish") {
+            report.insert("publish_eps".into(), json!(median(publ.clone()).round()));
+            report.insert(
+                "publish_ratio".into(),
+                json!(median(publ) / median(raw_pub.clone())),
+            );
+        }
     }
-    say("serve: POST /tweets from 64 connections…");
-    let serve = Serve::start(&url);
-    let mut serve_rps = Vec::new();
-    let mut serve_p99 = Vec::new();
-    for _ in 0..ROUNDS {
-        let (rps, p99) = rt.block_on(serve_post(&serve.base, n_pub, 64));
-        serve_rps.push(rps);
-        serve_p99.push(p99);
+    if runs("serve") {
+        say("serve: POST /tweets from 64 connections…");
+        let serve = Serve::start(&url);
+        let mut serve_rps = Vec::new();
+        let mut serve_p99 = Vec::new();
+        for _ in 0..ROUNDS {
+            let (rps, p99) = rt.block_on(serve_post(&serve.base, n_pub, 64));
+            serve_rps.push(rps);
+            serve_p99.push(p99);
+        }
+        say("serve: a page open through 10,000 likes a second…");
+        let (burst_live, burst_rss_warm, burst_rss_end) =
+            rt.block_on(serve_burst(&url, &serve.base, serve.pid(), 10_000, 5));
+        drop(serve);
+        report.insert(
+            "serve_post_rps".into(),
+            json!(median(serve_rps.clone()).round()),
+        );
+        report.insert("serve_post_p99_ms".into(), json!(median(serve_p99)));
+        report.insert(
+            "serve_post_ratio".into(),
+            json!(median(serve_rps) / median(raw_pub.clone())),
+        );
+        report.insert(
+            "serve_burst".into(),
+            json!({"page_got_every_event": burst_live, "rss_mib_after_1s": burst_rss_warm, "rss_mib_after_5s": burst_rss_end}),
+        );
     }
-    say("serve: a page open through 10,000 likes a second…");
-    let (burst_live, burst_rss_warm, burst_rss_end) =
-        rt.block_on(serve_burst(&url, &serve.base, serve.pid(), 10_000, 5));
-    drop(serve);
-
-    say("latency…");
-    let (p50, p99) = rt.block_on(latency(&url, 200));
-
-    say("like burst…");
-    let (burst_likes, burst_frames) = rt.block_on(like_burst(&url));
-
-    say("render…");
-    let render_sizes: &[usize] = if args.quick {
-        &[100, 10_000]
-    } else {
-        &[100, 10_000, 1_000_000]
-    };
-    let render: serde_json::Map<String, serde_json::Value> = render_sizes
-        .iter()
-        .map(|&s| (s.to_string(), json!(render_ms(s))))
-        .collect();
-
-    let render_search: serde_json::Map<String, serde_json::Value> = render_sizes
-        .iter()
-        .map(|&s| (s.to_string(), json!(render_search_ms(s))))
-        .collect();
-
-    let search_size = if args.quick { 20_000 } else { 1_000_000 };
-    say(&format!("search of {search_size} events…"));
-    rt.block_on(create_stream(&url, "SEARCH"));
-    let mut haystack = vec![Event::tweet(
-        "needle-tweet".into(),
-        "the needle, stored first".into(),
-        "ann".into(),
-        Utc::now(),
-    )];
-    haystack.extend(mix(search_size - 1, "hay-"));
-    rt.block_on(load_named(&url, "SEARCH", &haystack));
-    drop(haystack);
-    let searches: Vec<f64> = (0..ROUNDS)
-        .map(|_| rt.block_on(search_ms(&url, "SEARCH")))
-        .collect();
-    let search = median(searches);
-
-    let startup_sizes: &[usize] = if args.quick {
-        &[10_000]
-    } else {
-        &[10_000, 1_000_000]
-    };
-    let mut startup_ms = serde_json::Map::new();
-    let mut rss = serde_json::Map::new();
-    let mut serve_get_ms = serde_json::Map::new();
-    let mut serve_fold_ms = serde_json::Map::new();
-    let mut serve_rss = serde_json::Map::new();
-    for &size in startup_sizes {
-        let name = format!("START{size}");
-        say(&format!("start-up with {size} events…"));
-        rt.block_on(create_stream(&url, &name));
-        rt.block_on(load_named(&url, &name, &mix(size, "s-")));
-        let runs: Vec<(f64, f64)> = (0..ROUNDS).map(|_| startup(&url, &name)).collect();
-        startup_ms.insert(
-            size.to_string(),
-            json!(median(runs.iter().map(|r| r.0).collect())),
+    if runs("latency") {
+        say("latency…");
+        let (p50, p99) = rt.block_on(latency(&url, 200));
+        report.insert("latency_p50_ms".into(), json!(p50));
+        report.insert("latency_p99_ms".into(), json!(p99));
+    }
+    if runs("burst") {
+        say("like burst…");
+        let (likes, frames) = rt.block_on(like_burst(&url));
+        report.insert(
+            "like_burst".into(),
+            json!({"likes_per_s": likes.round(), "frames_per_s": frames.round()}),
         );
-        rss.insert(
-            size.to_string(),
-            json!(median(runs.iter().map(|r| r.1).collect())),
+    }
+    if runs("render") {
+        say("render…");
+        let sizes: &[usize] = if args.quick {
+            &[100, 10_000]
+        } else {
+            &[100, 10_000, 1_000_000]
+        };
+        let render: serde_json::Map<String, serde_json::Value> = sizes
+            .iter()
+            .map(|&s| (s.to_string(), json!(render_ms(s))))
+            .collect();
+        let render_search: serde_json::Map<String, serde_json::Value> = sizes
+            .iter()
+            .map(|&s| (s.to_string(), json!(render_search_ms(s))))
+            .collect();
+        report.insert("render_ms".into(), render.into());
+        report.insert("render_search_ms".into(), render_search.into());
+    }
+    if runs("search") {
+        let size = if args.quick { 20_000 } else { 1_000_000 };
+        say(&format!("search of {size} events…"));
+        rt.block_on(create_stream(&url, "SEARCH"));
+        let mut haystack = vec![Event::tweet(
+            "needle-tweet".into(),
+            "the needle, stored first".into(),
+            "ann".into(),
+            Utc::now(),
+        )];
+        haystack.extend(mix(size - 1, "hay-"));
+        rt.block_on(load_named(&url, "SEARCH", &haystack));
+        drop(haystack);
+        let searches: Vec<f64> = (0..ROUNDS)
+            .map(|_| rt.block_on(search_ms(&url, "SEARCH")))
+            .collect();
+        report.insert(
+            "search_ms".into(),
+            json!({size.to_string(): median(searches)}),
         );
-        say(&format!("serve: GET /tweets with {size} events…"));
-        let folding = Instant::now();
-        let serve = Serve::start_with(&url, &["--stream", &name]);
-        serve_fold_ms.insert(
-            size.to_string(),
-            json!(folding.elapsed().as_secs_f64() * 1e3),
-        );
-        serve_get_ms.insert(
-            size.to_string(),
-            json!(rt.block_on(serve_get(&serve.base, 500))),
-        );
-        serve_rss.insert(size.to_string(), json!(rss_mib(serve.pid())));
+    }
+    if runs("startup") {
+        let sizes: &[usize] = if args.quick {
+            &[10_000]
+        } else {
+            &[10_000, 1_000_000]
+        };
+        let mut startup_ms = serde_json::Map::new();
+        let mut rss = serde_json::Map::new();
+        let mut serve_get_ms = serde_json::Map::new();
+        let mut serve_fold_ms = serde_json::Map::new();
+        let mut serve_rss = serde_json::Map::new();
+        for &size in sizes {
+            let name = format!("START{size}");
+            say(&format!("start-up with {size} events…"));
+            rt.block_on(create_stream(&url, &name));
+            rt.block_on(load_named(&url, &name, &mix(size, "s-")));
+            let runs: Vec<(f64, f64)> = (0..ROUNDS).map(|_| startup(&url, &name)).collect();
+            startup_ms.insert(
+                size.to_string(),
+                json!(median(runs.iter().map(|r| r.0).collect())),
+            );
+            rss.insert(
+                size.to_string(),
+                json!(median(runs.iter().map(|r| r.1).collect())),
+            );
+            say(&format!("serve: GET /tweets with {size} events…"));
+            let folding = Instant::now();
+            let serve = Serve::start_with(&url, &["--stream", &name]);
+            serve_fold_ms.insert(
+                size.to_string(),
+                json!(folding.elapsed().as_secs_f64() * 1e3),
+            );
+            serve_get_ms.insert(
+                size.to_string(),
+                json!(rt.block_on(serve_get(&serve.base, 500))),
+            );
+            serve_rss.insert(size.to_string(), json!(rss_mib(serve.pid())));
+        }
+        report.insert("startup_ms".into(), startup_ms.into());
+        report.insert("rss_mib".into(), rss.into());
+        report.insert("serve_get_ms".into(), serve_get_ms.into());
+        report.insert("serve_start_ms".into(), serve_fold_ms.into());
+        report.insert("serve_rss_mib".into(), serve_rss.into());
     }
 
-    let (rh, h, rl, l, rp, p) = (
-        median(raw_hist),
-        median(hist),
-        median(raw_live),
-        median(live),
-        median(raw_pub),
-        median(publ),
-    );
-    let report = json!({
-        "events": n,
-        "raw_ordered_eps": rh.round(),
-        "history_eps": h.round(),
-        "history_ratio": h / rh,
-        "raw_durable_ack_eps": rl.round(),
-        "live_eps": l.round(),
-        "live_ratio": l / rl,
-        "raw_publish_eps": rp.round(),
-        "publish_eps": p.round(),
-        "latency_p50_ms": p50,
-        "latency_p99_ms": p99,
-        "like_burst": {"likes_per_s": burst_likes.round(), "frames_per_s": burst_frames.round()},
-        "render_ms": render,
-        "render_search_ms": render_search,
-        "search_ms": {search_size.to_string(): search},
-        "startup_ms": startup_ms,
-        "rss_mib": rss,
-        "serve_post_rps": median(serve_rps.clone()).round(),
-        "serve_post_p99_ms": median(serve_p99),
-        "serve_post_ratio": median(serve_rps) / rp,
-        "serve_get_ms": serve_get_ms,
-        "serve_start_ms": serve_fold_ms,
-        "serve_rss_mib": serve_rss,
-        "serve_burst": {"page_got_every_event": burst_live, "rss_mib_after_1s": burst_rss_warm, "rss_mib_after_5s": burst_rss_end},
-    });
+    let report = serde_json::Value::Object(report);
     if args.json {
         println!("{report}");
-        return;
+    } else {
+        print_table(&report);
     }
-    println!("jetfeed end-to-end benchmark: {n} events, medians of {ROUNDS} rounds side by side");
+}
+
+/// The report as a table; rows of parts not run are left out.
+fn print_table(r: &serde_json::Value) {
+    let f = |k: &str| r[k].as_f64();
+    let row3 = |label: &str, bare: Option<f64>, ours: Option<f64>| {
+        if let (Some(b), Some(o)) = (bare, ours) {
+            println!("{label:<34} {b:>14.0} {o:>14.0} {:>8.2}", o / b);
+        }
+    };
+    let each = |key: &str, line: &mut dyn FnMut(&str, f64)| {
+        if let Some(m) = r[key].as_object() {
+            for (k, v) in m {
+                line(k, v.as_f64().unwrap());
+            }
+        }
+    };
+    println!(
+        "jetfeed end-to-end benchmark: {} events, medians of {ROUNDS} rounds side by side",
+        r["events"]
+    );
     println!(
         "{:<34} {:>14} {:>14} {:>8}",
         "", "bare client", "jetfeed", "ratio"
     );
-    println!(
-        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
-        "history (events/s)",
-        rh,
-        h,
-        h / rh
-    );
-    println!(
-        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+    row3("history (events/s)", f("raw_ordered_eps"), f("history_eps"));
+    row3(
         "live, acked (events/s)",
-        rl,
-        l,
-        l / rl
+        f("raw_durable_ack_eps"),
+        f("live_eps"),
     );
-    println!(
-        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+    row3(
         "publish with PubAck (events/s)",
-        rp,
-        p,
-        p / rp
+        f("raw_publish_eps"),
+        f("publish_eps"),
     );
-    println!(
-        "{:<34} {:>14.2} {:>14.2}",
-        "latency to frame p50 / p99 (ms)", p50, p99
-    );
-    println!(
-        "{:<34} {:>14.0} {:>14.0}",
-        "like burst: likes/s, frames/s", burst_likes, burst_frames
-    );
-    for (k, v) in &report["render_ms"].as_object().unwrap().clone() {
+    if let (Some(p50), Some(p99)) = (f("latency_p50_ms"), f("latency_p99_ms")) {
         println!(
-            "{:<34} {:>14.3}",
-            format!("render 120x40, {k} tweets (ms)"),
-            v.as_f64().unwrap()
+            "{:<34} {p50:>14.2} {p99:>14.2}",
+            "latency to frame p50 / p99 (ms)"
         );
     }
-    for (k, v) in report["render_search_ms"].as_object().unwrap() {
+    if let Some(b) = r["like_burst"].as_object() {
         println!(
-            "{:<34} {:>14.3}",
-            format!("render, a search, {k} tweets (ms)"),
-            v.as_f64().unwrap()
+            "{:<34} {:>14} {:>14}",
+            "like burst: likes/s, frames/s", b["likes_per_s"], b["frames_per_s"]
         );
     }
-    println!(
-        "{:<34} {:>14.0}",
-        format!("search {search_size} events (ms)"),
-        search
+    each(
+        "render_ms",
+        &mut (|k, v| {
+            println!(
+                "{:<34} {v:>14.3}",
+                format!("render 120x40, {k} tweets (ms)")
+            );
+        }),
     );
-    println!(
-        "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+    each(
+        "render_search_ms",
+        &mut (|k, v| {
+            println!(
+                "{:<34} {v:>14.3}",
+                format!("render, a search, {k} tweets (ms)")
+            );
+        }),
+    );
+    each(
+        "search_ms",
+        &mut (|k, v| {
+            println!("{:<34} {v:>14.0}", format!("search {k} events (ms)"));
+        }),
+    );
+    row3(
         "serve: POST /tweets, 64 conns (/s)",
-        rp,
-        report["serve_post_rps"].as_f64().unwrap(),
-        report["serve_post_ratio"].as_f64().unwrap()
+        f("raw_publish_eps"),
+        f("serve_post_rps"),
     );
-    println!(
-        "{:<34} {:>14} {:>14.2}",
-        "serve: POST /tweets p99 (ms)",
-        "",
-        report["serve_post_p99_ms"].as_f64().unwrap()
-    );
-    println!(
-        "{:<34} {:>14} {:>14}",
-        "serve: page live, 10k likes/s",
-        "",
-        if burst_live {
-            "every event"
-        } else {
-            "MISSED EVENTS"
-        }
-    );
-    println!(
-        "{:<34} {:>14} {:>14}",
-        "serve: RSS after 1 s / 5 s (MiB)",
-        "",
-        format!("{burst_rss_warm:.1} / {burst_rss_end:.1}")
-    );
-    for (k, v) in report["serve_get_ms"].as_object().unwrap() {
+    if let Some(p99) = f("serve_post_p99_ms") {
         println!(
-            "{:<34} {:>14} {:>14.3}",
-            format!("serve: GET /tweets p50, {k} ev (ms)"),
+            "{:<34} {:>14} {p99:>14.2}",
+            "serve: POST /tweets p99 (ms)", ""
+        );
+    }
+    if let Some(b) = r["serve_burst"].as_object() {
+        let every = b["page_got_every_event"].as_bool() == Some(true);
+        println!(
+            "{:<34} {:>14} {:>14}",
+            "serve: page live, 10k likes/s",
             "",
-            v.as_f64().unwrap()
+            if every {
+                "every event"
+            } else {
+                "MISSED EVENTS"
+            }
         );
         println!(
-            "{:<34} {:>14.0} {:>14.1}",
-            format!("serve: start (ms) / RSS (MiB), {k}"),
-            report["serve_start_ms"][k].as_f64().unwrap(),
-            report["serve_rss_mib"][k].as_f64().unwrap()
+            "{:<34} {:>14} {:>14}",
+            "serve: RSS after 1 s / 5 s (MiB)",
+            "",
+            format!(
+                "{:.1} / {:.1}",
+                b["rss_mib_after_1s"].as_f64().unwrap(),
+                b["rss_mib_after_5s"].as_f64().unwrap()
+            )
         );
     }
-    for (k, v) in report["startup_ms"].as_object().unwrap() {
-        let mib = report["rss_mib"][k].as_f64().unwrap();
-        println!(
-            "{:<34} {:>14.0} {:>14.1}",
-            format!("start-up (ms) / RSS (MiB), {k} events"),
-            v.as_f64().unwrap(),
-            mib
-        );
-    }
+    each(
+        "serve_get_ms",
+        &mut (|k, v| {
+            println!(
+                "{:<34} {:>14} {v:>14.3}",
+                format!("serve: GET /tweets p50, {k} ev (ms)"),
+                ""
+            );
+            println!(
+                "{:<34} {:>14.0} {:>14.1}",
+                format!("serve: start (ms) / RSS (MiB), {k}"),
+                r["serve_start_ms"][k].as_f64().unwrap(),
+                r["serve_rss_mib"][k].as_f64().unwrap()
+            );
+        }),
+    );
+    each(
+        "startup_ms",
+        &mut (|k, v| {
+            println!(
+                "{:<34} {v:>14.0} {:>14.1}",
+                format!("start-up (ms) / RSS (MiB), {k} events"),
+                r["rss_mib"][k].as_f64().unwrap()
+            );
+        }),
+    );
 }
