@@ -739,6 +739,28 @@ async fn search_ms(url: &str, stream: &str) -> f64 {
     took
 }
 
+/// The real jetfeed on a pseudo-terminal searches the whole stream for the
+/// needle: its peak resident memory (MiB) by the time the needle is shown.
+fn search_peak_rss(url: &str, stream: &str) -> f64 {
+    let data = tempfile::tempdir().unwrap();
+    let mut pty = common::tui(data.path(), url, "bench", &["--stream", stream]);
+    pty.wait_for("tweet number");
+    pty.type_bytes(b"\t/needle");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !pty.screen().contains("the needle, stored first") {
+        assert!(Instant::now() < deadline, "the search never found it");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pty.pid())).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("VmHWM");
+    kib / 1024.0
+}
+
 // ---------------------------------------------------------------- startup
 
 /// Runs jetfeed on a pseudo-terminal until its first complete frame; returns
@@ -958,6 +980,11 @@ fn main() {
             "search_ms".into(),
             json!({size.to_string(): median(searches)}),
         );
+        say("search in the real terminal UI, its peak memory…");
+        report.insert(
+            "search_peak_rss_mib".into(),
+            json!({size.to_string(): search_peak_rss(&url, "SEARCH")}),
+        );
     }
     if runs("startup") {
         let sizes: &[usize] = if args.quick {
@@ -1080,6 +1107,15 @@ fn print_table(r: &serde_json::Value) {
         "search_ms",
         &mut (|k, v| {
             println!("{:<34} {v:>14.0}", format!("search {k} events (ms)"));
+        }),
+    );
+    each(
+        "search_peak_rss_mib",
+        &mut (|k, v| {
+            println!(
+                "{:<34} {v:>14.1}",
+                format!("search {k} events, peak RSS (MiB)")
+            );
         }),
     );
     row3(

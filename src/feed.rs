@@ -6,6 +6,10 @@
 //! Likes for tweets older than the window are kept per tweet (the last word
 //! of each user, and a count of anonymous likes) until their tweet's chunk
 //! arrives, so every tweet, whenever it is loaded, shows its exact count.
+//!
+//! A search reads older history with a filter (`prepend_kept`): below the
+//! window it had, the feed then keeps only the tweets the filter takes,
+//! with their exact counts, and `drop_kept` returns it to that window.
 
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
@@ -148,6 +152,15 @@ pub const MAX_PENDING_TWEETS: usize = 100_000;
 /// One event of a history chunk: its sequence, the event, whether it is new.
 pub type ChunkEvent = (u64, Event, bool);
 
+/// The part of the feed a filter thinned: below `below` it holds only the
+/// tweets the filter kept.
+#[derive(Debug, Clone, PartialEq)]
+struct Kept {
+    below: u64,
+    /// Likes read below `below` for tweets older still.
+    pending: HashMap<String, LikeLog>,
+}
+
 /// Tweets in stream order, indexed by id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
@@ -170,6 +183,11 @@ pub struct Feed {
     /// Deferred likes found bad since last taken: their tweet was created
     /// after them, or never.
     discarded: u64,
+    /// Set while a filter thins the oldest part of the feed.
+    kept: Option<Kept>,
+    /// Events older than this were never read: bad ones count once, however
+    /// often a search reads them again.
+    read_from: u64,
 }
 
 impl Default for Feed {
@@ -199,6 +217,8 @@ impl Feed {
             truncated: false,
             new_count: 0,
             discarded: 0,
+            kept: None,
+            read_from: first_seq.max(1),
         }
     }
 
@@ -338,30 +358,43 @@ impl Feed {
                 if !liked && event.author.is_empty() {
                     return Err(Skip::AnonymousUnlike);
                 }
+                let below = self.kept.as_ref().map_or(0, |k| k.below);
                 if let Some(tweet) = self.get_mut(&event.id) {
                     tweet.like(&event.author, liked);
+                    if tweet.seq < below {
+                        // Kept by a filter: once it goes, the like waits
+                        // for it again, as for any tweet not loaded.
+                        self.defer(event.id, &event.author, liked);
+                    }
                     return Ok(Change::Likes);
                 }
-                if self.complete {
+                // With a filter, a tweet not loaded may be one it passed over.
+                if self.complete && self.kept.is_none() {
                     return Err(if self.truncated {
                         Skip::TweetDiscarded
                     } else {
                         Skip::UnknownTweet
                     });
                 }
-                if self.pending.len() >= MAX_PENDING_TWEETS && !self.pending.contains_key(&event.id)
-                {
+                if self.defer(event.id, &event.author, liked) {
+                    Ok(Change::Deferred)
+                } else {
                     // More tweets waiting for history than any window of a
                     // real stream holds: likes of ids that were never tweets.
-                    return Err(Skip::UnknownTweet);
+                    Err(Skip::UnknownTweet)
                 }
-                self.pending
-                    .entry(event.id)
-                    .or_default()
-                    .later(&event.author, liked);
-                Ok(Change::Deferred)
             }
         }
+    }
+
+    /// Keeps a like for when its tweet loads; false when too many tweets
+    /// wait already.
+    fn defer(&mut self, id: String, user: &str, liked: bool) -> bool {
+        if self.pending.len() >= MAX_PENDING_TWEETS && !self.pending.contains_key(&id) {
+            return false;
+        }
+        self.pending.entry(id).or_default().later(user, liked);
+        true
     }
 
     /// Folds a chunk of history: every event stored from sequence `from` up
@@ -374,6 +407,57 @@ impl Feed {
         events: impl IntoIterator<Item = ChunkEvent>,
         at_start: bool,
     ) -> u64 {
+        self.fold_older(from, events, at_start, None)
+    }
+
+    /// `prepend`, keeping only the tweets `keep` takes (each with its exact
+    /// count). The feed stays thinned below where it first applied until
+    /// `drop_kept`; memory grows with what is kept, not with what is read.
+    pub fn prepend_kept(
+        &mut self,
+        from: u64,
+        events: impl IntoIterator<Item = ChunkEvent>,
+        at_start: bool,
+        keep: &dyn Fn(&Tweet) -> bool,
+    ) -> u64 {
+        self.fold_older(from, events, at_start, Some(keep))
+    }
+
+    /// Whether a filter thins the oldest part of the feed.
+    pub fn is_thinned(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// Forgets what `prepend_kept` kept: the feed is again the window it
+    /// was, everything in it loaded. The sequences of the tweets let go.
+    pub fn drop_kept(&mut self) -> Vec<u64> {
+        let Some(kept) = self.kept.take() else {
+            return Vec::new();
+        };
+        let mut gone = Vec::new();
+        while self.tweets.front().is_some_and(|t| t.seq < kept.below) {
+            let Some(t) = self.tweets.pop_front() else {
+                break;
+            };
+            self.by_id.remove(&t.id);
+            self.new_count -= usize::from(t.new);
+            gone.push(t.seq);
+        }
+        self.first_seq = kept.below;
+        self.complete = kept.below <= 1;
+        self.truncated = false;
+        gone
+    }
+
+    fn fold_older(
+        &mut self,
+        from: u64,
+        events: impl IntoIterator<Item = ChunkEvent>,
+        at_start: bool,
+        keep: Option<&dyn Fn(&Tweet) -> bool>,
+    ) -> u64 {
+        // Events read before were counted then.
+        let fresh_below = self.read_from;
         let mut bad = 0;
         let mut chunk: Feed = Feed::window(from);
         chunk.complete = false;
@@ -381,52 +465,110 @@ impl Feed {
             if seq >= self.first_seq || seq < from {
                 continue;
             }
+            let fresh = u64::from(seq < fresh_below);
             let duplicate =
                 event.kind == EventKind::TweetCreated && self.by_id.contains_key(&event.id);
             if duplicate {
-                bad += 1;
+                bad += fresh;
                 chunk.last_seq = seq;
                 continue;
             }
             match chunk.apply_owned(seq, event, new) {
-                Err(skip) if skip.is_bad() => bad += 1,
+                Err(skip) if skip.is_bad() => bad += fresh,
                 _ => {}
             }
         }
-        bad += chunk.discarded;
-        // Likes stored after this chunk apply on top of what it folded.
-        if !self.pending.is_empty() {
-            for tweet in &mut chunk.tweets {
-                if let Some(later) = self.pending.remove(&tweet.id) {
-                    tweet.apply_later(later);
+        if from < fresh_below {
+            bad += chunk.discarded;
+        }
+        let full = |pending: &HashMap<String, LikeLog>| pending.len() >= MAX_PENDING_TWEETS;
+        match keep {
+            None => {
+                // Likes stored after this chunk apply on top of what it folded.
+                if !self.pending.is_empty() {
+                    for tweet in &mut chunk.tweets {
+                        if let Some(later) = self.pending.remove(&tweet.id) {
+                            tweet.apply_later(later);
+                        }
+                    }
+                }
+                for (id, earlier) in chunk.pending {
+                    let full = full(&self.pending);
+                    match self.pending.entry(id) {
+                        Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
+                        Entry::Vacant(_) if full => {
+                            bad += if from < fresh_below {
+                                earlier.events
+                            } else {
+                                0
+                            };
+                        }
+                        Entry::Vacant(e) => {
+                            e.insert(earlier);
+                        }
+                    }
+                }
+            }
+            Some(keep) => {
+                let first_seq = self.first_seq;
+                let kept = self.kept.get_or_insert_with(|| Kept {
+                    below: first_seq,
+                    pending: HashMap::new(),
+                });
+                for tweet in &mut chunk.tweets {
+                    // Likes read since, thinned or not, on top of its own. The
+                    // window's stay where they are: they outlive the filter.
+                    let between = kept.pending.remove(&tweet.id);
+                    let newest = self.pending.get(&tweet.id);
+                    if between.is_some() || newest.is_some() {
+                        let mut later = newest.cloned().unwrap_or_default();
+                        if let Some(between) = between {
+                            later.earlier(between);
+                        }
+                        tweet.apply_later(later);
+                    }
+                }
+                chunk.tweets.retain(|t| keep(t));
+                chunk.by_id.clear();
+                chunk.new_count = 0;
+                for t in &chunk.tweets {
+                    chunk.by_id.insert(t.id.clone(), t.seq);
+                    chunk.new_count += usize::from(t.new);
+                }
+                for (id, earlier) in chunk.pending {
+                    let full = full(&kept.pending);
+                    match kept.pending.entry(id) {
+                        Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
+                        Entry::Vacant(_) if full => {}
+                        Entry::Vacant(e) => {
+                            e.insert(earlier);
+                        }
+                    }
                 }
             }
         }
         self.by_id.extend(chunk.by_id.drain());
-        for (id, earlier) in chunk.pending {
-            let full = self.pending.len() >= MAX_PENDING_TWEETS;
-            match self.pending.entry(id) {
-                Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
-                Entry::Vacant(_) if full => bad += earlier.events,
-                Entry::Vacant(e) => {
-                    e.insert(earlier);
-                }
-            }
-        }
         self.new_count += chunk.new_count;
         while let Some(t) = chunk.tweets.pop_back() {
             self.tweets.push_front(t);
         }
         self.first_seq = self.first_seq.min(from.max(1));
+        self.read_from = self.read_from.min(self.first_seq);
         self.last_seq = self.last_seq.max(self.first_seq - 1);
         if at_start || self.first_seq <= 1 {
             self.complete = true;
             self.truncated = self.first_seq > 1;
-            // Nothing older can claim these likes: their tweets never
-            // existed, or the stream's limits discarded them.
-            let orphans = self.pending.drain().map(|(_, log)| log.events).sum::<u64>();
-            if !self.truncated {
-                bad += orphans;
+            if let Some(kept) = &mut self.kept {
+                // Likes of tweets never found below the window; the window's
+                // own wait on: their tweets may be ones the filter passed.
+                kept.pending = HashMap::new();
+            } else {
+                // Nothing older can claim these likes: their tweets never
+                // existed, or the stream's limits discarded them.
+                let orphans = self.pending.drain().map(|(_, log)| log.events).sum::<u64>();
+                if !self.truncated && from < fresh_below {
+                    bad += orphans;
+                }
             }
         }
         bad
@@ -761,6 +903,79 @@ mod tests {
                 }
             }
             prop_assert_eq!(chunked_bad, forward_bad);
+        }
+
+        #[test]
+        fn a_filtered_read_and_its_end_never_change_a_count(
+            ops in proptest::collection::vec(op(), 1..150),
+            stored in 0usize..150,
+            window in 0usize..150,
+            keep_mask in 0u8..64,
+            cuts in proptest::collection::vec(0usize..150, 0..5),
+            live_steps in proptest::collection::vec(0usize..20, 0..6),
+        ) {
+            let ops = unique_tweets(ops);
+            let events: Vec<_> = ops.iter().map(to_event).collect();
+            let n = events.len() as u64;
+            // Events 1..=stored are stored at start; the rest arrive live
+            // while the search reads. The window holds w..=stored.
+            let stored = (stored as u64).min(n);
+            let w = (window as u64 % (stored + 1)) + 1;
+            let mut f = Feed::window(w);
+            for s in w..=stored {
+                let _ = f.apply(s, &events[s as usize - 1], false);
+            }
+            let kept = |t: &Tweet| keep_mask & (1 << t.id.parse::<u8>().unwrap()) != 0;
+            let mut bounds: Vec<u64> = cuts.iter().map(|c| (*c as u64 % w) + 1).collect();
+            bounds.push(1);
+            bounds.sort_unstable();
+            bounds.dedup();
+            let mut live = stored + 1;
+            let mut steps = live_steps.iter();
+            let mut hi = w;
+            for &lo in bounds.iter().rev() {
+                if lo >= hi {
+                    continue;
+                }
+                let chunk = (lo..hi).map(|s| (s, events[s as usize - 1].clone(), false));
+                f.prepend_kept(lo, chunk, lo == 1, &kept);
+                hi = lo;
+                for _ in 0..steps.next().copied().unwrap_or(0) {
+                    if live <= n {
+                        let _ = f.apply(live, &events[live as usize - 1], false);
+                        live += 1;
+                    }
+                }
+                // What the search shows is what the log says so far.
+                for i in 0..f.len() {
+                    let t = f.newest(i).unwrap();
+                    prop_assert!(t.seq >= w || kept(t), "tweet {} passed over", t.id);
+                    let id: u8 = t.id.parse().unwrap();
+                    prop_assert_eq!(Some(t.likes()), recount(&ops[..live as usize - 1], id));
+                }
+            }
+            // The search ends; the rest arrives; the user scrolls to the start.
+            f.drop_kept();
+            prop_assert!(!f.is_thinned());
+            prop_assert!(f.newest(f.len().saturating_sub(1)).is_none_or(|t| t.seq >= w));
+            while live <= n {
+                let _ = f.apply(live, &events[live as usize - 1], false);
+                live += 1;
+            }
+            if w > 1 {
+                f.prepend(1, (1..w).map(|s| (s, events[s as usize - 1].clone(), false)), true);
+            }
+            let forward = fold(&events);
+            prop_assert_eq!(f.len(), forward.len());
+            for i in 0..forward.len() {
+                let (a, b) = (forward.newest(i).unwrap(), f.newest(i).unwrap());
+                prop_assert_eq!(&a.id, &b.id);
+                prop_assert_eq!(a.likes(), b.likes(), "tweet {}", a.id);
+                for u in 0..4 {
+                    let user = format!("u{u}");
+                    prop_assert_eq!(a.liked_by(&user), b.liked_by(&user));
+                }
+            }
         }
 
         #[test]

@@ -39,6 +39,9 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
                 match applied {
                     Ok(Change::Tweet) => {
                         added = true;
+                        if let (Some(search), Some(t)) = (app.search.as_mut(), app.feed.newest(0)) {
+                            search.found(t);
+                        }
                         if ours {
                             // Our own tweet came back through the stream: it is stored.
                             posting::tweet_posted(app);
@@ -79,6 +82,11 @@ pub fn apply_history(
     if app.loading && app.feed.is_empty() && app.feed.last_seq() == 0 {
         // The first chunk is the newest: the feed is a window ending at `to`.
         app.feed = Feed::window(to + 1);
+    } else if to + 1 != app.feed.first_seq() {
+        // Asked for before the feed changed under it (a search that was
+        // replaced or ended, a stream rebuilt): not next to what is loaded.
+        app.loading_older = false;
+        return read_on(app);
     }
     app.loading_older = false;
     let decoded: Vec<(u64, Event, bool)> = events
@@ -112,7 +120,23 @@ pub fn apply_history(
         .cloned()
         .collect();
     drop(mine);
-    app.skipped += app.feed.prepend(from, decoded, at_start);
+    let below = app.feed.first_seq();
+    match app.search.as_ref().filter(|s| !s.is_empty()) {
+        // A search reading the stream keeps its matches, not all it reads.
+        Some(search) => {
+            app.skipped += app
+                .feed
+                .prepend_kept(from, decoded, at_start, &|t| search.matches(t));
+        }
+        None => app.skipped += app.feed.prepend(from, decoded, at_start),
+    }
+    if let Some(search) = app.search.as_mut() {
+        for t in (app.feed.index_of_seq(below).map_or(0, |i| i + 1)..app.feed.len())
+            .filter_map(|i| app.feed.newest(i))
+        {
+            search.found(t);
+        }
+    }
     for (seq, event, new) in &notable {
         views::notice_event(app, *seq, event, *new);
     }
@@ -122,6 +146,12 @@ pub fn apply_history(
         scroll_into_view(app);
     }
     keep_on_shown(app);
+    read_on(app)
+}
+
+/// Asks for the next older chunk if anything waits for it: a place to
+/// return to, a selection near the oldest tweet, a search.
+fn read_on(app: &mut App) -> Vec<Cmd> {
     let mut cmds = return_to_place(app);
     if cmds.is_empty() {
         cmds = load_older_if_near_end(app);
@@ -136,6 +166,9 @@ pub fn apply_history(
 /// one.
 pub fn reset(app: &mut App) {
     app.feed = Feed::new();
+    if let Some(search) = app.search.as_mut() {
+        search.parse(&app.feed);
+    }
     app.selected = None;
     app.top = None;
     app.loading_older = false;

@@ -233,30 +233,26 @@ pub fn ellipsize(s: &str, cols: usize) -> String {
     out
 }
 
+/// The first newest-first index from `index` on, going older (`step` 1)
+/// or newer (-1), whose tweet the feed shows (a search hides the rest).
+pub type ShownFrom<'a> = &'a dyn Fn(usize, isize) -> Option<usize>;
+
 /// Whether the tweet at newest-first index `sel` fits wholly on screen when
-/// the pane starts at index `top`.
-/// Tweets that `shown` refuses (a search's non-matches) take no room.
-pub fn is_visible(
-    feed: &Feed,
-    top: usize,
-    sel: usize,
-    screen: Screen,
-    shown: &dyn Fn(&Tweet) -> bool,
-) -> bool {
+/// the pane starts at index `top`. Only shown tweets are looked at.
+pub fn is_visible(feed: &Feed, top: usize, sel: usize, screen: Screen, shown: ShownFrom) -> bool {
     let rows = usize::from(screen.feed_rows());
     let cols = screen.text_cols();
     if sel < top {
         return false;
     }
     let mut used = 0;
-    for t in (top..=sel)
-        .filter_map(|i| feed.newest(i))
-        .filter(|t| shown(t))
-    {
-        used += tweet_height(t, cols);
+    let mut at = shown(top, 1);
+    while let Some(i) = at.filter(|&i| i <= sel) {
+        used += feed.newest(i).map_or(0, |t| tweet_height(t, cols));
         if used > rows + 1 {
             return false;
         }
+        at = shown(i + 1, 1);
     }
     // The last separator may fall below the pane.
     used <= rows + 1
@@ -264,13 +260,7 @@ pub fn is_visible(
 
 /// The newest-first index to show at the top so that `sel` is visible,
 /// moving as little as possible from `top`.
-pub fn scroll_top(
-    feed: &Feed,
-    top: usize,
-    sel: usize,
-    screen: Screen,
-    shown: &dyn Fn(&Tweet) -> bool,
-) -> usize {
+pub fn scroll_top(feed: &Feed, top: usize, sel: usize, screen: Screen, shown: ShownFrom) -> usize {
     if sel <= top || is_visible(feed, top, sel, screen, shown) {
         return sel.min(top);
     }
@@ -278,16 +268,13 @@ pub fn scroll_top(
     let cols = screen.text_cols();
     let mut start = sel;
     let mut used = feed.newest(sel).map_or(0, |t| tweet_height(t, cols));
-    while start > 0 {
-        let h = feed
-            .newest(start - 1)
-            .filter(|t| shown(t))
-            .map_or(0, |t| tweet_height(t, cols));
+    while let Some(newer) = start.checked_sub(1).and_then(|i| shown(i, -1)) {
+        let h = feed.newest(newer).map_or(0, |t| tweet_height(t, cols));
         if used + h > rows {
             break;
         }
         used += h;
-        start -= 1;
+        start = newer;
     }
     start
 }

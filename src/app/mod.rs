@@ -283,7 +283,30 @@ impl App {
     pub fn shows(&self, tweet: &Tweet) -> bool {
         self.search
             .as_ref()
-            .is_none_or(|s| s.is_empty() || s.matches(tweet))
+            .is_none_or(|s| s.is_empty() || s.hit(tweet.seq))
+    }
+
+    /// The newest-first index of the first tweet the feed shows from
+    /// `index` on, going older (`step` 1) or newer (-1). With a search,
+    /// only its matches are looked at.
+    pub fn shown_from(&self, index: usize, step: isize) -> Option<usize> {
+        let seq = self.feed.seq_at(index)?;
+        let Some(search) = self.search.as_ref().filter(|s| !s.is_empty()) else {
+            return Some(index);
+        };
+        let mut at = seq;
+        loop {
+            let hit = search.nearest(at, step > 0)?;
+            if let Some(i) = self.feed.index_of_seq(hit) {
+                return Some(i);
+            }
+            // Noted but no longer loaded: look on past it.
+            at = if step > 0 {
+                hit.checked_sub(1)?
+            } else {
+                hit + 1
+            };
+        }
     }
 }
 
@@ -492,10 +515,10 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             return navigate::search_more(app);
         }
         Action::KeepSearch => {
-            if app.search.as_ref().is_some_and(views::Search::is_empty) {
-                app.search = None;
-            }
             app.focus = Focus::Feed;
+            if app.search.as_ref().is_some_and(views::Search::is_empty) {
+                return end_search(app);
+            }
         }
         Action::Back => match app.focus {
             Focus::Tweet => {
@@ -506,9 +529,8 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
                 app.focus = app.notifications.back.take().unwrap_or(Focus::Feed);
             }
             Focus::Search => {
-                app.search = None;
                 app.focus = Focus::Feed;
-                navigate::scroll_into_view(app);
+                return end_search(app);
             }
             Focus::Draft | Focus::Feed => {}
         },
@@ -570,12 +592,31 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
 
 /// Edits the search query; the feed follows it at once.
 fn search_edit(app: &mut App, edit: impl FnOnce(&mut Editor)) -> Vec<Cmd> {
+    // What an older query kept goes: the new one reads the stream afresh.
+    let gone = app.feed.drop_kept();
     if let Some(search) = app.search.as_mut() {
         edit(&mut search.query);
-        search.parse();
+        search.forget(&gone);
+        search.parse(&app.feed);
     }
     navigate::after_filter(app);
     navigate::search_more(app)
+}
+
+/// The search is over: the feed shows everything loaded again. A tweet it
+/// found below the window it had is read back with its neighbours (as a
+/// place kept across runs is), within reason.
+fn end_search(app: &mut App) -> Vec<Cmd> {
+    app.search = None;
+    let gone = app.feed.drop_kept();
+    if let Some(seq) = app.selected.filter(|s| gone.contains(s)) {
+        app.return_to = Some(seq);
+        app.return_chunks = 0;
+        navigate::select_index(app, 0);
+        return navigate::return_to_place(app);
+    }
+    navigate::scroll_into_view(app);
+    vec![]
 }
 
 fn quit(app: &mut App) -> Vec<Cmd> {

@@ -53,15 +53,11 @@ fn click_feed(app: &mut App, feed: Rect, at: Position) -> Vec<Cmd> {
     }
     let cols = inner.width.saturating_sub(GUTTER);
     let mut y = inner.y;
-    let mut index = app.top_index();
+    let mut next = app.shown_from(app.top_index(), 1);
     while y < inner.bottom() {
-        let Some(tweet) = app.feed.newest(index) else {
+        let Some((index, tweet)) = next.and_then(|i| Some((i, app.feed.newest(i)?))) else {
             return vec![];
         };
-        if !app.shows(tweet) {
-            index += 1;
-            continue;
-        }
         let height = geometry::tweet_height(tweet, cols) as u16;
         if at.y < y + height - 1 {
             let on_heart = at.y == y && at.x + 4 >= inner.right();
@@ -75,7 +71,7 @@ fn click_feed(app: &mut App, feed: Rect, at: Position) -> Vec<Cmd> {
             return cmds;
         }
         y += height;
-        index += 1;
+        next = app.shown_from(index + 1, 1);
     }
     vec![]
 }

@@ -84,14 +84,7 @@ fn move_by(app: &mut App, delta: isize) {
 /// The first index from `from` on, going `step` (1: older, -1: newer),
 /// whose tweet is shown.
 fn shown_from(app: &App, from: usize, step: isize) -> Option<usize> {
-    let mut i = from;
-    loop {
-        let tweet = app.feed.newest(i)?;
-        if app.shows(tweet) {
-            return Some(i);
-        }
-        i = i.checked_add_signed(step)?;
-    }
+    app.shown_from(from, step)
 }
 
 /// The search changed: the feed shows its newest match first, selected.
@@ -189,7 +182,7 @@ pub fn scroll_into_view(app: &mut App) {
     let Some(sel) = app.selected_index() else {
         return;
     };
-    let shown = |t: &crate::feed::Tweet| app.shows(t);
+    let shown = |i, step| app.shown_from(i, step);
     let top = geometry::scroll_top(&app.feed, app.top_index(), sel, app.screen(), &shown);
     app.top = app.feed.seq_at(top);
 }

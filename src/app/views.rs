@@ -1,11 +1,11 @@
 //! The views shown in the feed's place: a tweet's page, the notifications,
 //! and the search that filters the feed.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::draft::Editor;
 use super::{App, Cmd, Focus};
-use crate::feed::Tweet;
+use crate::feed::{Feed, Tweet};
 use crate::wire::{Event, EventKind};
 
 /// A tweet's page: the whole tweet, scrolled, and where Esc goes back to.
@@ -237,18 +237,22 @@ pub fn rows(n: &Notifications) -> Vec<NoteRow<'_>> {
     rows
 }
 
-/// The search: its query as written, and what it asks for.
+/// The search: its query as written, what it asks for, and which loaded
+/// tweets match it (by stream sequence), so that a frame or a key looks
+/// only at matches, however many tweets the query hides.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     pub query: Editor,
     /// Lowercase words the text must hold, and `@names` the author must be.
     words: Vec<String>,
     authors: Vec<String>,
+    hits: BTreeSet<u64>,
 }
 
 impl Search {
-    /// Reads the query again after an edit.
-    pub fn parse(&mut self) {
+    /// Reads the query again after an edit, and finds its matches among
+    /// the tweets loaded.
+    pub fn parse(&mut self, feed: &Feed) {
         self.words.clear();
         self.authors.clear();
         for word in self.query.text().split_whitespace() {
@@ -256,6 +260,15 @@ impl Search {
                 Some(name) if !name.is_empty() => self.authors.push(name.to_lowercase()),
                 _ => self.words.push(word.to_lowercase()),
             }
+        }
+        self.hits.clear();
+        if !self.is_empty() {
+            let hits = (0..feed.len())
+                .filter_map(|i| feed.newest(i))
+                .filter(|t| self.matches(t))
+                .map(|t| t.seq)
+                .collect();
+            self.hits = hits;
         }
     }
 
@@ -279,6 +292,35 @@ impl Search {
         }
         let text = tweet.text.to_lowercase();
         self.words.iter().all(|w| text.contains(w.as_str()))
+    }
+
+    /// A tweet came into the feed: noted if it matches.
+    pub fn found(&mut self, tweet: &Tweet) {
+        if !self.is_empty() && self.matches(tweet) {
+            self.hits.insert(tweet.seq);
+        }
+    }
+
+    /// Tweets the feed let go.
+    pub fn forget(&mut self, gone: &[u64]) {
+        for seq in gone {
+            self.hits.remove(seq);
+        }
+    }
+
+    /// Whether the loaded tweet at stream sequence `seq` matches.
+    pub fn hit(&self, seq: u64) -> bool {
+        self.hits.contains(&seq)
+    }
+
+    /// The sequence of the nearest match at or older than `seq` (`older`),
+    /// or at or newer than it.
+    pub fn nearest(&self, seq: u64, older: bool) -> Option<u64> {
+        if older {
+            self.hits.range(..=seq).next_back().copied()
+        } else {
+            self.hits.range(seq..).next().copied()
+        }
     }
 }
 

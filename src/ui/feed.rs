@@ -70,22 +70,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let selected = app.selected_index();
     let mut y = inner.y;
     let bottom = inner.bottom();
-    let mut index = app.top_index();
-    // A search's non-matches are passed over, a screenful at most beyond
-    // the rows drawn (the rest are looked at as the selection moves).
-    let mut passed = 0;
+    // A search's non-matches are never looked at: its matches are known.
+    let mut next = app.shown_from(app.top_index(), 1);
     while y < bottom {
-        let Some(tweet) = app.feed.newest(index) else {
+        let Some((index, tweet)) = next.and_then(|i| Some((i, app.feed.newest(i)?))) else {
             break;
         };
-        if !app.shows(tweet) {
-            index += 1;
-            passed += 1;
-            if passed > MAX_PASSED {
-                break;
-            }
-            continue;
-        }
         let is_sel = selected == Some(index);
         let bar = match (is_sel, focused) {
             (true, true) => Span::styled("▌ ", p.accent),
@@ -119,16 +109,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             y += 1;
         }
         y += 1; // separator
-        index += 1;
+        next = app.shown_from(index + 1, 1);
     }
     if y < bottom && app.loading_older {
         let hint = Line::from(Span::styled("  loading older tweets…", p.dim));
         hint.render(Rect::new(inner.x, y, inner.width, 1), buf);
     }
 }
-
-/// Tweets a search passes over in one frame, at most.
-const MAX_PASSED: usize = 20_000;
 
 /// How much of the stream a search has read: `searched 120,000 of
 /// 1,000,000 events`, while it still reads.

@@ -142,9 +142,13 @@ fn the_selection_is_kept_in_view_when_scrolling() {
     }
     let (top, sel) = (a.top_index(), a.selected_index().unwrap());
     assert!(top <= sel && top > 0, "top {top} sel {sel}");
-    assert!(geometry::is_visible(&a.feed, top, sel, a.screen(), &|_| {
-        true
-    }));
+    assert!(geometry::is_visible(
+        &a.feed,
+        top,
+        sel,
+        a.screen(),
+        &|i, _| { Some(i).filter(|&i| i < a.feed.len()) }
+    ));
 }
 
 #[test]

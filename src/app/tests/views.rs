@@ -235,6 +235,59 @@ fn a_search_filters_the_feed_live_and_reads_older_history() {
     assert!(a.shows(a.feed.get("t55").unwrap()));
 }
 
+#[test]
+fn a_search_keeps_what_it_finds_below_the_window_and_lets_the_rest_go() {
+    let mut a = app();
+    update(&mut a, history(91, 100, false));
+    // Ten tweets: the selection is near the oldest, older ones are asked for.
+    let cmds = update(&mut a, Msg::HistoryLoaded);
+    assert_eq!(cmds, [Cmd::LoadOlder { before: 91 }]);
+    update(&mut a, key(KeyCode::Tab));
+    update(&mut a, key(KeyCode::Char('/')));
+    type_text(&mut a, "t17");
+    let cmds = update(&mut a, history(51, 90, false));
+    assert_eq!(cmds, [Cmd::LoadOlder { before: 51 }]);
+    assert_eq!(a.feed.len(), 10, "nothing below the window matched");
+    update(&mut a, history(1, 50, true));
+    assert_eq!(
+        a.feed.len(),
+        11,
+        "the window and the one match: {:?}",
+        ids(&a)
+    );
+    assert_eq!(a.selected_tweet().unwrap().id, "t17");
+    assert!(a.feed.is_complete());
+
+    // A new query reads the stream again; what the old one kept goes, and
+    // a chunk it asked for that comes late is not folded in.
+    let cmds = update(&mut a, key(KeyCode::Char('9')));
+    assert_eq!(a.feed.len(), 10);
+    assert_eq!(cmds, [Cmd::LoadOlder { before: 91 }]);
+    update(&mut a, key(KeyCode::Backspace));
+    let cmds = update(&mut a, history(1, 50, true));
+    assert_eq!(a.feed.len(), 10, "not next to the window: {:?}", ids(&a));
+    assert_eq!(cmds, [Cmd::LoadOlder { before: 91 }], "asked again");
+    update(&mut a, history(51, 90, false));
+    update(&mut a, history(1, 50, true));
+    assert_eq!(a.selected_tweet().unwrap().id, "t17");
+
+    // Esc on a match below the window reads it back with its neighbours.
+    let cmds = update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.search, None);
+    assert_eq!(a.feed.len(), 10);
+    assert_eq!(cmds, [Cmd::LoadOlder { before: 91 }]);
+    update(&mut a, history(51, 90, false));
+    update(&mut a, history(1, 50, true));
+    assert_eq!(a.feed.len(), 100);
+    assert_eq!(a.selected_tweet().unwrap().id, "t17");
+}
+
+fn ids(a: &App) -> Vec<String> {
+    (0..a.feed.len())
+        .map(|i| a.feed.newest(i).unwrap().id.clone())
+        .collect()
+}
+
 fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
     Msg::Mouse(MouseEvent {
         kind,
