@@ -761,6 +761,115 @@ fn search_peak_rss(url: &str, stream: &str) -> f64 {
     kib / 1024.0
 }
 
+// ---------------------------------------------------------------- hostile
+
+/// A tweet of a megabyte ("word " 200,000 times) among short ones.
+fn megabyte_tweet(id: &str) -> Event {
+    Event::tweet(
+        id.into(),
+        "word ".repeat(200_000),
+        "mallory".into(),
+        Utc::now(),
+    )
+}
+
+/// j and k over a feed whose selection passes a megabyte tweet: what one
+/// key costs, reducer and frame (median, ms).
+fn megabyte_key_ms() -> f64 {
+    let mut app = new_app("me", "nats://127.0.0.1:4222", STREAM);
+    update(&mut app, Msg::Resize(120, 40));
+    let events: Vec<_> = (0..20)
+        .map(|i| jetfeed::app::Delivery {
+            seq: i + 1,
+            event: Ok(if i == 10 {
+                megabyte_tweet("big")
+            } else {
+                Event::tweet(
+                    format!("t{i}"),
+                    format!("tweet {i}"),
+                    "ann".into(),
+                    Utc::now(),
+                )
+            }),
+            ack: None,
+            new: false,
+        })
+        .collect();
+    update(
+        &mut app,
+        Msg::History {
+            from: 1,
+            to: 20,
+            events,
+            at_start: true,
+        },
+    );
+    update(&mut app, Msg::HistoryLoaded);
+    let press = |app: &mut App, c| {
+        update(
+            app,
+            Msg::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char(c),
+            )),
+        );
+    };
+    update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Tab,
+        )),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut times = Vec::new();
+    for i in 0..200 {
+        // Down past the big tweet and back up, again and again.
+        let key = if (i / 15) % 2 == 0 { 'j' } else { 'k' };
+        let t = Instant::now();
+        press(&mut app, key);
+        terminal.draw(|f| jetfeed::ui::view(&app, f)).unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    median(times)
+}
+
+/// CPU time a process has used (utime + stime), in seconds.
+fn cpu_seconds(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which ends with ')'.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+/// The real jetfeed left alone for 5 s with a megabyte tweet on screen:
+/// its CPU use (% of one core).
+fn megabyte_idle_cpu(url: &str, stream: &str) -> f64 {
+    let data = tempfile::tempdir().unwrap();
+    let pty = common::tui(data.path(), url, "bench", &["--stream", stream]);
+    pty.wait_for("word word");
+    std::thread::sleep(Duration::from_secs(2));
+    let (cpu, wall) = (cpu_seconds(pty.pid()), Instant::now());
+    std::thread::sleep(Duration::from_secs(5));
+    (cpu_seconds(pty.pid()) - cpu) / wall.elapsed().as_secs_f64() * 100.0
+}
+
+/// A stream of `clean` ordinary events, then 200,000 likes of ids that were
+/// never tweets and 20,000 likes whose ids are 10,000 characters long.
+fn flood(clean: usize) -> Vec<Event> {
+    let mut events = mix(clean, "f-");
+    let like = |id: String, i: usize| Event {
+        kind: EventKind::TweetLiked,
+        id,
+        message: String::new(),
+        date: Utc::now().fixed_offset(),
+        author: format!("bot{}", i % 50),
+    };
+    events.extend((0..200_000).map(|i| like(format!("fake-{i}"), i)));
+    events.extend((0..20_000).map(|i| like(format!("{i:0>10000}"), i)));
+    events
+}
+
 // ---------------------------------------------------------------- startup
 
 /// Runs jetfeed on a pseudo-terminal until its first complete frame; returns
@@ -823,6 +932,7 @@ async fn load_named(url: &str, name: &str, events: &[Event]) {
 /// The parts of the benchmark, in the order they run; `--only` picks some.
 const SECTIONS: &[&str] = &[
     "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup",
+    "hostile",
 ];
 
 fn main() {
@@ -1031,6 +1141,45 @@ fn main() {
         report.insert("serve_rss_mib".into(), serve_rss.into());
     }
 
+    if runs("hostile") {
+        say("a megabyte tweet: keys, then the real binary idle…");
+        report.insert("megabyte_key_ms".into(), json!(megabyte_key_ms()));
+        rt.block_on(create_stream(&url, "BIG"));
+        let mut big = mix(100, "b-");
+        big.push(megabyte_tweet("big"));
+        rt.block_on(load_named(&url, "BIG", &big));
+        report.insert(
+            "megabyte_idle_cpu_pct".into(),
+            json!(megabyte_idle_cpu(&url, "BIG")),
+        );
+        say("start-up: 10,000 events, clean and then flooded with likes of made-up ids…");
+        rt.block_on(create_stream(&url, "CLEAN"));
+        rt.block_on(load_named(&url, "CLEAN", &mix(10_000, "f-")));
+        rt.block_on(create_stream(&url, "FLOOD"));
+        rt.block_on(load_named(&url, "FLOOD", &flood(10_000)));
+        let (mut clean, mut flooded) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            // Alternating which goes first.
+            if round % 2 == 0 {
+                clean.push(startup(&url, "CLEAN"));
+                flooded.push(startup(&url, "FLOOD"));
+            } else {
+                flooded.push(startup(&url, "FLOOD"));
+                clean.push(startup(&url, "CLEAN"));
+            }
+        }
+        let med = |v: &[(f64, f64)], i: usize| {
+            median(v.iter().map(|r| if i == 0 { r.0 } else { r.1 }).collect())
+        };
+        report.insert(
+            "flood_startup".into(),
+            json!({
+                "clean_ms": med(&clean, 0), "flooded_ms": med(&flooded, 0),
+                "clean_rss_mib": med(&clean, 1), "flooded_rss_mib": med(&flooded, 1),
+            }),
+        );
+    }
+
     let report = serde_json::Value::Object(report);
     if args.json {
         println!("{report}");
@@ -1118,6 +1267,35 @@ fn print_table(r: &serde_json::Value) {
             );
         }),
     );
+    if let Some(ms) = f("megabyte_key_ms") {
+        println!(
+            "{:<34} {:>14} {ms:>14.3}",
+            "a megabyte tweet: one j/k (ms)", ""
+        );
+    }
+    if let Some(pct) = f("megabyte_idle_cpu_pct") {
+        println!(
+            "{:<34} {:>14} {pct:>14.2}",
+            "a megabyte tweet: idle CPU (%)", ""
+        );
+    }
+    if let Some(fl) = r["flood_startup"].as_object() {
+        let g = |k: &str| fl[k].as_f64().unwrap();
+        println!(
+            "{:<34} {:>14.0} {:>14.0} {:>8.2}",
+            "start-up, clean / flooded (ms)",
+            g("clean_ms"),
+            g("flooded_ms"),
+            g("flooded_ms") / g("clean_ms")
+        );
+        println!(
+            "{:<34} {:>14.1} {:>14.1} {:>8.2}",
+            "RSS, clean / flooded (MiB)",
+            g("clean_rss_mib"),
+            g("flooded_rss_mib"),
+            g("flooded_rss_mib") / g("clean_rss_mib")
+        );
+    }
     row3(
         "serve: POST /tweets, 64 conns (/s)",
         f("raw_publish_eps"),
