@@ -177,7 +177,7 @@ async fn tweets_and_likes_round_trip_in_the_go_services_shapes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_it_cannot_serve_get_json_errors_with_the_right_status() {
     let nats = NatsServer::start();
-    let s = Serve::start(&nats.url());
+    let s = Serve::start_logging_requests(&nats.url());
     let client = http();
     let id = post_tweet(&s, "target", "ann").await["id"]
         .as_str()

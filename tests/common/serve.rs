@@ -26,16 +26,35 @@ impl Serve {
         Self::start_on(nats_url, "127.0.0.1:0", args)
     }
 
+    /// `start`, logging a line per request (`JETFEED_LOG` at debug for
+    /// `jetfeed::serve`).
+    pub fn start_logging_requests(nats_url: &str) -> Serve {
+        Self::spawn(
+            nats_url,
+            "127.0.0.1:0",
+            &[],
+            Some("info,jetfeed::serve=debug"),
+        )
+    }
+
     pub fn start_on(nats_url: &str, listen: &str, args: &[&str]) -> Serve {
+        Self::spawn(nats_url, listen, args, None)
+    }
+
+    fn spawn(nats_url: &str, listen: &str, args: &[&str], level: Option<&str>) -> Serve {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("serve.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jetfeed"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jetfeed"));
+        match level {
+            Some(level) => cmd.env("JETFEED_LOG", level),
+            None => cmd.env_remove("JETFEED_LOG"),
+        };
+        let mut child = cmd
             .args(["--server", nats_url, "serve", "--listen", listen])
             .args(args)
             .env("JETFEED_DATA_DIR", dir.path())
             .env_remove("NATS_URL")
-            .env_remove("JETFEED_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
