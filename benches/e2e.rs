@@ -125,16 +125,80 @@ async fn stream_handle(url: &str) -> async_nats::jetstream::stream::Stream {
 
 // ---------------------------------------------------------------- history
 
-async fn raw_ordered(url: &str, n: usize) -> f64 {
+/// Batch sizes the bare side is tried with; it runs with its fastest.
+const BARE_BATCHES: &[usize] = &[256, 500, 1024, 2048, 4096];
+
+/// Runs `run` once with each batch size (and 0, when `zero`): the fastest.
+async fn best_batch<F, Fut>(zero: bool, mut run: F) -> usize
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = f64>,
+{
+    let mut best = (0.0, BARE_BATCHES[0]);
+    let zero = zero.then_some(0);
+    for &b in zero.iter().chain(BARE_BATCHES) {
+        let eps = run(b).await;
+        if eps > best.0 {
+            best = (eps, b);
+        }
+    }
+    best.1
+}
+
+/// Runs the bare side and jetfeed once each, the bare side first in even
+/// rounds and second in odd ones, so neither always reads a cache the
+/// other just warmed.
+fn side_by_side(
+    round: usize,
+    bare: impl FnOnce() -> f64,
+    ours: impl FnOnce() -> f64,
+) -> (f64, f64) {
+    if round.is_multiple_of(2) {
+        let b = bare();
+        (b, ours())
+    } else {
+        let o = ours();
+        (bare(), o)
+    }
+}
+
+/// The bare ordered drain of the whole stream: with `batch` 0 through
+/// async-nats's ordered consumer (its batch is fixed at 500), otherwise
+/// through one pull consumer that needs no acks, `batch` messages a pull.
+async fn raw_ordered(url: &str, n: usize, batch: usize) -> f64 {
     let stream = stream_handle(url).await;
     let t = Instant::now();
-    let consumer = stream
-        .create_consumer(pull::OrderedConfig::default())
-        .await
-        .unwrap();
-    let mut messages = consumer.messages().await.unwrap();
-    for _ in 0..n {
-        messages.next().await.unwrap().unwrap();
+    let mut got = 0;
+    if batch == 0 {
+        let consumer = stream
+            .create_consumer(pull::OrderedConfig::default())
+            .await
+            .unwrap();
+        let mut messages = consumer.messages().await.unwrap();
+        while got < n {
+            messages.next().await.unwrap().unwrap();
+            got += 1;
+        }
+    } else {
+        let consumer = stream
+            .create_consumer(pull::Config {
+                ack_policy: AckPolicy::None,
+                deliver_policy: DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(batch)
+            .messages()
+            .await
+            .unwrap();
+        while got < n {
+            messages.next().await.unwrap().unwrap();
+            got += 1;
+        }
+        let _ = stream.delete_consumer(&consumer.cached_info().name).await;
     }
     n as f64 / t.elapsed().as_secs_f64()
 }
@@ -176,24 +240,46 @@ async fn jetfeed_history(url: &str, n: usize) -> f64 {
 
 // ------------------------------------------------------------------- live
 
-async fn raw_durable_ack(url: &str, n: usize, round: usize) -> f64 {
+async fn raw_durable_ack(url: &str, n: usize, name: &str, batch: usize) -> f64 {
     let stream = stream_handle(url).await;
     let t = Instant::now();
     let consumer = stream
         .create_consumer(pull::Config {
-            durable_name: Some(format!("raw-{round}")),
+            durable_name: Some(name.to_owned()),
             ack_policy: AckPolicy::Explicit,
             deliver_policy: DeliverPolicy::All,
             ..Default::default()
         })
         .await
         .unwrap();
-    let mut messages = consumer.messages().await.unwrap();
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(batch)
+        .messages()
+        .await
+        .unwrap();
     for _ in 0..n {
         let m = messages.next().await.unwrap().unwrap();
         m.ack().await.unwrap();
     }
+    acked_up_to(url, name, n as u64).await;
     n as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Waits until the server has the acks of consumer `name` up to `seq`: the
+/// end of a live run, for both sides alike.
+async fn acked_up_to(url: &str, name: &str, seq: u64) {
+    let stream = stream_handle(url).await;
+    loop {
+        if stream
+            .consumer_info(name)
+            .await
+            .is_ok_and(|i| i.ack_floor.stream_sequence >= seq)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 /// jetfeed's live path: its durable push consumer (here reading from the
@@ -211,6 +297,7 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
             bus.execute(cmd);
         }
     }
+    acked_up_to(url, &jetfeed::bus::consumer_name(&cfg.user), n as u64).await;
     let eps = n as f64 / t.elapsed().as_secs_f64();
     bus.shutdown().await;
     eps
@@ -218,11 +305,11 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
 
 // ---------------------------------------------------------------- publish
 
-async fn raw_publish(url: &str, n: usize) -> f64 {
+async fn raw_publish(url: &str, n: usize, in_flight: usize) -> f64 {
     let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
     let events = mix(n, "rawpub");
     let t = Instant::now();
-    for window in events.chunks(bus::MAX_PUBLISHES_IN_FLIGHT) {
+    for window in events.chunks(in_flight) {
         let mut acks = Vec::with_capacity(window.len());
         for e in window {
             acks.push(
@@ -873,8 +960,8 @@ fn flood(clean: usize) -> Vec<Event> {
 // ---------------------------------------------------------------- startup
 
 /// Runs jetfeed on a pseudo-terminal until its first complete frame; returns
-/// the wall time and the peak resident memory.
-fn startup(url: &str, stream: &str) -> (f64, f64) {
+/// the wall time, the resident memory then and the most it had been (MiB).
+fn startup(url: &str, stream: &str) -> (f64, f64, f64) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jetfeed"));
     cmd.args([
         "--server",
@@ -893,13 +980,18 @@ fn startup(url: &str, stream: &str) -> (f64, f64) {
     // The child's own count: rusage would include the pages it shared with
     // this process before exec.
     let out = String::from_utf8_lossy(&out).into_owned();
-    let kib: f64 = out
-        .split("resident memory ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .expect("jetfeed reports its memory");
-    (took.as_secs_f64() * 1e3, kib / 1024.0)
+    let kib = |after: &str| -> f64 {
+        out.split(after)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("jetfeed reports its memory")
+    };
+    (
+        took.as_secs_f64() * 1e3,
+        kib("resident memory ") / 1024.0,
+        kib("peak ") / 1024.0,
+    )
 }
 
 async fn create_stream(url: &str, name: &str) {
@@ -964,25 +1056,46 @@ fn main() {
         rt.block_on(create_stream(&url, STREAM));
     }
     if runs("history") {
+        say("history: the bare reader's best batch…");
+        let batch = rt.block_on(best_batch(true, |b| raw_ordered(&url, n, b)));
         let (mut raw, mut ours) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             say(&format!("history, round {}…", round + 1));
-            raw.push(rt.block_on(raw_ordered(&url, n)));
-            ours.push(rt.block_on(jetfeed_history(&url, n)));
+            let (b, o) = side_by_side(
+                round,
+                || rt.block_on(raw_ordered(&url, n, batch)),
+                || rt.block_on(jetfeed_history(&url, n)),
+            );
+            raw.push(b);
+            ours.push(o);
         }
         let (rh, h) = (median(raw), median(ours));
+        report.insert("raw_ordered_batch".into(), json!(batch));
         report.insert("raw_ordered_eps".into(), json!(rh.round()));
         report.insert("history_eps".into(), json!(h.round()));
         report.insert("history_ratio".into(), json!(h / rh));
     }
     if runs("live") {
+        say("live: the bare consumer's best batch…");
+        let mut tries = 0;
+        let batch = rt.block_on(best_batch(false, |b| {
+            tries += 1;
+            let url = url.clone();
+            async move { raw_durable_ack(&url, n, &format!("try-{tries}"), b).await }
+        }));
         let (mut raw, mut ours) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             say(&format!("live, round {}…", round + 1));
-            raw.push(rt.block_on(raw_durable_ack(&url, n, round)));
-            ours.push(rt.block_on(jetfeed_live(&url, n, round)));
+            let (b, o) = side_by_side(
+                round,
+                || rt.block_on(raw_durable_ack(&url, n, &format!("raw-{round}"), batch)),
+                || rt.block_on(jetfeed_live(&url, n, round)),
+            );
+            raw.push(b);
+            ours.push(o);
         }
         let (rl, l) = (median(raw), median(ours));
+        report.insert("raw_durable_ack_batch".into(), json!(batch));
         report.insert("raw_durable_ack_eps".into(), json!(rl.round()));
         report.insert("live_eps".into(), json!(l.round()));
         report.insert("live_ratio".into(), json!(l / rl));
@@ -990,14 +1103,24 @@ fn main() {
     let n_pub = n.min(20_000);
     let mut raw_pub = Vec::new();
     if runs("publish") || runs("serve") {
+        say("publish: the bare publisher's best window…");
+        let window = rt.block_on(best_batch(false, |b| raw_publish(&url, n_pub, b)));
         let mut publ = Vec::new();
         for round in 0..ROUNDS {
             say(&format!("publish, round {}…", round + 1));
-            raw_pub.push(rt.block_on(raw_publish(&url, n_pub)));
             if runs("publish") {
-                publ.push(rt.block_on(jetfeed_publish(&url, n_pub, round)));
+                let (b, o) = side_by_side(
+                    round,
+                    || rt.block_on(raw_publish(&url, n_pub, window)),
+                    || rt.block_on(jetfeed_publish(&url, n_pub, round)),
+                );
+                raw_pub.push(b);
+                publ.push(o);
+            } else {
+                raw_pub.push(rt.block_on(raw_publish(&url, n_pub, window)));
             }
         }
+        report.insert("raw_publish_window".into(), json!(window));
         report.insert(
             "raw_publish_eps".into(),
             json!(median(raw_pub.clone()).round()),
@@ -1104,6 +1227,7 @@ fn main() {
         };
         let mut startup_ms = serde_json::Map::new();
         let mut rss = serde_json::Map::new();
+        let mut peak_rss = serde_json::Map::new();
         let mut serve_get_ms = serde_json::Map::new();
         let mut serve_fold_ms = serde_json::Map::new();
         let mut serve_rss = serde_json::Map::new();
@@ -1112,7 +1236,7 @@ fn main() {
             say(&format!("start-up with {size} events…"));
             rt.block_on(create_stream(&url, &name));
             rt.block_on(load_named(&url, &name, &mix(size, "s-")));
-            let runs: Vec<(f64, f64)> = (0..ROUNDS).map(|_| startup(&url, &name)).collect();
+            let runs: Vec<(f64, f64, f64)> = (0..ROUNDS).map(|_| startup(&url, &name)).collect();
             startup_ms.insert(
                 size.to_string(),
                 json!(median(runs.iter().map(|r| r.0).collect())),
@@ -1120,6 +1244,10 @@ fn main() {
             rss.insert(
                 size.to_string(),
                 json!(median(runs.iter().map(|r| r.1).collect())),
+            );
+            peak_rss.insert(
+                size.to_string(),
+                json!(median(runs.iter().map(|r| r.2).collect())),
             );
             say(&format!("serve: GET /tweets with {size} events…"));
             let folding = Instant::now();
@@ -1136,6 +1264,7 @@ fn main() {
         }
         report.insert("startup_ms".into(), startup_ms.into());
         report.insert("rss_mib".into(), rss.into());
+        report.insert("peak_rss_mib".into(), peak_rss.into());
         report.insert("serve_get_ms".into(), serve_get_ms.into());
         report.insert("serve_start_ms".into(), serve_fold_ms.into());
         report.insert("serve_rss_mib".into(), serve_rss.into());
@@ -1160,7 +1289,7 @@ fn main() {
         let (mut clean, mut flooded) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             // Alternating which goes first.
-            if round % 2 == 0 {
+            if round.is_multiple_of(2) {
                 clean.push(startup(&url, "CLEAN"));
                 flooded.push(startup(&url, "FLOOD"));
             } else {
@@ -1168,14 +1297,15 @@ fn main() {
                 clean.push(startup(&url, "CLEAN"));
             }
         }
-        let med = |v: &[(f64, f64)], i: usize| {
-            median(v.iter().map(|r| if i == 0 { r.0 } else { r.1 }).collect())
+        let med = |v: &[(f64, f64, f64)], f: fn(&(f64, f64, f64)) -> f64| {
+            median(v.iter().map(f).collect())
         };
         report.insert(
             "flood_startup".into(),
             json!({
-                "clean_ms": med(&clean, 0), "flooded_ms": med(&flooded, 0),
-                "clean_rss_mib": med(&clean, 1), "flooded_rss_mib": med(&flooded, 1),
+                "clean_ms": med(&clean, |r| r.0), "flooded_ms": med(&flooded, |r| r.0),
+                "clean_rss_mib": med(&clean, |r| r.1), "flooded_rss_mib": med(&flooded, |r| r.1),
+                "clean_peak_rss_mib": med(&clean, |r| r.2), "flooded_peak_rss_mib": med(&flooded, |r| r.2),
             }),
         );
     }
@@ -1295,6 +1425,13 @@ fn print_table(r: &serde_json::Value) {
             g("flooded_rss_mib"),
             g("flooded_rss_mib") / g("clean_rss_mib")
         );
+        println!(
+            "{:<34} {:>14.1} {:>14.1} {:>8.2}",
+            "peak RSS, clean / flooded (MiB)",
+            g("clean_peak_rss_mib"),
+            g("flooded_peak_rss_mib"),
+            g("flooded_peak_rss_mib") / g("clean_peak_rss_mib")
+        );
     }
     row3(
         "serve: POST /tweets, 64 conns (/s)",
@@ -1350,9 +1487,13 @@ fn print_table(r: &serde_json::Value) {
         "startup_ms",
         &mut (|k, v| {
             println!(
-                "{:<34} {v:>14.0} {:>14.1}",
-                format!("start-up (ms) / RSS (MiB), {k} events"),
-                r["rss_mib"][k].as_f64().unwrap()
+                "{:<34} {v:>14.0} {:>14}",
+                format!("start-up (ms) / RSS, peak (MiB), {k}"),
+                format!(
+                    "{:.1}, {:.1}",
+                    r["rss_mib"][k].as_f64().unwrap(),
+                    r["peak_rss_mib"][k].as_f64().unwrap()
+                )
             );
         }),
     );

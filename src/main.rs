@@ -390,8 +390,9 @@ async fn run_tui(
     if exit_after_first_frame {
         // Start-up measurements read this: the memory the first frame took.
         eprintln!(
-            "jetfeed: first frame drawn, resident memory {} KiB",
-            resident_kib().unwrap_or(0)
+            "jetfeed: first frame drawn, resident memory {} KiB, peak {} KiB",
+            status_kib("VmRSS:").unwrap_or(0),
+            status_kib("VmHWM:").unwrap_or(0)
         );
     }
     bus.shutdown().await;
@@ -473,10 +474,11 @@ fn save_draft(app: &App, cfg: &BusConfig, data_dir: Option<&Path>) -> Option<boo
     Some(data_dir.is_some_and(|dir| drafts::save(dir, &cfg.user, &saved).is_ok()))
 }
 
-/// This process's resident memory, from /proc.
-fn resident_kib() -> Option<u64> {
+/// One of this process's memory figures from /proc, in KiB: `VmRSS:`
+/// (resident now) or `VmHWM:` (the most it has been resident).
+fn status_kib(field: &str) -> Option<u64> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
