@@ -354,17 +354,43 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
 /// that the load generator spends as little of the machine as it can.
 async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
     let addr = base.trim_start_matches("http://").to_owned();
+    load(&addr, n, connections, "200", |w| {
+        let body =
+            format!(r#"{{"message":"a small tweet from the load generator","author":"load{w}"}}"#);
+        format!(
+            "POST /tweets HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await
+}
+
+/// The same load on a path `serve` does not have: what HTTP alone costs on
+/// this machine, with no NATS in it (requests per second).
+async fn serve_http_only(base: &str, n: usize, connections: usize) -> f64 {
+    let addr = base.trim_start_matches("http://").to_owned();
+    load(&addr, n, connections, "404", |_| {
+        format!("GET /no/such/path HTTP/1.1\r\nHost: {addr}\r\n\r\n")
+    })
+    .await
+    .0
+}
+
+/// `n` requests from `connections` keep-alive connections, each request
+/// made by `request(connection)` and answered with `status`.
+async fn load(
+    addr: &str,
+    n: usize,
+    connections: usize,
+    status: &'static str,
+    request: impl Fn(usize) -> String,
+) -> (f64, f64) {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let t = Instant::now();
     let workers: Vec<_> = (0..connections)
         .map(|w| {
-            let (addr, next) = (addr.clone(), next.clone());
+            let (addr, next, request) = (addr.to_owned(), next.clone(), request(w));
             tokio::spawn(async move {
-                let body = format!(r#"{{"message":"a small tweet from the load generator","author":"load{w}"}}"#);
-                let request = format!(
-                    "POST /tweets HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                );
                 let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
                 conn.set_nodelay(true).unwrap();
                 let mut took = Vec::new();
@@ -372,7 +398,7 @@ async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
                 while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
                     let started = Instant::now();
                     conn.write_all(request.as_bytes()).await.unwrap();
-                    read_response(&mut conn, &mut buf).await;
+                    read_response(&mut conn, &mut buf, status).await;
                     took.push(started.elapsed().as_secs_f64() * 1e3);
                 }
                 took
@@ -387,8 +413,8 @@ async fn serve_post(base: &str, n: usize, connections: usize) -> (f64, f64) {
     (rps, percentile(took, 0.99))
 }
 
-/// Reads one HTTP/1.1 response with a Content-Length and checks it is a 200.
-async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
+/// Reads one HTTP/1.1 response with a Content-Length and checks its status.
+async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>, status: &str) {
     buf.clear();
     let mut chunk = [0u8; 4096];
     loop {
@@ -396,7 +422,7 @@ async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
             let head = std::str::from_utf8(&buf[..end])
                 .unwrap()
                 .to_ascii_lowercase();
-            assert!(head.starts_with("http/1.1 200"), "{head}");
+            assert!(head.starts_with(&format!("http/1.1 {status}")), "{head}");
             let len: usize = head
                 .lines()
                 .find_map(|l| l.strip_prefix("content-length:"))
@@ -1138,11 +1164,21 @@ fn main() {
         let serve = Serve::start(&url);
         let mut serve_rps = Vec::new();
         let mut serve_p99 = Vec::new();
+        let mut http_only = Vec::new();
         for _ in 0..ROUNDS {
             let (rps, p99) = rt.block_on(serve_post(&serve.base, n_pub, 64));
             serve_rps.push(rps);
             serve_p99.push(p99);
+            http_only.push(rt.block_on(serve_http_only(&serve.base, n_pub, 64)));
         }
+        report.insert(
+            "serve_http_only_rps".into(),
+            json!(median(http_only.clone()).round()),
+        );
+        report.insert(
+            "serve_http_only_ratio".into(),
+            json!(median(http_only) / median(raw_pub.clone())),
+        );
         say("serve: a page open through 10,000 likes a second…");
         let (burst_live, burst_rss_warm, burst_rss_end) =
             rt.block_on(serve_burst(&url, &serve.base, serve.pid(), 10_000, 5));
@@ -1437,6 +1473,11 @@ fn print_table(r: &serde_json::Value) {
         "serve: POST /tweets, 64 conns (/s)",
         f("raw_publish_eps"),
         f("serve_post_rps"),
+    );
+    row3(
+        "serve: a 404, 64 conns, no NATS (/s)",
+        f("raw_publish_eps"),
+        f("serve_http_only_rps"),
     );
     if let Some(p99) = f("serve_post_p99_ms") {
         println!(
