@@ -387,6 +387,12 @@ impl Feed {
         }
     }
 
+    /// Everything up to `seq` has been applied: events missing below it
+    /// (deleted from the stream) are not waited for.
+    pub fn applied_to(&mut self, seq: u64) {
+        self.last_seq = self.last_seq.max(seq);
+    }
+
     /// Keeps a like for when its tweet loads; false when too many tweets
     /// wait already.
     fn defer(&mut self, id: String, user: &str, liked: bool) -> bool {

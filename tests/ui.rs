@@ -312,8 +312,8 @@ fn with_notifications(w: u16, h: u16) -> App {
         "2024-06-01T11:00:00Z",
         "me",
     );
-    deliver(&mut app, 20, &mine, false);
-    for (seq, who) in [(21, "bob"), (22, "carol"), (23, "dan"), (24, "")] {
+    deliver(&mut app, 9, &mine, false);
+    for (seq, who) in [(10, "bob"), (11, "carol"), (12, "dan"), (13, "")] {
         let like = raw("tweet_liked", "mine", "", "2024-06-01T11:59:00Z", who);
         deliver(&mut app, seq, &like, false);
     }
@@ -324,7 +324,7 @@ fn with_notifications(w: u16, h: u16) -> App {
         "2024-06-01T11:59:30Z",
         "zed",
     );
-    deliver(&mut app, 25, &mention, false);
+    deliver(&mut app, 14, &mention, false);
     app
 }
 

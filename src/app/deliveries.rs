@@ -9,9 +9,96 @@ use super::{App, Cmd, Delivery, posting, views};
 use crate::feed::{Change, Feed};
 use crate::wire::{Event, EventKind};
 
-/// Applies live deliveries in order. Each is acked after it is applied,
-/// bad or replayed ones too, so the consumer never redelivers them.
+/// Live events the durable consumer skipped. An event pushed while the
+/// connection was away (a node restarting, a network blip) comes again only
+/// after the ack wait, by when newer ones have arrived; folded then, it
+/// would be taken for a replay. So deliveries after a hole wait here while
+/// the hole is read from the stream, and are folded, in order, after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    pub from: u64,
+    pub to: u64,
+    held: Vec<Delivery>,
+    /// The read failed: asked for again at the next tick.
+    failed: bool,
+}
+
+/// Applies live deliveries in stream order. A delivery that skips ahead
+/// waits, with those after it, until what it skipped is read.
 pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
+    if let Some(gap) = app.gap.as_mut() {
+        gap.held.extend(batch);
+        return vec![];
+    }
+    let mut batch = batch.into_iter();
+    let mut next = Vec::new();
+    while let Some(d) = batch.next() {
+        let last = app
+            .feed
+            .last_seq()
+            .max(next.iter().map(|d: &Delivery| d.seq).max().unwrap_or(0));
+        if d.seq > last + 1 {
+            let (from, to) = (last + 1, d.seq - 1);
+            tracing::info!("live events {from} to {to} skipped: reading them");
+            let mut held = vec![d];
+            held.extend(batch);
+            let mut cmds = fold_live(app, next);
+            app.gap = Some(Gap {
+                from,
+                to,
+                held,
+                failed: false,
+            });
+            cmds.push(Cmd::FillGap { from, to });
+            return cmds;
+        }
+        next.push(d);
+    }
+    fold_live(app, next)
+}
+
+/// The events of a gap, read from the stream: folded, then what waited.
+pub fn gap_filled(app: &mut App, from: u64, to: u64, events: Vec<Delivery>) -> Vec<Cmd> {
+    let Some(gap) = app.gap.take_if(|g| (g.from, g.to) == (from, to)) else {
+        return vec![];
+    };
+    let mut cmds = fold_live(
+        app,
+        events
+            .into_iter()
+            .filter(|d| (from..=to).contains(&d.seq))
+            .collect(),
+    );
+    // What is not there was deleted from the stream: nothing to wait for.
+    app.feed.applied_to(to);
+    cmds.extend(apply_live(app, gap.held));
+    cmds
+}
+
+/// Reading a gap failed: it is asked for again at the next tick.
+pub fn gap_failed(app: &mut App, from: u64, to: u64) {
+    if let Some(gap) = app.gap.as_mut().filter(|g| (g.from, g.to) == (from, to)) {
+        gap.failed = true;
+    }
+}
+
+/// A gap whose read failed is asked for again.
+pub fn retry_gap(app: &mut App) -> Vec<Cmd> {
+    match app.gap.as_mut().filter(|g| g.failed) {
+        Some(gap) => {
+            gap.failed = false;
+            vec![Cmd::FillGap {
+                from: gap.from,
+                to: gap.to,
+            }]
+        }
+        None => vec![],
+    }
+}
+
+/// Folds live deliveries, in order. Each is acked after it is applied, bad
+/// or replayed ones too, so the consumer never redelivers them.
+fn fold_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     let mut added = false;
     // On the newest tweet (or on none), the selection follows new ones.
@@ -52,7 +139,11 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
                     Err(_) => {}
                 }
             }
-            Err(_) => app.skipped += 1,
+            Err(_) => {
+                app.skipped += 1;
+                // Read, if not folded: the next event follows it.
+                app.feed.applied_to(d.seq);
+            }
         }
         // Applied first, acked second, rendered third.
         if let Some(token) = d.ack {
@@ -166,6 +257,8 @@ fn read_on(app: &mut App) -> Vec<Cmd> {
 /// one.
 pub fn reset(app: &mut App) {
     app.feed = Feed::new();
+    // What waited was the old stream's.
+    app.gap = None;
     if let Some(search) = app.search.as_mut() {
         search.parse(&app.feed);
     }

@@ -155,6 +155,8 @@ pub struct App {
     pub return_to: Option<u64>,
     /// Chunks of older history read to find `return_to`.
     pub return_chunks: u32,
+    /// Live events skipped by delivery, being read from the stream.
+    pub gap: Option<deliveries::Gap>,
     /// The time of the last `Msg::Tick`.
     pub now: DateTime<Utc>,
     pub ids: Ids,
@@ -191,6 +193,7 @@ impl App {
             search: None,
             return_to: None,
             return_chunks: 0,
+            gap: None,
             now: session.now,
             ids: Ids::new(session.seed),
             quit: false,
@@ -341,6 +344,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }) {
                 app.notice = None;
             }
+            deliveries::retry_gap(app)
+        }
+        Msg::GapFilled { from, to, events } => deliveries::gap_filled(app, from, to, events),
+        Msg::GapFailed { from, to } => {
+            deliveries::gap_failed(app, from, to);
             vec![]
         }
         Msg::Quit => quit(app),

@@ -78,6 +78,18 @@ pub enum Msg {
     HistoryLoaded,
     /// Older history was asked for and could not be read; scrolling asks again.
     OlderFailed(String),
+    /// The events stored from `from` to `to`, read from the stream because
+    /// live delivery skipped them (no acks: their redeliveries are acked).
+    GapFilled {
+        from: u64,
+        to: u64,
+        events: Vec<Delivery>,
+    },
+    /// They could not be read now; asked for again at the next tick.
+    GapFailed {
+        from: u64,
+        to: u64,
+    },
     /// Events delivered live by this user's durable consumer.
     Delivered(Vec<Delivery>),
     Connection(Connection),
@@ -96,6 +108,12 @@ pub enum Cmd {
     /// Read the chunk of history just before sequence `before`.
     LoadOlder {
         before: u64,
+    },
+    /// Read the events stored from `from` to `to`: live delivery skipped
+    /// them (delivered while the connection was away, redelivered later).
+    FillGap {
+        from: u64,
+        to: u64,
     },
     /// Put this text on the clipboard (the terminal's, through OSC 52).
     Copy(String),

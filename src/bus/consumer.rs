@@ -296,13 +296,19 @@ const READER_HEARTBEAT: Duration = Duration::from_secs(1);
 /// the last message read: nothing is skipped or repeated. The reader stops
 /// when the receiver is dropped.
 pub fn read_from(readers: Readers, from: u64) -> Reader {
+    read_between(readers, from, u64::MAX)
+}
+
+/// `read_from`, stopping after the message at sequence `until`: a chunk of
+/// history asks the server for no more than it holds.
+pub fn read_between(readers: Readers, from: u64, until: u64) -> Reader {
     let (tx, rx) = mpsc::channel(8);
     let task = tokio::spawn(async move {
         let mut next = from.max(1);
         let mut failures = 0u32;
         loop {
-            match read_once(&readers, &mut next, &tx).await {
-                Ok(()) => return, // the receiver is gone
+            match read_once(&readers, &mut next, until, &tx).await {
+                Ok(()) => return, // the receiver is gone, or `until` read
                 Err(e) => {
                     tracing::debug!("reader restarts at {next}: {e}");
                     failures += 1;
@@ -347,10 +353,11 @@ impl Reader {
 }
 
 /// One consumer's life: reads until an error, which the caller recovers
-/// from, or until the receiver is dropped (`Ok`).
+/// from, or until the receiver is dropped or `until` is read (`Ok`).
 async fn read_once(
     readers: &Readers,
     next: &mut u64,
+    until: u64,
     tx: &mpsc::Sender<Batch>,
 ) -> Result<(), BusError> {
     let from = DeliverPolicy::ByStartSequence {
@@ -358,7 +365,7 @@ async fn read_once(
     };
     let consumer = readers.create(from, String::new()).await?;
     let name = consumer.cached_info().name.clone();
-    let result = pull_into(&consumer, next, tx).await;
+    let result = pull_into(&consumer, next, until, tx).await;
     // Ended or failed, the slot is freed for the next reader.
     readers.free(&name).await;
     result
@@ -367,15 +374,18 @@ async fn read_once(
 async fn pull_into(
     consumer: &PullConsumer,
     next: &mut u64,
+    until: u64,
     tx: &mpsc::Sender<Batch>,
 ) -> Result<(), BusError> {
     let err = |e: &dyn std::fmt::Display| BusError::Consumer {
         consumer: "reader".into(),
         reason: e.to_string(),
     };
+    // Pulls no bigger than what is left to read.
+    let left = until.saturating_sub(*next).saturating_add(1);
     let messages = consumer
         .stream()
-        .max_messages_per_batch(READER_BATCH)
+        .max_messages_per_batch(READER_BATCH.min(usize::try_from(left).unwrap_or(usize::MAX)))
         .heartbeat(READER_HEARTBEAT)
         .expires(READER_HEARTBEAT * 5)
         .messages()
@@ -413,10 +423,17 @@ async fn pull_into(
             if info.stream_seq < *next {
                 continue;
             }
+            if info.stream_seq > until {
+                *next = info.stream_seq;
+                break;
+            }
             *next = info.stream_seq + 1;
             batch.push((msg, info));
         }
         if !batch.is_empty() && tx.send(batch).await.is_err() {
+            return Ok(());
+        }
+        if *next > until {
             return Ok(());
         }
         if let Some(e) = failed {
@@ -522,7 +539,7 @@ pub async fn load_chunk(
             at_start: true,
         });
     }
-    let mut reader = read_from(readers.clone(), from);
+    let mut reader = read_between(readers.clone(), from, to);
     let result = loop {
         let (msg, info) = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
             Ok(Some(read)) => read,

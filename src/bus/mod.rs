@@ -345,6 +345,31 @@ impl Bus {
                     let _ = tx.send(msg).await;
                 });
             }
+            Cmd::FillGap { from, to } => {
+                let (readers, tx, new_after) =
+                    (self.readers.clone(), self.tx.clone(), self.new_after);
+                tokio::spawn(async move {
+                    let span = consumer::Span {
+                        first: from,
+                        last: to,
+                    };
+                    let chunk =
+                        consumer::load_chunk(&readers, span, to + 1, to + 1 - from, new_after)
+                            .await;
+                    let msg = match chunk {
+                        Ok(chunk) => Msg::GapFilled {
+                            from,
+                            to,
+                            events: chunk.events,
+                        },
+                        Err(e) => {
+                            tracing::warn!("live events {from} to {to} not read: {e}");
+                            Msg::GapFailed { from, to }
+                        }
+                    };
+                    let _ = tx.send(msg).await;
+                });
+            }
             // The terminal's business: the run loop hands it to the screen.
             Cmd::Copy(_) => {}
         }

@@ -175,3 +175,92 @@ fn every_feed_key_in_the_readme_does_what_it_says() {
     update(&mut a, key(KeyCode::Char('i')));
     assert_eq!(a.focus, Focus::Draft, "i: back to the draft");
 }
+
+fn acks(cmds: &[Cmd]) -> Vec<String> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Ack(AckToken(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_event_live_delivery_skipped_is_read_and_folded_before_those_after_it() {
+    let mut a = with_tweets(3);
+    update(
+        &mut a,
+        delivered(4, event(EventKind::TweetCreated, "a", "ann")),
+    );
+    // Event 5 was pushed while the connection was away; 6 comes first.
+    let cmds = update(
+        &mut a,
+        delivered(6, event(EventKind::TweetLiked, "a", "bob")),
+    );
+    assert_eq!(cmds, [Cmd::FillGap { from: 5, to: 5 }]);
+    assert_eq!(a.feed.get("a").unwrap().likes(), 0, "6 waits for 5");
+    let cmds = update(
+        &mut a,
+        delivered(7, event(EventKind::TweetUnliked, "a", "bob")),
+    );
+    assert_eq!(cmds, [], "so does 7");
+    let five = Delivery {
+        seq: 5,
+        event: Ok(event(EventKind::TweetLiked, "a", "cy")),
+        ack: None,
+        new: false,
+    };
+    let cmds = update(
+        &mut a,
+        Msg::GapFilled {
+            from: 5,
+            to: 5,
+            events: vec![five],
+        },
+    );
+    assert_eq!(
+        acks(&cmds),
+        ["ack.6", "ack.7"],
+        "acked once folded, in order"
+    );
+    let t = a.feed.get("a").unwrap();
+    assert!(t.liked_by("cy") && !t.liked_by("bob"));
+    assert_eq!(t.likes(), 1);
+    // Its redelivery, after the ack wait, is a replay: acked, not counted.
+    let cmds = update(
+        &mut a,
+        delivered(5, event(EventKind::TweetLiked, "a", "cy")),
+    );
+    assert_eq!(acks(&cmds), ["ack.5"]);
+    assert_eq!(a.feed.get("a").unwrap().likes(), 1);
+}
+
+#[test]
+fn a_gap_that_cannot_be_read_is_asked_for_again_and_deleted_events_are_not_waited_for() {
+    let mut a = with_tweets(3);
+    let cmds = update(
+        &mut a,
+        delivered(6, event(EventKind::TweetCreated, "b", "ann")),
+    );
+    assert_eq!(cmds, [Cmd::FillGap { from: 4, to: 5 }]);
+    update(&mut a, Msg::GapFailed { from: 4, to: 5 });
+    let cmds = update(&mut a, Msg::Tick(now()));
+    assert_eq!(cmds, [Cmd::FillGap { from: 4, to: 5 }]);
+    assert_eq!(
+        update(&mut a, Msg::Tick(now())),
+        [],
+        "asked once per failure"
+    );
+    // Read at last: nothing there (deleted from the stream).
+    let cmds = update(
+        &mut a,
+        Msg::GapFilled {
+            from: 4,
+            to: 5,
+            events: vec![],
+        },
+    );
+    assert_eq!(acks(&cmds), ["ack.6"]);
+    assert!(a.feed.get("b").is_some());
+    assert_eq!(a.gap, None);
+}

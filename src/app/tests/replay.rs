@@ -34,6 +34,8 @@ enum Step {
     },
     HistoryLoaded,
     OlderFailed,
+    /// The last gap asked for is read (it held nothing: deleted events).
+    GapFilled,
     Reset,
     DraftRestored {
         with_id: bool,
@@ -76,6 +78,7 @@ fn any_step() -> impl proptest::strategy::Strategy<Value = Step> {
         1 => (0u8..40, any::<bool>()).prop_map(|(tweets, at_start)| Step::History { tweets, at_start }),
         1 => Just(Step::HistoryLoaded),
         1 => Just(Step::OlderFailed),
+        1 => Just(Step::GapFilled),
         1 => Just(Step::Reset),
         1 => any::<bool>().prop_map(|with_id| Step::DraftRestored { with_id }),
     ]
@@ -90,6 +93,15 @@ fn record(steps: &[Step]) -> (Vec<Msg>, Vec<Cmd>, App) {
     // come newest first below them.
     let (mut seq, mut clock, mut oldest) = (1_000_000, now(), 1_000_000);
     let names = ["me", "ann", "bob", ""];
+    // The newest window: it ends where live delivery begins.
+    let window = Msg::History {
+        from: seq,
+        to: seq,
+        events: vec![],
+        at_start: false,
+    };
+    msgs.push(window.clone());
+    cmds.extend(update(&mut a, window));
     for step in steps {
         let msg = match step.clone() {
             Step::Key(code, mods) => Msg::Key(KeyEvent::new(code, mods)),
@@ -170,6 +182,19 @@ fn record(steps: &[Step]) -> (Vec<Msg>, Vec<Cmd>, App) {
                 }
             }
             Step::HistoryLoaded => Msg::HistoryLoaded,
+            Step::GapFilled => {
+                let Some((from, to)) = cmds.iter().rev().find_map(|c| match c {
+                    Cmd::FillGap { from, to } => Some((*from, *to)),
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                Msg::GapFilled {
+                    from,
+                    to,
+                    events: vec![],
+                }
+            }
             Step::OlderFailed => Msg::OlderFailed("server away".into()),
             Step::Reset => Msg::Reset,
             Step::DraftRestored { with_id } => Msg::DraftRestored {
