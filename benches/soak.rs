@@ -416,6 +416,7 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
         *ids.entry(id.as_deref().unwrap_or("")).or_default() += 1;
     }
     let mut stored = 0;
+    let gaps: u64 = clients.iter().map(|c| c.app.gaps_read).sum();
     for c in &clients {
         for id in &c.stored {
             let times = ids.get(id.as_str()).copied().unwrap_or(0);
@@ -467,7 +468,7 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
         faults.join(", ")
     );
     println!(
-        "{name}: {CLIENTS} clients' folds equal the recount of all {} tweets; {stored} events they were told are stored are each in the stream once",
+        "{name}: {CLIENTS} clients' folds equal the recount of all {} tweets; {stored} events they were told are stored are each in the stream once; live events skipped by delivery and read back: {gaps} times",
         counts.len()
     );
     if let (Some(first), Some(end)) = (rss.first(), rss.last()) {

@@ -71,6 +71,7 @@ pub fn gap_filled(app: &mut App, from: u64, to: u64, events: Vec<Delivery>) -> V
     );
     // What is not there was deleted from the stream: nothing to wait for.
     app.feed.applied_to(to);
+    app.gaps_read += 1;
     cmds.extend(apply_live(app, gap.held));
     cmds
 }

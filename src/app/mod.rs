@@ -157,6 +157,8 @@ pub struct App {
     pub return_chunks: u32,
     /// Live events skipped by delivery, being read from the stream.
     pub gap: Option<deliveries::Gap>,
+    /// How many such gaps were read and folded.
+    pub gaps_read: u64,
     /// The time of the last `Msg::Tick`.
     pub now: DateTime<Utc>,
     pub ids: Ids,
@@ -194,6 +196,7 @@ impl App {
             return_to: None,
             return_chunks: 0,
             gap: None,
+            gaps_read: 0,
             now: session.now,
             ids: Ids::new(session.seed),
             quit: false,
