@@ -305,18 +305,22 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
 
 // ---------------------------------------------------------------- publish
 
-async fn raw_publish(url: &str, n: usize, in_flight: usize) -> f64 {
+/// Publishes `n` events, `in_flight` PubAcks awaited at once; with `ids`,
+/// each with a `Nats-Msg-Id` as jetfeed sends (the server then checks it
+/// against its duplicate window).
+async fn raw_publish(url: &str, n: usize, in_flight: usize, ids: bool) -> f64 {
+    use async_nats::jetstream::message::PublishMessage;
     let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
     let events = mix(n, "rawpub");
     let t = Instant::now();
     for window in events.chunks(in_flight) {
         let mut acks = Vec::with_capacity(window.len());
         for e in window {
-            acks.push(
-                js.publish(e.subject(STREAM), e.encode().into())
-                    .await
-                    .unwrap(),
-            );
+            let mut m = PublishMessage::build().payload(e.encode().into());
+            if ids {
+                m = m.message_id(uuid::Uuid::new_v4().to_string());
+            }
+            acks.push(js.send_publish(e.subject(STREAM), m).await.unwrap());
         }
         for a in acks {
             a.await.unwrap();
@@ -1130,20 +1134,22 @@ fn main() {
     let mut raw_pub = Vec::new();
     if runs("publish") || runs("serve") {
         say("publish: the bare publisher's best window…");
-        let window = rt.block_on(best_batch(false, |b| raw_publish(&url, n_pub, b)));
+        let window = rt.block_on(best_batch(false, |b| raw_publish(&url, n_pub, b, false)));
         let mut publ = Vec::new();
+        let mut raw_ids = Vec::new();
         for round in 0..ROUNDS {
             say(&format!("publish, round {}…", round + 1));
             if runs("publish") {
                 let (b, o) = side_by_side(
                     round,
-                    || rt.block_on(raw_publish(&url, n_pub, window)),
+                    || rt.block_on(raw_publish(&url, n_pub, window, false)),
                     || rt.block_on(jetfeed_publish(&url, n_pub, round)),
                 );
                 raw_pub.push(b);
                 publ.push(o);
+                raw_ids.push(rt.block_on(raw_publish(&url, n_pub, window, true)));
             } else {
-                raw_pub.push(rt.block_on(raw_publish(&url, n_pub, window)));
+                raw_pub.push(rt.block_on(raw_publish(&url, n_pub, window, false)));
             }
         }
         report.insert("raw_publish_window".into(), json!(window));
@@ -1152,6 +1158,14 @@ fn main() {
             json!(median(raw_pub.clone()).round()),
         );
         if runs("publish") {
+            report.insert(
+                "raw_publish_ids_eps".into(),
+                json!(median(raw_ids.clone()).round()),
+            );
+            report.insert(
+                "publish_ids_ratio".into(),
+                json!(median(publ.clone()) / median(raw_ids)),
+            );
             report.insert("publish_eps".into(), json!(median(publ.clone()).round()));
             report.insert(
                 "publish_ratio".into(),
@@ -1386,6 +1400,11 @@ fn print_table(r: &serde_json::Value) {
     row3(
         "publish with PubAck (events/s)",
         f("raw_publish_eps"),
+        f("publish_eps"),
+    );
+    row3(
+        "the same, bare with Nats-Msg-Ids",
+        f("raw_publish_ids_eps"),
         f("publish_eps"),
     );
     if let (Some(p50), Some(p99)) = (f("latency_p50_ms"), f("latency_p99_ms")) {
