@@ -25,11 +25,9 @@ pub use terminal::{enter, leave, spawn_input};
 /// a burst of likes coalesces into one frame.
 pub const FRAME: Duration = Duration::from_millis(16);
 /// A key press or a new tweet is drawn sooner: at once when the screen is
-/// idle; while it is still busy with the last frame, as soon as it is free
-/// or, at the latest, this long after the frame before.
+/// idle, and under load (the screen still busy with the last frame) no
+/// closer than this to the frame before.
 pub const URGENT_FRAME: Duration = Duration::from_millis(6);
-/// How often a busy painter is looked at while something urgent waits.
-const BUSY_LOOK: Duration = Duration::from_millis(1);
 /// Most bus messages handled between two looks at the keyboard.
 const DRAIN: usize = 64;
 
@@ -126,13 +124,7 @@ pub async fn run<S: Screen, E: Effects>(
                 break;
             }
         }
-        // Something urgent waits on a busy painter: look again soon, and
-        // draw the moment it is free rather than a whole gap later.
-        let next_frame = if redraw == Redraw::Now && !gap.is_zero() {
-            (last_draw + gap).min(Instant::now() + BUSY_LOOK)
-        } else {
-            last_draw + gap
-        };
+        let next_frame = last_draw + gap;
         tokio::select! {
             biased;
             msg = input.recv() => match msg {
