@@ -39,7 +39,6 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
             .max(next.iter().map(|d: &Delivery| d.seq).max().unwrap_or(0));
         if d.seq > last + 1 {
             let (from, to) = (last + 1, d.seq - 1);
-            tracing::info!("live events {from} to {to} skipped: reading them");
             let mut held = vec![d];
             held.extend(batch);
             let mut cmds = fold_live(app, next);

@@ -347,6 +347,7 @@ impl Bus {
                 });
             }
             Cmd::FillGap { from, to } => {
+                tracing::info!("live events {from} to {to} skipped by delivery: reading them");
                 let (readers, tx, new_after) =
                     (self.readers.clone(), self.tx.clone(), self.new_after);
                 tokio::spawn(async move {
