@@ -165,20 +165,25 @@ fn side_by_side(
 /// The bare ordered drain of the whole stream: with `batch` 0 through
 /// async-nats's ordered consumer (its batch is fixed at 500), otherwise
 /// through one pull consumer that needs no acks, `batch` messages a pull.
+/// Takes `n` messages from a consumer's stream, doing nothing with them.
+async fn drain<T, E: std::fmt::Debug>(
+    mut messages: impl futures::Stream<Item = Result<T, E>> + Unpin,
+    n: usize,
+) {
+    for _ in 0..n {
+        messages.next().await.unwrap().unwrap();
+    }
+}
+
 async fn raw_ordered(url: &str, n: usize, batch: usize) -> f64 {
     let stream = stream_handle(url).await;
     let t = Instant::now();
-    let mut got = 0;
     if batch == 0 {
         let consumer = stream
             .create_consumer(pull::OrderedConfig::default())
             .await
             .unwrap();
-        let mut messages = consumer.messages().await.unwrap();
-        while got < n {
-            messages.next().await.unwrap().unwrap();
-            got += 1;
-        }
+        drain(consumer.messages().await.unwrap(), n).await;
     } else {
         let consumer = stream
             .create_consumer(pull::Config {
@@ -188,16 +193,13 @@ async fn raw_ordered(url: &str, n: usize, batch: usize) -> f64 {
             })
             .await
             .unwrap();
-        let mut messages = consumer
+        let messages = consumer
             .stream()
             .max_messages_per_batch(batch)
             .messages()
             .await
             .unwrap();
-        while got < n {
-            messages.next().await.unwrap().unwrap();
-            got += 1;
-        }
+        drain(messages, n).await;
         let _ = stream.delete_consumer(&consumer.cached_info().name).await;
     }
     n as f64 / t.elapsed().as_secs_f64()

@@ -24,15 +24,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::consumer::pull;
-use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyCode;
 use futures::StreamExt;
-use jetfeed::app::{App, Msg, update};
-use jetfeed::bus::{Bus, BusConfig};
+use jetfeed::app::App;
+use jetfeed::bus::BusConfig;
 use jetfeed::wire::{Event, EventKind};
-use tokio::sync::mpsc;
 
-use common::{Cluster, NatsServer, bus_config, follow, new_app};
+use common::{Client, Cluster, NatsServer, bus_config};
 
 const CLIENTS: usize = 4;
 /// Actions a second, per client.
@@ -55,55 +53,31 @@ fn args() -> (f64, Option<String>) {
     (m, only)
 }
 
-/// One client: the app and its bus, and the message ids of the events it
-/// was told are stored.
+/// One client: the tests' headless client (the app's reducer and bus),
+/// driven like a person at `RATE` actions a second.
 struct Soaker {
-    app: App,
-    bus: Bus,
-    rx: mpsc::Receiver<Msg>,
-    stored: Vec<String>,
+    client: Client,
     rng: u64,
     posts: u64,
 }
 
 impl Soaker {
     async fn start(cfg: BusConfig, seed: u64) -> Soaker {
-        let (tx, rx) = mpsc::channel(256);
-        let bus = follow(&cfg, tx).await;
-        let mut app = new_app(&cfg.user, &cfg.servers.to_string(), &cfg.stream);
-        update(&mut app, Msg::Resize(100, 30));
-        let mut s = Soaker {
-            app,
-            bus,
-            rx,
-            stored: Vec::new(),
+        let mut client = Client::start_with(cfg).await;
+        client.key(KeyCode::Tab); // to the feed
+        Soaker {
+            client,
             rng: seed | 1,
             posts: 0,
-        };
-        while s.app.loading {
-            let msg = s.rx.recv().await.expect("bus open");
-            s.handle(msg);
         }
-        s.key(KeyCode::Tab); // to the feed
-        s
     }
 
-    fn handle(&mut self, msg: Msg) {
-        if let Msg::Published {
-            msg_id,
-            result: Ok(_),
-        } = &msg
-        {
-            self.stored.push(msg_id.clone());
-        }
-        update(&mut self.app, Msg::Tick(Utc::now()));
-        for cmd in update(&mut self.app, msg) {
-            self.bus.execute(cmd);
-        }
+    fn app(&self) -> &App {
+        &self.client.app
     }
 
     fn key(&mut self, code: KeyCode) {
-        self.handle(Msg::Key(KeyEvent::from(code)));
+        self.client.key(code);
     }
 
     fn next(&mut self) -> u64 {
@@ -120,16 +94,14 @@ impl Soaker {
         if self.retry() {
             return;
         }
-        if r % 10 < 3 || self.app.feed.is_empty() {
-            if !self.app.draft.text().is_empty() {
+        if r % 10 < 3 || self.app().feed.is_empty() {
+            if !self.app().draft.text().is_empty() {
                 return; // the last tweet is still on its way
             }
             self.posts += 1;
-            let text = format!("soak {} {}", self.app.user, self.posts);
+            let text = format!("soak {} {}", self.app().user, self.posts);
             self.key(KeyCode::Tab);
-            for c in text.chars() {
-                self.key(KeyCode::Char(c));
-            }
+            self.client.type_text(&text);
             self.key(KeyCode::Enter);
             self.key(KeyCode::Tab);
         } else {
@@ -145,7 +117,7 @@ impl Soaker {
     /// leaves the draft with "Enter retries": the user presses Enter again.
     /// Whether it did.
     fn retry(&mut self) -> bool {
-        let d = &self.app.draft;
+        let d = &self.app().draft;
         if d.text().is_empty() || d.is_sending() || d.is_waiting() {
             return false;
         }
@@ -155,40 +127,33 @@ impl Soaker {
         true
     }
 
-    /// Acts at `RATE` a second until `stop`, handling what arrives.
+    /// Acts at `RATE` a second until `stop`, handling what arrives between.
     async fn run(mut self, stop: Arc<AtomicBool>) -> Soaker {
-        let mut tick = tokio::time::interval(Duration::from_millis(1000 / RATE));
         while !stop.load(Ordering::Relaxed) {
-            tokio::select! {
-                msg = self.rx.recv() => self.handle(msg.expect("bus open")),
-                _ = tick.tick() => self.act(),
-            }
+            self.client.settle(Duration::from_millis(1000 / RATE)).await;
+            self.act();
         }
         self
     }
 
-    /// Handles what arrives until the draft and the likes queue are empty
-    /// and the feed has folded the stream up to `last`.
+    /// Handles what arrives, retrying a failed post, until the draft and
+    /// the likes queue are empty and the feed has folded the stream up to
+    /// `last`.
     async fn settle(&mut self, last: u64, patience: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + patience;
+        let deadline = Instant::now() + patience;
         loop {
-            let done = self.app.feed.last_seq() >= last
-                && self.app.draft.text().is_empty()
-                && self.app.unsent_likes().next().is_none();
-            if done {
+            let a = self.app();
+            if a.feed.last_seq() >= last
+                && a.draft.text().is_empty()
+                && a.unsent_likes().next().is_none()
+            {
                 return true;
             }
-            if tokio::time::Instant::now() >= deadline {
+            if Instant::now() >= deadline {
                 return false;
             }
-            let look = tokio::time::Instant::now() + Duration::from_millis(500);
-            match tokio::time::timeout_at(look.min(deadline), self.rx.recv()).await {
-                Ok(Some(msg)) => self.handle(msg),
-                Ok(None) => return false,
-                Err(_) => {
-                    self.retry();
-                }
-            }
+            self.client.settle(Duration::from_millis(500)).await;
+            self.retry();
         }
     }
 }
@@ -397,10 +362,10 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
             assert!(
                 c.settle(now, Duration::from_secs(60)).await,
                 "{name}: {} never caught up with event {now}: at {}, draft {:?}, {} likes queued",
-                c.app.user,
-                c.app.feed.last_seq(),
-                c.app.draft.text(),
-                c.app.unsent_likes().count()
+                c.app().user,
+                c.app().feed.last_seq(),
+                c.app().draft.text(),
+                c.app().unsent_likes().count()
             );
         }
         if now == last {
@@ -416,25 +381,26 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
         *ids.entry(id.as_deref().unwrap_or("")).or_default() += 1;
     }
     let mut stored = 0;
-    let gaps: u64 = clients.iter().map(|c| c.app.gaps_read).sum();
+    let gaps: u64 = clients.iter().map(|c| c.app().gaps_read).sum();
     for c in &clients {
-        for id in &c.stored {
+        for id in &c.client.stored {
             let times = ids.get(id.as_str()).copied().unwrap_or(0);
             assert_eq!(
-                times, 1,
+                times,
+                1,
                 "{name}: {} was told {id} is stored: in the stream {times} times",
-                c.app.user
+                c.app().user
             );
             stored += 1;
         }
         assert_eq!(
-            c.app.feed.len(),
+            c.app().feed.len(),
             counts.len(),
             "{name}: {} folded another set of tweets",
-            c.app.user
+            c.app().user
         );
         for (id, want) in &counts {
-            let got = c.app.feed.get(id).map(|t| t.likes());
+            let got = c.app().feed.get(id).map(|t| t.likes());
             if got != Some(*want) {
                 let log: Vec<String> = events
                     .iter()
@@ -442,14 +408,15 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
                     .map(|(seq, _, e)| format!("{seq} {} {:?}", e.kind, e.author))
                     .collect();
                 let likers: Vec<&str> = c
-                    .app
+                    .app()
                     .feed
                     .get(id)
                     .map(|t| t.likers().collect())
                     .unwrap_or_default();
                 panic!(
                     "{name}: {}'s count of {id} is {got:?}, the stream's {want}: events {log:?}, likers {likers:?}, skipped {}",
-                    c.app.user, c.app.skipped
+                    c.app().user,
+                    c.app().skipped
                 );
             }
         }
@@ -477,7 +444,7 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
         );
     }
     for c in clients {
-        c.bus.shutdown().await;
+        c.client.shutdown().await;
     }
 }
 

@@ -21,14 +21,14 @@ pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
         Move::PageOlder => move_by(app, page(app)),
         Move::PageNewer => move_by(app, -page(app)),
         Move::Newest => {
-            if let Some(first) = shown_from(app, 0, 1) {
+            if let Some(first) = app.shown_from(0, 1) {
                 select_index(app, first);
             }
             // Back at the top: everything is read.
             app.feed.mark_all_read();
         }
         Move::Oldest => {
-            if let Some(last) = shown_from(app, app.feed.len().saturating_sub(1), -1) {
+            if let Some(last) = app.shown_from(app.feed.len().saturating_sub(1), -1) {
                 select_index(app, last);
             }
         }
@@ -60,7 +60,7 @@ fn page(app: &App) -> isize {
 /// stopping at either end.
 fn move_by(app: &mut App, delta: isize) {
     let Some(from) = app.selected_index() else {
-        if let Some(first) = shown_from(app, 0, 1) {
+        if let Some(first) = app.shown_from(0, 1) {
             select_index(app, first);
         }
         return;
@@ -71,7 +71,7 @@ fn move_by(app: &mut App, delta: isize) {
         let Some(next) = at
             .checked_add_signed(step)
             .filter(|&i| i < app.feed.len())
-            .and_then(|i| shown_from(app, i, step))
+            .and_then(|i| app.shown_from(i, step))
         else {
             break;
         };
@@ -81,15 +81,9 @@ fn move_by(app: &mut App, delta: isize) {
     select_index(app, at);
 }
 
-/// The first index from `from` on, going `step` (1: older, -1: newer),
-/// whose tweet is shown.
-fn shown_from(app: &App, from: usize, step: isize) -> Option<usize> {
-    app.shown_from(from, step)
-}
-
 /// The search changed: the feed shows its newest match first, selected.
 pub fn after_filter(app: &mut App) {
-    if let Some(i) = shown_from(app, 0, 1) {
+    if let Some(i) = app.shown_from(0, 1) {
         app.selected = app.feed.seq_at(i);
         app.top = app.selected;
     }

@@ -302,6 +302,8 @@ pub struct Client {
     rx: mpsc::Receiver<Msg>,
     /// Every connection state the app was told of, in order.
     pub connection_log: Vec<jetfeed::app::Connection>,
+    /// The message ids of the events the app was told are stored (PubAck).
+    pub stored: Vec<String>,
 }
 
 impl Client {
@@ -319,14 +321,20 @@ impl Client {
             bus,
             rx,
             connection_log: Vec::new(),
+            stored: Vec::new(),
         };
         c.until("history loaded", |a| !a.loading).await;
         c
     }
 
     fn handle(&mut self, msg: Msg) {
-        if let Msg::Connection(c) = &msg {
-            self.connection_log.push(c.clone());
+        match &msg {
+            Msg::Connection(c) => self.connection_log.push(c.clone()),
+            Msg::Published {
+                msg_id,
+                result: Ok(_),
+            } => self.stored.push(msg_id.clone()),
+            _ => {}
         }
         update(&mut self.app, Msg::Tick(Utc::now()));
         for cmd in update(&mut self.app, msg) {
