@@ -343,6 +343,10 @@ async fn paging_walks_back_through_the_whole_stream() {
     let want: Vec<String> = (0..1_100).rev().map(|i| format!("t{i}")).collect();
     assert_eq!(ids, want, "every tweet once, newest first");
     assert_eq!(seen[1_096]["likes"], 1, "t3's like, folded from history");
+    // A line per request only at debug level: it costs the POST rate.
+    let log = s.log();
+    assert!(log.contains("serving http://"), "{log}");
+    assert!(!log.contains("jetfeed::serve: 127.0.0.1:"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
