@@ -242,7 +242,7 @@ pub fn apply_history(
 
 /// Asks for the next older chunk if anything waits for it: a place to
 /// return to, a selection near the oldest tweet, a search.
-fn read_on(app: &mut App) -> Vec<Cmd> {
+pub(super) fn read_on(app: &mut App) -> Vec<Cmd> {
     let mut cmds = return_to_place(app);
     if cmds.is_empty() {
         cmds = load_older_if_near_end(app);

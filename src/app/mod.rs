@@ -382,12 +382,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         } => deliveries::apply_history(app, from, to, events, at_start),
         Msg::HistoryLoaded => {
             app.loading = false;
-            let cmds = navigate::return_to_place(app);
-            if cmds.is_empty() {
-                navigate::load_older_if_near_end(app)
-            } else {
-                cmds
-            }
+            deliveries::read_on(app)
         }
         Msg::OlderFailed(why) => {
             app.loading_older = false;

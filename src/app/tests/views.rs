@@ -236,6 +236,22 @@ fn a_search_filters_the_feed_live_and_reads_older_history() {
 }
 
 #[test]
+fn a_search_typed_while_the_window_loads_reads_on_once_it_has() {
+    let mut a = app();
+    // The newest chunk is on screen, the window still loading.
+    update(&mut a, history(50, 100, false));
+    update(&mut a, key(KeyCode::Tab));
+    update(&mut a, key(KeyCode::Char('/')));
+    type_text(&mut a, "needle");
+    assert!(!a.loading_older, "nothing read before the window is whole");
+    assert_eq!(
+        update(&mut a, Msg::HistoryLoaded),
+        [Cmd::LoadOlder { before: 50 }],
+        "the rest of the stream is searched"
+    );
+}
+
+#[test]
 fn a_search_keeps_what_it_finds_below_the_window_and_lets_the_rest_go() {
     let mut a = app();
     update(&mut a, history(91, 100, false));
