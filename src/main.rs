@@ -22,7 +22,11 @@ use jetfeed::server::{EmbeddedConfig, Supervisor};
 use jetfeed::wire::EventKind;
 use jetfeed::{config, drafts, headless, tui};
 
+/// When jetfeed started, for the log's start-up times.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 fn main() -> ExitCode {
+    STARTED.get_or_init(std::time::Instant::now);
     // The help says where the config file is and where the server would
     // come from, as things stand.
     let matches = Cli::command().after_help(where_from()).get_matches();
@@ -357,6 +361,7 @@ async fn run_tui(
         spawn_signals(in_tx);
         let options = tui::RunOptions {
             exit_after_first_frame,
+            started: STARTED.get().copied(),
             // For the test of a panic in the run loop only.
             panic_after_frames: std::env::var("JETFEED_PANIC_AFTER_FRAMES")
                 .ok()

@@ -91,6 +91,10 @@ pub fn reader_name(user: &str, n: usize) -> String {
 pub struct Readers {
     pub stream: Stream,
     pub user: String,
+    /// The mean size of an event in the last chunk read (0: none read yet),
+    /// so that the next chunk asks for about `CHUNK_BYTES`, whatever the
+    /// events weigh.
+    event_bytes: Arc<AtomicU64>,
 }
 
 impl Readers {
@@ -98,6 +102,17 @@ impl Readers {
         Readers {
             stream,
             user: user.to_owned(),
+            event_bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// How many events the next chunk of history should ask for, at most
+    /// `max`: about `CHUNK_BYTES` at the size of the events last read, and
+    /// `FIRST_CHUNK_EVENTS` before any were.
+    pub fn chunk_events(&self, max: u64) -> u64 {
+        match self.event_bytes.load(Ordering::Relaxed) {
+            0 => FIRST_CHUNK_EVENTS.min(max),
+            mean => (CHUNK_BYTES / mean).clamp(MIN_CHUNK_EVENTS, max.max(MIN_CHUNK_EVENTS)),
         }
     }
 
@@ -481,6 +496,18 @@ pub async fn run_feed(
 
 /// Events in one chunk of history, at most.
 pub const CHUNK_EVENTS: u64 = 8_192;
+/// Events in the first chunk, before anything says how much they weigh.
+const FIRST_CHUNK_EVENTS: u64 = 1_024;
+/// Events in a chunk, at least, however heavy they are.
+const MIN_CHUNK_EVENTS: u64 = 64;
+/// What a chunk of history should weigh, about: a stream of heavy events
+/// (a flood of 10,000-character ids, say) is read in smaller chunks, so
+/// that each arrives as soon as one of light events would.
+const CHUNK_BYTES: u64 = 4 << 20;
+/// The first window stops once it has read this much even without a
+/// window of tweets (a stream that ends in a flood of likes): the feed is
+/// on screen at once, and older tweets load as they are scrolled to.
+pub const WINDOW_BYTES: u64 = 16 << 20;
 /// Events in one chunk of older history, loaded as the user scrolls: larger,
 /// since whoever scrolls that far is likely to go on.
 pub const OLDER_CHUNK_EVENTS: u64 = 32_768;
@@ -506,6 +533,8 @@ pub struct Chunk {
     pub to: u64,
     pub events: Vec<Delivery>,
     pub at_start: bool,
+    /// The bytes of the events' subjects and payloads.
+    pub bytes: u64,
 }
 
 impl Chunk {
@@ -537,8 +566,10 @@ pub async fn load_chunk(
             to,
             events,
             at_start: true,
+            bytes: 0,
         });
     }
+    let mut bytes = 0;
     let mut reader = read_between(readers.clone(), from, to);
     let result = loop {
         let (msg, info) = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
@@ -554,17 +585,22 @@ pub async fn load_chunk(
         if info.stream_seq > to {
             break Ok(());
         }
+        bytes += (msg.subject.len() + msg.payload.len()) as u64;
         events.push(delivery_at(&msg, info, false, new_after));
         if info.stream_seq >= to || info.pending == 0 {
             break Ok(());
         }
     };
     reader.close().await;
+    if let Some(mean) = bytes.checked_div(events.len() as u64) {
+        readers.event_bytes.store(mean.max(1), Ordering::Relaxed);
+    }
     result.map(|()| Chunk {
         from,
         to,
         events,
         at_start,
+        bytes,
     })
 }
 
@@ -585,7 +621,7 @@ fn info_name(stream: &Stream) -> String {
 }
 
 /// Loads the newest chunks of history, up to `end`, until they hold a
-/// window of tweets or reach the stream's start.
+/// window of tweets, reach the stream's start or weigh `WINDOW_BYTES`.
 async fn load_window(
     readers: &Readers,
     first: u64,
@@ -595,9 +631,10 @@ async fn load_window(
 ) -> Result<usize, BusError> {
     let span = Span { first, last: end };
     let mut before = end + 1;
-    let (mut tweets, mut events) = (0, 0);
-    while before > first.max(1) && tweets < WINDOW_TWEETS {
-        let chunk = match load_chunk(readers, span, before, CHUNK_EVENTS, new_after).await {
+    let (mut tweets, mut events, mut bytes) = (0, 0, 0);
+    while before > first.max(1) && tweets < WINDOW_TWEETS && bytes < WINDOW_BYTES {
+        let size = readers.chunk_events(CHUNK_EVENTS);
+        let chunk = match load_chunk(readers, span, before, size, new_after).await {
             Ok(chunk) => chunk,
             Err(e) if !tx.is_closed() => {
                 // The feed stays "loading" until the server is back.
@@ -617,6 +654,7 @@ async fn load_window(
             })
             .count();
         events += chunk.events.len();
+        bytes += chunk.bytes;
         before = chunk.from;
         let at_start = chunk.at_start;
         if tx.send(chunk.into_msg()).await.is_err() || at_start {

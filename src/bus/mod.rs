@@ -323,6 +323,7 @@ impl Bus {
                 let _ = self.publishes.send(out);
             }
             Cmd::LoadOlder { before } => {
+                tracing::debug!("older history before {before}");
                 let (readers, tx, new_after) =
                     (self.readers.clone(), self.tx.clone(), self.new_after);
                 tokio::spawn(async move {
@@ -332,7 +333,7 @@ impl Bus {
                                 &readers,
                                 span,
                                 before,
-                                consumer::OLDER_CHUNK_EVENTS,
+                                readers.chunk_events(consumer::OLDER_CHUNK_EVENTS),
                                 new_after,
                             )
                             .await

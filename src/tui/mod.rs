@@ -45,9 +45,12 @@ impl Effects for Bus {
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunOptions {
-    /// Quit after the first frame that shows the loaded feed (for measuring
-    /// start-up).
+    /// Quit after the first frame that shows a tweet of the loaded feed, or
+    /// the whole of a stream without one (for measuring start-up).
     pub exit_after_first_frame: bool,
+    /// When jetfeed started: the log says how long after it the feed, and
+    /// then its first tweet, were on screen.
+    pub started: Option<std::time::Instant>,
     /// Panic in the run loop after this many frames. Exists only for the
     /// test that the terminal is given back after a panic
     /// (`tests/terminal_restore.rs`), set by `JETFEED_PANIC_AFTER_FRAMES`.
@@ -97,6 +100,8 @@ pub async fn run<S: Screen, E: Effects>(
     let mut last_draw = Instant::now() - FRAME;
     let mut bus_open = true;
     let mut frames = 0u64;
+    // What is on screen yet, for the log: the feed (loaded), a tweet.
+    let (mut feed_shown, mut tweet_shown) = (false, false);
     let outbox = Outbox {
         effects,
         copies: std::sync::Mutex::new(Vec::new()),
@@ -120,8 +125,27 @@ pub async fn run<S: Screen, E: Effects>(
             if options.panic_after_frames.is_some_and(|n| frames >= n) {
                 panic!("JETFEED_PANIC_AFTER_FRAMES: {frames} frames drawn");
             }
-            if options.exit_after_first_frame && !app.loading {
-                break;
+            if !app.loading {
+                let since = |what: &str| {
+                    if let Some(started) = options.started {
+                        tracing::info!(
+                            "{what} on screen {} ms after start",
+                            started.elapsed().as_millis()
+                        );
+                    }
+                };
+                if !feed_shown {
+                    feed_shown = true;
+                    since("feed");
+                }
+                let shown = app.selected.is_some() || app.feed.is_complete();
+                if shown && !tweet_shown {
+                    tweet_shown = true;
+                    since("first tweet");
+                }
+                if options.exit_after_first_frame && shown {
+                    break;
+                }
             }
         }
         let next_frame = last_draw + gap;
