@@ -119,6 +119,46 @@ async fn a_search_finds_a_tweet_older_than_the_loaded_window() {
     bob.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ending_in_a_flood_of_heavy_likes_is_on_screen_before_the_flood_is_read() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let now = chrono::Utc::now();
+    let tweet = |id: &str| Event::tweet(id.into(), format!("tweet {id}"), "bob".into(), now);
+    let like =
+        |id: &str, user: &str| Event::like(EventKind::TweetLiked, id.into(), user.into(), now);
+    let mut events = vec![
+        tweet("t1"),
+        tweet("t2"),
+        like("t1", "ann"),
+        like("t1", "cy"),
+    ];
+    // 20 MB of likes of 10,000-character ids (bad events, each read all
+    // the same), then one real like.
+    let flood = 2_000;
+    events.extend((0..flood).map(|i| like(&format!("{i:0>10000}"), "bot")));
+    events.push(like("t2", "dan"));
+    publish_many(&url, &events).await;
+
+    let mut ann = Client::start(&url, "ann").await;
+    // The first window stopped at its weight, in the flood.
+    assert!(
+        ann.app.feed.first_seq() > 4,
+        "the whole flood was read before the feed was shown (window from {})",
+        ann.app.feed.first_seq()
+    );
+    assert!(ann.app.feed.is_empty());
+    // The rest is read on behind it, with every count exact.
+    ann.until_within(Duration::from_secs(30), "the tweets", |a| {
+        a.feed.len() == 2 && a.feed.is_complete()
+    })
+    .await;
+    assert_eq!(ann.app.feed.get("t1").unwrap().likes(), 2);
+    assert_eq!(ann.app.feed.get("t2").unwrap().likes(), 1);
+    assert_eq!(ann.app.skipped, flood);
+    ann.shutdown().await;
+}
+
 #[test]
 fn the_real_binary_returns_to_the_tweet_being_read_and_takes_the_mouse() {
     let server = NatsServer::start();
