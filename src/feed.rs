@@ -68,7 +68,7 @@ impl Tweet {
 
     /// Applies likes that came after everything already applied.
     fn apply_later(&mut self, later: LikeLog) {
-        for (user, liked) in later.users {
+        for (user, liked) in later.users.words() {
             self.like(&user, liked);
         }
         self.anonymous_likes += later.anonymous;
@@ -114,11 +114,66 @@ impl Skip {
 
 /// The likes one tweet got while it was not loaded: each user's last word
 /// (liked or not) and the anonymous likes, with how many events that was.
+/// Kept small: most such tweets have a like or two, and up to
+/// `MAX_PENDING_TWEETS` of them may wait.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct LikeLog {
-    users: HashMap<String, bool>,
+    users: Words,
     anonymous: u64,
     events: u64,
+}
+
+/// Each user's last word on a tweet: a short list, a map once it is long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Words {
+    Few(Vec<(Box<str>, bool)>),
+    Many(HashMap<Box<str>, bool>),
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words::Few(Vec::new())
+    }
+}
+
+/// Words a list holds before it becomes a map.
+const FEW_WORDS: usize = 8;
+
+impl Words {
+    /// Sets `user`'s word, replacing theirs (`replace`) or keeping it.
+    fn set(&mut self, user: &str, liked: bool, replace: bool) {
+        match self {
+            Words::Few(list) => {
+                if let Some(word) = list.iter_mut().find(|(u, _)| **u == *user) {
+                    if replace {
+                        word.1 = liked;
+                    }
+                    return;
+                }
+                if list.len() < FEW_WORDS {
+                    list.push((user.into(), liked));
+                    return;
+                }
+                let mut map: HashMap<Box<str>, bool> = list.drain(..).collect();
+                map.insert(user.into(), liked);
+                *self = Words::Many(map);
+            }
+            Words::Many(map) => {
+                if replace {
+                    map.insert(user.into(), liked);
+                } else {
+                    map.entry(user.into()).or_insert(liked);
+                }
+            }
+        }
+    }
+
+    fn words(self) -> Box<dyn Iterator<Item = (Box<str>, bool)>> {
+        match self {
+            Words::Few(list) => Box::new(list.into_iter()),
+            Words::Many(map) => Box::new(map.into_iter()),
+        }
+    }
 }
 
 impl LikeLog {
@@ -128,15 +183,15 @@ impl LikeLog {
         if user.is_empty() {
             self.anonymous += 1;
         } else {
-            self.users.insert(user.to_owned(), liked);
+            self.users.set(user, liked, true);
         }
     }
 
     /// Merges ops from before every op already recorded: where a user has a
     /// later word, the earlier one no longer matters.
     fn earlier(&mut self, before: LikeLog) {
-        for (user, liked) in before.users {
-            self.users.entry(user).or_insert(liked);
+        for (user, liked) in before.users.words() {
+            self.users.set(&user, liked, false);
         }
         self.anonymous += before.anonymous;
         self.events += before.events;
@@ -158,7 +213,7 @@ pub type ChunkEvent = (u64, Event, bool);
 struct Kept {
     below: u64,
     /// Likes read below `below` for tweets older still.
-    pending: HashMap<String, LikeLog>,
+    pending: HashMap<Box<str>, LikeLog>,
 }
 
 /// Tweets in stream order, indexed by id.
@@ -169,7 +224,7 @@ pub struct Feed {
     /// Tweet id to the sequence of its `tweet_created`.
     by_id: HashMap<String, u64>,
     /// Likes for tweets not loaded (yet), by tweet id.
-    pending: HashMap<String, LikeLog>,
+    pending: HashMap<Box<str>, LikeLog>,
     /// The highest stream sequence applied so far.
     last_seq: u64,
     /// Every event from this sequence on has been folded in.
@@ -344,7 +399,7 @@ impl Feed {
                 if self.by_id.contains_key(&event.id) {
                     return Err(Skip::DuplicateId);
                 }
-                if let Some(early) = self.pending.remove(&event.id) {
+                if let Some(early) = self.pending.remove(event.id.as_str()) {
                     // Likes for this id came before it existed: they were bad.
                     self.discarded += early.events;
                 }
@@ -396,10 +451,13 @@ impl Feed {
     /// Keeps a like for when its tweet loads; false when too many tweets
     /// wait already.
     fn defer(&mut self, id: String, user: &str, liked: bool) -> bool {
-        if self.pending.len() >= MAX_PENDING_TWEETS && !self.pending.contains_key(&id) {
+        if self.pending.len() >= MAX_PENDING_TWEETS && !self.pending.contains_key(id.as_str()) {
             return false;
         }
-        self.pending.entry(id).or_default().later(user, liked);
+        self.pending
+            .entry(id.into_boxed_str())
+            .or_default()
+            .later(user, liked);
         true
     }
 
@@ -487,13 +545,13 @@ impl Feed {
         if from < fresh_below {
             bad += chunk.discarded;
         }
-        let full = |pending: &HashMap<String, LikeLog>| pending.len() >= MAX_PENDING_TWEETS;
+        let full = |pending: &HashMap<Box<str>, LikeLog>| pending.len() >= MAX_PENDING_TWEETS;
         match keep {
             None => {
                 // Likes stored after this chunk apply on top of what it folded.
                 if !self.pending.is_empty() {
                     for tweet in &mut chunk.tweets {
-                        if let Some(later) = self.pending.remove(&tweet.id) {
+                        if let Some(later) = self.pending.remove(tweet.id.as_str()) {
                             tweet.apply_later(later);
                         }
                     }
@@ -524,8 +582,8 @@ impl Feed {
                 for tweet in &mut chunk.tweets {
                     // Likes read since, thinned or not, on top of its own. The
                     // window's stay where they are: they outlive the filter.
-                    let between = kept.pending.remove(&tweet.id);
-                    let newest = self.pending.get(&tweet.id);
+                    let between = kept.pending.remove(tweet.id.as_str());
+                    let newest = self.pending.get(tweet.id.as_str());
                     if between.is_some() || newest.is_some() {
                         let mut later = newest.cloned().unwrap_or_default();
                         if let Some(between) = between {
@@ -768,8 +826,8 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             (0u8..6).prop_map(Op::Tweet),
-            (0u8..6, 0u8..4).prop_map(|(t, u)| Op::Like(t, u)),
-            (0u8..6, 0u8..4).prop_map(|(t, u)| Op::Unlike(t, u)),
+            (0u8..6, 0u8..12).prop_map(|(t, u)| Op::Like(t, u)),
+            (0u8..6, 0u8..12).prop_map(|(t, u)| Op::Unlike(t, u)),
             (0u8..6).prop_map(Op::AnonLike),
         ]
     }
@@ -903,7 +961,7 @@ mod tests {
                 let (a, b) = (forward.newest(i).unwrap(), chunked.newest(i).unwrap());
                 prop_assert_eq!(&a.id, &b.id);
                 prop_assert_eq!(a.likes(), b.likes(), "tweet {}", a.id);
-                for u in 0..4 {
+                for u in 0..12 {
                     let user = format!("u{u}");
                     prop_assert_eq!(a.liked_by(&user), b.liked_by(&user));
                 }
@@ -977,7 +1035,7 @@ mod tests {
                 let (a, b) = (forward.newest(i).unwrap(), f.newest(i).unwrap());
                 prop_assert_eq!(&a.id, &b.id);
                 prop_assert_eq!(a.likes(), b.likes(), "tweet {}", a.id);
-                for u in 0..4 {
+                for u in 0..12 {
                     let user = format!("u{u}");
                     prop_assert_eq!(a.liked_by(&user), b.liked_by(&user));
                 }
