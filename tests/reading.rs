@@ -157,6 +157,29 @@ async fn a_stream_ending_in_a_flood_of_heavy_likes_is_on_screen_before_the_flood
     assert_eq!(ann.app.feed.get("t2").unwrap().likes(), 1);
     assert_eq!(ann.app.skipped, flood);
     ann.shutdown().await;
+
+    // The real binary gets as far, and logs the flood in a line per chunk
+    // read, not a line per bad event.
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = jetfeed_in(data.path());
+    cmd.args([
+        "--server",
+        &url,
+        "--user",
+        "eve",
+        "--exit-after-first-frame",
+    ]);
+    let (status, _, _) = tokio::task::spawn_blocking(move || common::run_in_pty(cmd, 80, 24))
+        .await
+        .unwrap();
+    assert!(status.success());
+    let log = std::fs::read_to_string(data.path().join("jetfeed.log")).unwrap();
+    assert!(log.contains("first tweet on screen"), "{log}");
+    let lines = log.lines().filter(|l| l.contains("skipped event")).count();
+    assert!(
+        (1..50).contains(&lines),
+        "{lines} log lines for {flood} bad events"
+    );
 }
 
 #[test]

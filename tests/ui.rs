@@ -186,6 +186,46 @@ fn empty_feed_while_loading_80x24() {
 }
 
 #[test]
+fn a_window_without_tweets_says_older_ones_are_read_40x12() {
+    let mut app = new_app();
+    update(&mut app, Msg::Resize(40, 12));
+    update(&mut app, Msg::Connection(Connection::Connected));
+    // The newest events of a long stream: likes only.
+    let likes = (900..=1000)
+        .map(|seq| Delivery {
+            seq,
+            event: wire::decode(
+                "TWITTERCLONE.tweet_liked",
+                &raw("tweet_liked", "old", "", "2024-06-01T11:00:00Z", "bot"),
+            ),
+            ack: None,
+            new: false,
+        })
+        .collect();
+    update(
+        &mut app,
+        Msg::History {
+            from: 900,
+            to: 1000,
+            events: likes,
+            at_start: false,
+        },
+    );
+    update(&mut app, Msg::HistoryLoaded);
+    insta::assert_snapshot!(screen(&app, 40, 12));
+    // Had the older chunk failed, j in the feed asks again, as it says.
+    update(&mut app, Msg::OlderFailed("server away".into()));
+    let after = screen(&app, 40, 12);
+    assert!(after.contains("Tab, then j, reads older"), "{after}");
+    key(&mut app, KeyCode::Tab);
+    let cmds = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+    );
+    assert_eq!(cmds, [jetfeed::app::Cmd::LoadOlder { before: 900 }]);
+}
+
+#[test]
 fn failed_publish_keeps_the_draft_80x24() {
     let mut app = busy_app(80, 24);
     for c in "a draft that must survive".chars() {

@@ -282,7 +282,7 @@ pub fn delivery(msg: &Message, ack: bool, new_after: u64) -> Option<Delivery> {
 pub fn delivery_at(msg: &Message, info: AckInfo, ack: bool, new_after: u64) -> Delivery {
     let event = wire::decode(&msg.subject, &msg.payload);
     if let Err(e) = &event {
-        tracing::warn!(seq = info.stream_seq, "skipped event: {e}");
+        tracing::debug!(seq = info.stream_seq, "skipped event: {e}");
     }
     Delivery {
         seq: info.stream_seq,
@@ -291,6 +291,18 @@ pub fn delivery_at(msg: &Message, info: AckInfo, ack: bool, new_after: u64) -> D
             .then(|| msg.reply.as_ref().map(|r| AckToken(r.to_string())))
             .flatten(),
         new: info.stream_seq > new_after,
+    }
+}
+
+/// One log line for the bad events among `read`, however many (a flood of
+/// them would otherwise fill the log).
+fn log_skipped(read: &[Delivery]) {
+    let mut bad = read
+        .iter()
+        .filter_map(|d| Some((d.seq, d.event.as_ref().err()?)));
+    if let Some((seq, first)) = bad.next() {
+        let more = bad.count();
+        tracing::warn!("skipped event {seq}: {first} (and {more} more bad events after it)");
     }
 }
 
@@ -487,6 +499,7 @@ pub async fn run_feed(
         if let Some(max) = batch.iter().map(|d| d.seq).max() {
             last_seen.fetch_max(max, Ordering::SeqCst);
         }
+        log_skipped(&batch);
         if !batch.is_empty() && tx.send(Msg::Delivered(batch)).await.is_err() {
             return;
         }
@@ -592,6 +605,7 @@ pub async fn load_chunk(
         }
     };
     reader.close().await;
+    log_skipped(&events);
     if let Some(mean) = bytes.checked_div(events.len() as u64) {
         readers.event_bytes.store(mean.max(1), Ordering::Relaxed);
     }

@@ -56,6 +56,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.feed.is_empty() {
         let hint = if app.loading {
             "Loading the feed…"
+        } else if app.loading_older {
+            // The newest events hold no tweet (a flood of likes, say).
+            "No tweets among the newest events; reading older ones…"
+        } else if !app.feed.is_complete() {
+            "No tweets among the newest events. Tab, then j, reads older ones."
         } else {
             "No tweets yet. Write one below and press Enter."
         };
