@@ -1068,11 +1068,64 @@ async fn load_named(url: &str, name: &str, events: &[Event]) {
     }
 }
 
+// ----------------------------------------------------------------- growth
+
+/// The real jetfeed, open on an empty stream while `n` tweets and `n`
+/// likes arrive live: its resident memory (MiB) before and once its
+/// consumer has acked the last of them.
+fn rss_live(url: &str, stream: &str, n: usize) -> (f64, f64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(create_stream(url, stream));
+    let data = tempfile::tempdir().unwrap();
+    let pty = common::tui(data.path(), url, "bench", &["--stream", stream]);
+    pty.wait_for("No tweets yet");
+    let before = rss_mib(pty.pid());
+    rt.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+        let date = Utc::now().fixed_offset();
+        for window in (0..2 * n).collect::<Vec<_>>().chunks(1024) {
+            let mut acks = Vec::with_capacity(window.len());
+            for &i in window {
+                // A tweet, then a like of it.
+                let e = Event {
+                    kind: if i % 2 == 0 {
+                        EventKind::TweetCreated
+                    } else {
+                        EventKind::TweetLiked
+                    },
+                    id: format!("g-{}", i / 2),
+                    message: if i % 2 == 0 {
+                        format!("tweet number {i}: a line of text about as long as people write")
+                    } else {
+                        String::new()
+                    },
+                    date,
+                    author: format!("user{}", i % 50),
+                };
+                acks.push(js.publish(e.subject(stream), e.encode().into()).await.unwrap());
+            }
+            for a in acks {
+                a.await.unwrap();
+            }
+        }
+        let handle = js.get_stream(stream).await.unwrap();
+        let durable = jetfeed::bus::consumer_name("bench");
+        while !handle
+            .consumer_info(&durable)
+            .await
+            .is_ok_and(|i| i.ack_floor.stream_sequence >= 2 * n as u64)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    (before, rss_mib(pty.pid()))
+}
+
 // ------------------------------------------------------------------- main
 
 /// The parts of the benchmark, in the order they run; `--only` picks some.
 const SECTIONS: &[&str] = &[
-    "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup",
+    "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup", "growth",
     "hostile",
 ];
 
@@ -1339,6 +1392,15 @@ fn main() {
         report.insert("serve_rss_mib".into(), serve_rss.into());
     }
 
+    if runs("growth") {
+        let live = if args.quick { 10_000 } else { n };
+        say(&format!("growth: {live} tweets and {live} likes arrive live…"));
+        let (before, after) = rss_live(&url, "GROW", live);
+        report.insert(
+            "rss_live_mib".into(),
+            json!({"tweets": live, "likes": live, "before": before, "after": after}),
+        );
+    }
     if runs("hostile") {
         say("a megabyte tweet: keys, then the real binary idle…");
         report.insert("megabyte_key_ms".into(), json!(megabyte_key_ms()));
@@ -1483,6 +1545,16 @@ fn print_table(r: &serde_json::Value) {
         println!(
             "{:<34} {:>14} {pct:>14.2}",
             "a megabyte tweet: idle CPU (%)", ""
+        );
+    }
+    if let Some(g) = r["rss_live_mib"].as_object() {
+        let f = |k: &str| g[k].as_f64().unwrap_or(0.0);
+        println!(
+            "{:<34} {:>14} {:>14.1} {:>8}",
+            format!("RSS after {} tweets + likes live", f("tweets")),
+            format!("{:.1} before", f("before")),
+            f("after"),
+            ""
         );
     }
     if let Some(fl) = r["flood_startup"].as_object() {
