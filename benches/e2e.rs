@@ -1102,7 +1102,11 @@ fn rss_live(url: &str, stream: &str, n: usize) -> (f64, f64) {
                     date,
                     author: format!("user{}", i % 50),
                 };
-                acks.push(js.publish(e.subject(stream), e.encode().into()).await.unwrap());
+                acks.push(
+                    js.publish(e.subject(stream), e.encode().into())
+                        .await
+                        .unwrap(),
+                );
             }
             for a in acks {
                 a.await.unwrap();
@@ -1125,8 +1129,8 @@ fn rss_live(url: &str, stream: &str, n: usize) -> (f64, f64) {
 
 /// The parts of the benchmark, in the order they run; `--only` picks some.
 const SECTIONS: &[&str] = &[
-    "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup", "growth",
-    "hostile",
+    "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup",
+    "growth", "hostile",
 ];
 
 fn main() {
@@ -1394,7 +1398,9 @@ fn main() {
 
     if runs("growth") {
         let live = if args.quick { 10_000 } else { n };
-        say(&format!("growth: {live} tweets and {live} likes arrive live…"));
+        say(&format!(
+            "growth: {live} tweets and {live} likes arrive live…"
+        ));
         let (before, after) = rss_live(&url, "GROW", live);
         report.insert(
             "rss_live_mib".into(),

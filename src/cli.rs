@@ -148,7 +148,8 @@ pub struct Global {
     #[arg(long, default_value_t = 5.0, global = true, value_name = "SECS")]
     pub publish_timeout: f64,
 
-    /// Quit once the loaded feed is on screen (for measuring start-up).
+    /// Quit once a tweet of the loaded feed is on screen, or all there is
+    /// to read (for measuring start-up).
     #[arg(long, hide = true, global = true)]
     pub exit_after_first_frame: bool,
 

@@ -151,6 +151,8 @@ impl Words {
                     return;
                 }
                 if list.len() < FEW_WORDS {
+                    // Most waiting tweets have one like: room for one.
+                    list.reserve_exact(1);
                     list.push((user.into(), liked));
                     return;
                 }

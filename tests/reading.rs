@@ -187,6 +187,42 @@ async fn a_stream_ending_in_a_flood_of_heavy_likes_is_on_screen_before_the_flood
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_of_history_heavier_than_guessed_is_asked_again_smaller() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let now = chrono::Utc::now();
+    let tweet = |i: usize, text: String| Event::tweet(format!("t{i}"), text, "bob".into(), now);
+    // 200 tweets of 200 KB (40 MB), then 1,100 light ones: the first chunk
+    // read is light, so the guess for the next is far too many heavy ones.
+    let heavy = "x".repeat(200_000);
+    let mut events: Vec<Event> = (0..200).map(|i| tweet(i, heavy.clone())).collect();
+    events.extend((200..1_300).map(|i| tweet(i, format!("light {i}"))));
+    publish_many(&url, &events).await;
+
+    let mut ann = Client::start(&url, "ann").await;
+    ann.key(KeyCode::Tab);
+    // To the oldest tweet, again and again, until there is none older.
+    for _ in 0..100 {
+        if ann.app.feed.is_complete() {
+            break;
+        }
+        ann.key(KeyCode::Char('G'));
+        ann.until_within(Duration::from_secs(30), "a chunk", |a| !a.loading_older)
+            .await;
+    }
+    assert_eq!(ann.app.feed.len(), 1_300);
+    let heaviest = ann.chunks.iter().map(|c| c.1).max().unwrap();
+    eprintln!("chunks read (events, text bytes): {:?}", ann.chunks);
+    // No chunk holds much more than its weight limit (16 MiB), and one
+    // event over it at most.
+    assert!(
+        heaviest <= (16 << 20) + 200_000,
+        "a chunk of {heaviest} bytes of text"
+    );
+    ann.shutdown().await;
+}
+
 #[test]
 fn the_real_binary_returns_to_the_tweet_being_read_and_takes_the_mouse() {
     let server = NatsServer::start();

@@ -517,9 +517,16 @@ const MIN_CHUNK_EVENTS: u64 = 64;
 /// (a flood of 10,000-character ids, say) is read in smaller chunks, so
 /// that each arrives as soon as one of light events would.
 const CHUNK_BYTES: u64 = 4 << 20;
+/// A chunk whose events turn out to weigh more than this before its end is
+/// asked again, smaller (`load_weighed`).
+const HEAVY_CHUNK_BYTES: u64 = 4 * CHUNK_BYTES;
+/// Times a chunk is asked again, smaller, before it is read whatever it weighs.
+const HEAVY_RETRIES: usize = 4;
 /// The first window stops once it has read this much even without a
 /// window of tweets (a stream that ends in a flood of likes): the feed is
-/// on screen at once, and older tweets load as they are scrolled to.
+/// on screen at once, and older tweets load as they are scrolled to. It is
+/// checked between chunks, so the window may go over it by one chunk
+/// (`HEAVY_CHUNK_BYTES` at most, but for events heavier than that alone).
 pub const WINDOW_BYTES: u64 = 16 << 20;
 /// Events in one chunk of older history, loaded as the user scrolls: larger,
 /// since whoever scrolls that far is likely to go on.
@@ -569,25 +576,67 @@ pub async fn load_chunk(
     size: u64,
     new_after: u64,
 ) -> Result<Chunk, BusError> {
+    let chunk = read_chunk(readers, span, before, size, new_after, u64::MAX).await?;
+    Ok(chunk.expect("a chunk without a weight limit is read whole"))
+}
+
+/// Reads a chunk of history just before sequence `before`, of about
+/// `CHUNK_BYTES` and at most `max` events. Its size is a guess from the
+/// events read last; a guess that turns out far too large (heavier events
+/// than those) is given up after `HEAVY_CHUNK_BYTES` and asked again,
+/// smaller, so no chunk holds much more than that in memory.
+pub async fn load_weighed(
+    readers: &Readers,
+    span: Span,
+    before: u64,
+    max: u64,
+    new_after: u64,
+) -> Result<Chunk, BusError> {
+    for _ in 0..HEAVY_RETRIES {
+        let size = readers.chunk_events(max);
+        let cap = if size > MIN_CHUNK_EVENTS {
+            HEAVY_CHUNK_BYTES
+        } else {
+            u64::MAX
+        };
+        if let Some(chunk) = read_chunk(readers, span, before, size, new_after, cap).await? {
+            return Ok(chunk);
+        }
+        tracing::debug!("history before {before}: {size} events too heavy, asking for fewer");
+    }
+    let size = readers.chunk_events(max);
+    load_chunk(readers, span, before, size, new_after).await
+}
+
+/// `None` when the events read weigh over `cap` before the chunk's end;
+/// what they weighed is noted for the next guess.
+async fn read_chunk(
+    readers: &Readers,
+    span: Span,
+    before: u64,
+    size: u64,
+    new_after: u64,
+    cap: u64,
+) -> Result<Option<Chunk>, BusError> {
     let from = before.saturating_sub(size).max(span.first).max(1);
     let to = before.saturating_sub(1);
     let at_start = from <= span.first.max(1);
     let mut events = Vec::with_capacity((to + 1).saturating_sub(from) as usize);
     if from > to {
-        return Ok(Chunk {
+        return Ok(Some(Chunk {
             from,
             to,
             events,
             at_start: true,
             bytes: 0,
-        });
+        }));
     }
     let mut bytes = 0;
     let mut reader = read_between(readers.clone(), from, to);
     let result = loop {
         let (msg, info) = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
             Ok(Some(read)) => read,
-            Ok(None) => break Ok(()),
+            Ok(None) => break Ok(true),
             Err(_) => {
                 break Err(BusError::Consumer {
                     consumer: "history".into(),
@@ -596,26 +645,33 @@ pub async fn load_chunk(
             }
         };
         if info.stream_seq > to {
-            break Ok(());
+            break Ok(true);
         }
         bytes += (msg.subject.len() + msg.payload.len()) as u64;
         events.push(delivery_at(&msg, info, false, new_after));
         if info.stream_seq >= to || info.pending == 0 {
-            break Ok(());
+            break Ok(true);
+        }
+        if bytes > cap {
+            break Ok(false);
         }
     };
     reader.close().await;
-    log_skipped(&events);
     if let Some(mean) = bytes.checked_div(events.len() as u64) {
         readers.event_bytes.store(mean.max(1), Ordering::Relaxed);
     }
-    result.map(|()| Chunk {
+    let whole = result?;
+    if !whole {
+        return Ok(None);
+    }
+    log_skipped(&events);
+    Ok(Some(Chunk {
         from,
         to,
         events,
         at_start,
         bytes,
-    })
+    }))
 }
 
 /// The stream's first and last sequence now.
@@ -647,8 +703,7 @@ async fn load_window(
     let mut before = end + 1;
     let (mut tweets, mut events, mut bytes) = (0, 0, 0);
     while before > first.max(1) && tweets < WINDOW_TWEETS && bytes < WINDOW_BYTES {
-        let size = readers.chunk_events(CHUNK_EVENTS);
-        let chunk = match load_chunk(readers, span, before, size, new_after).await {
+        let chunk = match load_weighed(readers, span, before, CHUNK_EVENTS, new_after).await {
             Ok(chunk) => chunk,
             Err(e) if !tx.is_closed() => {
                 // The feed stays "loading" until the server is back.

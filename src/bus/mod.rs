@@ -241,9 +241,11 @@ impl Session {
         };
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let (pub_tx, pub_rx) = mpsc::unbounded_channel();
+        // One estimate of what events weigh, from the window on.
+        let readers = consumer::Readers::new(stream, &cfg.user);
         let tasks = vec![
             tokio::spawn(consumer::run_feed(
-                consumer::Readers::new(stream.clone(), &cfg.user),
+                readers.clone(),
                 history,
                 ack_floor,
                 live,
@@ -262,7 +264,7 @@ impl Session {
         ];
         Ok(Bus {
             client,
-            readers: consumer::Readers::new(stream, &cfg.user),
+            readers,
             new_after: ack_floor,
             tx,
             acks: ack_tx,
@@ -329,11 +331,11 @@ impl Bus {
                 tokio::spawn(async move {
                     let chunk = match consumer::span(&readers.stream).await {
                         Ok(span) => {
-                            consumer::load_chunk(
+                            consumer::load_weighed(
                                 &readers,
                                 span,
                                 before,
-                                readers.chunk_events(consumer::OLDER_CHUNK_EVENTS),
+                                consumer::OLDER_CHUNK_EVENTS,
                                 new_after,
                             )
                             .await

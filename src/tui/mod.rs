@@ -46,7 +46,7 @@ impl Effects for Bus {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunOptions {
     /// Quit after the first frame that shows a tweet of the loaded feed, or
-    /// the whole of a stream without one (for measuring start-up).
+    /// all there is to read for one (for measuring start-up).
     pub exit_after_first_frame: bool,
     /// When jetfeed started: the log says how long after it the feed, and
     /// then its first tweet, were on screen.
@@ -138,10 +138,16 @@ pub async fn run<S: Screen, E: Effects>(
                     feed_shown = true;
                     since("feed");
                 }
-                let shown = app.selected.is_some() || app.feed.is_complete();
+                // A tweet, or all there is to read for one: the whole
+                // stream, or nothing more until the user asks (a failed read).
+                let shown = app.selected.is_some() || app.feed.is_complete() || !app.loading_older;
                 if shown && !tweet_shown {
                     tweet_shown = true;
-                    since("first tweet");
+                    since(if app.selected.is_some() {
+                        "first tweet"
+                    } else {
+                        "all the feed there is to read"
+                    });
                 }
                 if options.exit_after_first_frame && shown {
                     break;

@@ -304,6 +304,9 @@ pub struct Client {
     pub connection_log: Vec<jetfeed::app::Connection>,
     /// The message ids of the events the app was told are stored (PubAck).
     pub stored: Vec<String>,
+    /// Each chunk of history handed to the app: how many events, and the
+    /// bytes of their tweets' texts.
+    pub chunks: Vec<(usize, usize)>,
 }
 
 impl Client {
@@ -322,6 +325,7 @@ impl Client {
             rx,
             connection_log: Vec::new(),
             stored: Vec::new(),
+            chunks: Vec::new(),
         };
         c.until("history loaded", |a| !a.loading).await;
         c
@@ -334,6 +338,14 @@ impl Client {
                 msg_id,
                 result: Ok(_),
             } => self.stored.push(msg_id.clone()),
+            Msg::History { events, .. } => {
+                let text = events
+                    .iter()
+                    .filter_map(|d| d.event.as_ref().ok())
+                    .map(|e| e.message.len())
+                    .sum();
+                self.chunks.push((events.len(), text));
+            }
             _ => {}
         }
         update(&mut self.app, Msg::Tick(Utc::now()));
