@@ -213,7 +213,10 @@ async fn a_chunk_of_history_heavier_than_guessed_is_asked_again_smaller() {
     }
     assert_eq!(ann.app.feed.len(), 1_300);
     let heaviest = ann.chunks.iter().map(|c| c.1).max().unwrap();
-    eprintln!("chunks read (events, text bytes): {:?}", ann.chunks);
+    eprintln!(
+        "reliability: heavy history | 200 tweets of 200 KB under 1,100 light ones | chunks read (events, text bytes) {:?} | heaviest {heaviest} bytes",
+        ann.chunks
+    );
     // No chunk holds much more than its weight limit (16 MiB), and one
     // event over it at most.
     assert!(
