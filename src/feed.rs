@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 
@@ -30,8 +30,88 @@ pub struct Tweet {
     pub seq: u64,
     /// Arrived while this user was away (after their consumer's ack floor).
     pub new: bool,
-    likers: HashSet<String>,
+    likers: Likers,
     anonymous_likes: u64,
+}
+
+/// The users whose last word on a tweet is a like: a short list (most
+/// tweets have a few), a set once it is long. Compared as sets.
+#[derive(Debug, Clone)]
+enum Likers {
+    Few(Vec<Box<str>>),
+    Many(HashSet<Box<str>>),
+}
+
+/// Likers a list holds before it becomes a set (two in the unit tests, so
+/// that their folds reach the set).
+const FEW_LIKERS: usize = if cfg!(test) { 2 } else { 8 };
+
+impl Default for Likers {
+    fn default() -> Self {
+        Likers::Few(Vec::new())
+    }
+}
+
+impl PartialEq for Likers {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|u| other.contains(u))
+    }
+}
+
+impl Eq for Likers {}
+
+impl Likers {
+    fn len(&self) -> usize {
+        match self {
+            Likers::Few(list) => list.len(),
+            Likers::Many(set) => set.len(),
+        }
+    }
+
+    fn contains(&self, user: &str) -> bool {
+        match self {
+            Likers::Few(list) => list.iter().any(|u| **u == *user),
+            Likers::Many(set) => set.contains(user),
+        }
+    }
+
+    fn insert(&mut self, user: &str) {
+        match self {
+            Likers::Few(list) if list.iter().any(|u| **u == *user) => {}
+            Likers::Few(list) if list.len() < FEW_LIKERS => {
+                list.reserve_exact(1);
+                list.push(user.into());
+            }
+            Likers::Few(list) => {
+                let mut set: HashSet<Box<str>> = list.drain(..).collect();
+                set.insert(user.into());
+                *self = Likers::Many(set);
+            }
+            Likers::Many(set) => {
+                set.insert(user.into());
+            }
+        }
+    }
+
+    fn remove(&mut self, user: &str) {
+        match self {
+            Likers::Few(list) => list.retain(|u| **u != *user),
+            Likers::Many(set) => {
+                set.remove(user);
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (few, many) = match self {
+            Likers::Few(list) => (Some(list.iter()), None),
+            Likers::Many(set) => (None, Some(set.iter())),
+        };
+        few.into_iter()
+            .flatten()
+            .chain(many.into_iter().flatten())
+            .map(|u| &**u)
+    }
 }
 
 impl Tweet {
@@ -46,7 +126,7 @@ impl Tweet {
 
     /// The users whose last word on this tweet is a like, in no order.
     pub fn likers(&self) -> impl Iterator<Item = &str> {
-        self.likers.iter().map(String::as_str)
+        self.likers.iter()
     }
 
     /// Likes with no user, counted once per event.
@@ -58,9 +138,7 @@ impl Tweet {
         if user.is_empty() {
             self.anonymous_likes += u64::from(liked);
         } else if liked {
-            if !self.likers.contains(user) {
-                self.likers.insert(user.to_owned());
-            }
+            self.likers.insert(user);
         } else {
             self.likers.remove(user);
         }
@@ -649,7 +727,7 @@ fn new_tweet(seq: u64, event: Event, new: bool) -> Tweet {
         date: event.date,
         seq,
         new,
-        likers: HashSet::new(),
+        likers: Likers::default(),
         anonymous_likes: 0,
     }
 }
@@ -657,6 +735,7 @@ fn new_tweet(seq: u64, event: Event, new: bool) -> Tweet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use foldhash::HashSetExt;
     use proptest::prelude::*;
 
     fn date() -> DateTime<FixedOffset> {
