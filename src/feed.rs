@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
 
 use chrono::{DateTime, FixedOffset};
 
@@ -34,83 +34,104 @@ pub struct Tweet {
     anonymous_likes: u64,
 }
 
-/// The users whose last word on a tweet is a like: a short list (most
-/// tweets have a few), a set once it is long. Compared as sets.
+/// Something per user of one tweet (a liker, a user's last word), kept
+/// small: a short list, as most tweets have a few users, and a map once it
+/// is long. Compared as maps, whatever the order.
 #[derive(Debug, Clone)]
-enum Likers {
-    Few(Vec<Box<str>>),
-    Many(HashSet<Box<str>>),
+enum ByUser<V> {
+    Few(Vec<(Box<str>, V)>),
+    Many(HashMap<Box<str>, V>),
 }
 
-/// Likers a list holds before it becomes a set (two in the unit tests, so
-/// that their folds reach the set).
-const FEW_LIKERS: usize = if cfg!(test) { 2 } else { 8 };
+/// The users whose last word on a tweet is a like.
+type Likers = ByUser<()>;
 
-impl Default for Likers {
+/// Users a list holds before it becomes a map (two in the unit tests, so
+/// that their folds reach the map).
+const FEW_USERS: usize = if cfg!(test) { 2 } else { 8 };
+
+impl<V> Default for ByUser<V> {
     fn default() -> Self {
-        Likers::Few(Vec::new())
+        ByUser::Few(Vec::new())
     }
 }
 
-impl PartialEq for Likers {
+impl<V: PartialEq> PartialEq for ByUser<V> {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().all(|u| other.contains(u))
+        self.len() == other.len() && self.iter().all(|(u, v)| other.get(u) == Some(v))
     }
 }
 
-impl Eq for Likers {}
+impl<V: Eq> Eq for ByUser<V> {}
 
-impl Likers {
+impl<V> ByUser<V> {
     fn len(&self) -> usize {
         match self {
-            Likers::Few(list) => list.len(),
-            Likers::Many(set) => set.len(),
+            ByUser::Few(list) => list.len(),
+            ByUser::Many(map) => map.len(),
         }
     }
 
-    fn contains(&self, user: &str) -> bool {
+    fn get(&self, user: &str) -> Option<&V> {
         match self {
-            Likers::Few(list) => list.iter().any(|u| **u == *user),
-            Likers::Many(set) => set.contains(user),
+            ByUser::Few(list) => list.iter().find(|(u, _)| **u == *user).map(|(_, v)| v),
+            ByUser::Many(map) => map.get(user),
         }
     }
 
-    fn insert(&mut self, user: &str) {
+    /// Sets `user`'s value, replacing one they have (`replace`) or keeping it.
+    fn set(&mut self, user: &str, value: V, replace: bool) {
         match self {
-            Likers::Few(list) if list.iter().any(|u| **u == *user) => {}
-            Likers::Few(list) if list.len() < FEW_LIKERS => {
-                list.reserve_exact(1);
-                list.push(user.into());
+            ByUser::Few(list) => {
+                if let Some(had) = list.iter_mut().find(|(u, _)| **u == *user) {
+                    if replace {
+                        had.1 = value;
+                    }
+                } else if list.len() < FEW_USERS {
+                    // Most tweets have a user or two: room for one more.
+                    list.reserve_exact(1);
+                    list.push((user.into(), value));
+                } else {
+                    let mut map: HashMap<Box<str>, V> = list.drain(..).collect();
+                    map.insert(user.into(), value);
+                    *self = ByUser::Many(map);
+                }
             }
-            Likers::Few(list) => {
-                let mut set: HashSet<Box<str>> = list.drain(..).collect();
-                set.insert(user.into());
-                *self = Likers::Many(set);
-            }
-            Likers::Many(set) => {
-                set.insert(user.into());
+            ByUser::Many(map) => {
+                if replace {
+                    map.insert(user.into(), value);
+                } else {
+                    map.entry(user.into()).or_insert(value);
+                }
             }
         }
     }
 
     fn remove(&mut self, user: &str) {
         match self {
-            Likers::Few(list) => list.retain(|u| **u != *user),
-            Likers::Many(set) => {
-                set.remove(user);
+            ByUser::Few(list) => list.retain(|(u, _)| **u != *user),
+            ByUser::Many(map) => {
+                map.remove(user);
             }
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = &str> {
+    fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         let (few, many) = match self {
-            Likers::Few(list) => (Some(list.iter()), None),
-            Likers::Many(set) => (None, Some(set.iter())),
+            ByUser::Few(list) => (Some(list.iter().map(|(u, v)| (&**u, v))), None),
+            ByUser::Many(map) => (None, Some(map.iter().map(|(u, v)| (&**u, v)))),
         };
-        few.into_iter()
-            .flatten()
-            .chain(many.into_iter().flatten())
-            .map(|u| &**u)
+        few.into_iter().flatten().chain(many.into_iter().flatten())
+    }
+
+    fn into_entries(self) -> Box<dyn Iterator<Item = (Box<str>, V)>>
+    where
+        V: 'static,
+    {
+        match self {
+            ByUser::Few(list) => Box::new(list.into_iter()),
+            ByUser::Many(map) => Box::new(map.into_iter()),
+        }
     }
 }
 
@@ -121,12 +142,12 @@ impl Tweet {
     }
 
     pub fn liked_by(&self, user: &str) -> bool {
-        self.likers.contains(user)
+        self.likers.get(user).is_some()
     }
 
     /// The users whose last word on this tweet is a like, in no order.
     pub fn likers(&self) -> impl Iterator<Item = &str> {
-        self.likers.iter()
+        self.likers.iter().map(|(u, ())| u)
     }
 
     /// Likes with no user, counted once per event.
@@ -138,7 +159,7 @@ impl Tweet {
         if user.is_empty() {
             self.anonymous_likes += u64::from(liked);
         } else if liked {
-            self.likers.insert(user);
+            self.likers.set(user, (), false);
         } else {
             self.likers.remove(user);
         }
@@ -146,7 +167,7 @@ impl Tweet {
 
     /// Applies likes that came after everything already applied.
     fn apply_later(&mut self, later: LikeLog) {
-        for (user, liked) in later.users.words() {
+        for (user, liked) in later.users.into_entries() {
             self.like(&user, liked);
         }
         self.anonymous_likes += later.anonymous;
@@ -196,64 +217,10 @@ impl Skip {
 /// `MAX_PENDING_TWEETS` of them may wait.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct LikeLog {
-    users: Words,
+    /// Each user's last word: liked or not.
+    users: ByUser<bool>,
     anonymous: u64,
     events: u64,
-}
-
-/// Each user's last word on a tweet: a short list, a map once it is long.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Words {
-    Few(Vec<(Box<str>, bool)>),
-    Many(HashMap<Box<str>, bool>),
-}
-
-impl Default for Words {
-    fn default() -> Self {
-        Words::Few(Vec::new())
-    }
-}
-
-/// Words a list holds before it becomes a map.
-const FEW_WORDS: usize = 8;
-
-impl Words {
-    /// Sets `user`'s word, replacing theirs (`replace`) or keeping it.
-    fn set(&mut self, user: &str, liked: bool, replace: bool) {
-        match self {
-            Words::Few(list) => {
-                if let Some(word) = list.iter_mut().find(|(u, _)| **u == *user) {
-                    if replace {
-                        word.1 = liked;
-                    }
-                    return;
-                }
-                if list.len() < FEW_WORDS {
-                    // Most waiting tweets have one like: room for one.
-                    list.reserve_exact(1);
-                    list.push((user.into(), liked));
-                    return;
-                }
-                let mut map: HashMap<Box<str>, bool> = list.drain(..).collect();
-                map.insert(user.into(), liked);
-                *self = Words::Many(map);
-            }
-            Words::Many(map) => {
-                if replace {
-                    map.insert(user.into(), liked);
-                } else {
-                    map.entry(user.into()).or_insert(liked);
-                }
-            }
-        }
-    }
-
-    fn words(self) -> Box<dyn Iterator<Item = (Box<str>, bool)>> {
-        match self {
-            Words::Few(list) => Box::new(list.into_iter()),
-            Words::Many(map) => Box::new(map.into_iter()),
-        }
-    }
 }
 
 impl LikeLog {
@@ -270,7 +237,7 @@ impl LikeLog {
     /// Merges ops from before every op already recorded: where a user has a
     /// later word, the earlier one no longer matters.
     fn earlier(&mut self, before: LikeLog) {
-        for (user, liked) in before.users.words() {
+        for (user, liked) in before.users.into_entries() {
             self.users.set(&user, liked, false);
         }
         self.anonymous += before.anonymous;
@@ -735,7 +702,7 @@ fn new_tweet(seq: u64, event: Event, new: bool) -> Tweet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use foldhash::HashSetExt;
+    use foldhash::{HashSet, HashSetExt};
     use proptest::prelude::*;
 
     fn date() -> DateTime<FixedOffset> {
