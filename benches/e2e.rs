@@ -264,14 +264,15 @@ async fn raw_durable_ack(url: &str, n: usize, name: &str, batch: usize) -> f64 {
         let m = messages.next().await.unwrap().unwrap();
         m.ack().await.unwrap();
     }
-    acked_up_to(url, name, n as u64).await;
+    acked_up_to(url, STREAM, name, n as u64).await;
     n as f64 / t.elapsed().as_secs_f64()
 }
 
 /// Waits until the server has the acks of consumer `name` up to `seq`: the
 /// end of a live run, for both sides alike.
-async fn acked_up_to(url: &str, name: &str, seq: u64) {
-    let stream = stream_handle(url).await;
+async fn acked_up_to(url: &str, stream: &str, name: &str, seq: u64) {
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let stream = js.get_stream(stream).await.unwrap();
     loop {
         if stream
             .consumer_info(name)
@@ -299,7 +300,13 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
             bus.execute(cmd);
         }
     }
-    acked_up_to(url, &jetfeed::bus::consumer_name(&cfg.user), n as u64).await;
+    acked_up_to(
+        url,
+        STREAM,
+        &jetfeed::bus::consumer_name(&cfg.user),
+        n as u64,
+    )
+    .await;
     let eps = n as f64 / t.elapsed().as_secs_f64();
     bus.shutdown().await;
     eps
@@ -1081,46 +1088,29 @@ fn rss_live(url: &str, stream: &str, n: usize) -> (f64, f64) {
     pty.wait_for("No tweets yet");
     let before = rss_mib(pty.pid());
     rt.block_on(async {
-        let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
         let date = Utc::now().fixed_offset();
-        for window in (0..2 * n).collect::<Vec<_>>().chunks(1024) {
-            let mut acks = Vec::with_capacity(window.len());
-            for &i in window {
-                // A tweet, then a like of it.
-                let e = Event {
-                    kind: if i % 2 == 0 {
-                        EventKind::TweetCreated
-                    } else {
-                        EventKind::TweetLiked
-                    },
-                    id: format!("g-{}", i / 2),
-                    message: if i % 2 == 0 {
-                        format!("tweet number {i}: a line of text about as long as people write")
-                    } else {
-                        String::new()
-                    },
-                    date,
-                    author: format!("user{}", i % 50),
-                };
-                acks.push(
-                    js.publish(e.subject(stream), e.encode().into())
-                        .await
-                        .unwrap(),
-                );
-            }
-            for a in acks {
-                a.await.unwrap();
-            }
+        // A tweet, then a like of it; loaded a slice at a time.
+        let event = |i: usize| Event {
+            kind: if i.is_multiple_of(2) {
+                EventKind::TweetCreated
+            } else {
+                EventKind::TweetLiked
+            },
+            id: format!("g-{}", i / 2),
+            message: if i.is_multiple_of(2) {
+                format!("tweet number {i}: a line of text about as long as people write")
+            } else {
+                String::new()
+            },
+            date,
+            author: format!("user{}", i % 50),
+        };
+        for start in (0..2 * n).step_by(65_536) {
+            let slice: Vec<Event> = (start..(start + 65_536).min(2 * n)).map(event).collect();
+            load_named(url, stream, &slice).await;
         }
-        let handle = js.get_stream(stream).await.unwrap();
         let durable = jetfeed::bus::consumer_name("bench");
-        while !handle
-            .consumer_info(&durable)
-            .await
-            .is_ok_and(|i| i.ack_floor.stream_sequence >= 2 * n as u64)
-        {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        acked_up_to(url, stream, &durable, 2 * n as u64).await;
     });
     (before, rss_mib(pty.pid()))
 }
