@@ -138,9 +138,10 @@ pub async fn run<S: Screen, E: Effects>(
                     feed_shown = true;
                     since("feed");
                 }
-                // A tweet, or all there is to read for one: the whole
-                // stream, or nothing more until the user asks (a failed read).
-                let shown = app.selected.is_some() || app.feed.is_complete() || !app.loading_older;
+                // A tweet, or all there is to read for one: nothing older
+                // is being read (the stream's start was reached, or a read
+                // failed and waits for the user).
+                let shown = app.selected.is_some() || !app.loading_older;
                 if shown && !tweet_shown {
                     tweet_shown = true;
                     since(if app.selected.is_some() {
