@@ -10,6 +10,13 @@
 //! A search reads older history with a filter (`prepend_kept`): below the
 //! window it had, the feed then keeps only the tweets the filter takes,
 //! with their exact counts, and `drop_kept` returns it to that window.
+//!
+//! Memory stays bounded however long the feed is open: `evict_older` lets
+//! the oldest tweets go. Their likes so far stay behind in a packed form
+//! (`Evicted`, a few bytes per like); likes that come later wait like any
+//! other for a tweet not loaded. When the tweets are read again, the likes
+//! in what is read again were all counted once, so they are passed over,
+//! and each tweet's count is what it left behind plus what came since.
 
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
@@ -263,6 +270,84 @@ struct Kept {
     pending: HashMap<Box<str>, LikeLog>,
 }
 
+/// Bits of an evicted like that hold its tweet's sequence; the rest say
+/// who liked it (a user's number, or a count of anonymous likes).
+const SEQ_BITS: u32 = 40;
+const WHO_BITS: u32 = 64 - SEQ_BITS;
+/// Set in `who` for a count of anonymous likes.
+const ANONYMOUS: u64 = 1 << (WHO_BITS - 1);
+const WHO_MASK: u64 = (1 << WHO_BITS) - 1;
+
+/// The likes of tweets let go from memory, as they were when let go: per
+/// like, the tweet's sequence and who (8 bytes), in stream order. Users are
+/// numbered, as the same few like many tweets.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Evicted {
+    /// `seq << WHO_BITS | who`, ascending.
+    likes: Vec<u64>,
+    users: Vec<Box<str>>,
+    numbers: HashMap<Box<str>, u64>,
+}
+
+impl Evicted {
+    /// Packs `tweet`'s likes, newer than any kept so far; false (nothing
+    /// kept) if they do not fit the packing.
+    fn keep(&mut self, tweet: &Tweet) -> bool {
+        let new_users = tweet
+            .likers()
+            .filter(|u| !self.numbers.contains_key(*u))
+            .count() as u64;
+        let fits = tweet.seq < (1 << SEQ_BITS)
+            && self.users.len() as u64 + new_users < ANONYMOUS
+            && self.likes.last().is_none_or(|l| l >> WHO_BITS < tweet.seq);
+        if !fits {
+            return false;
+        }
+        let at = tweet.seq << WHO_BITS;
+        for user in tweet.likers() {
+            let number = match self.numbers.get(user) {
+                Some(n) => *n,
+                None => {
+                    let n = self.users.len() as u64;
+                    self.users.push(user.into());
+                    self.numbers.insert(user.into(), n);
+                    n
+                }
+            };
+            self.likes.push(at | number);
+        }
+        let mut anonymous = tweet.anonymous_likes;
+        while anonymous > 0 {
+            let n = anonymous.min(ANONYMOUS - 1);
+            self.likes.push(at | ANONYMOUS | n);
+            anonymous -= n;
+        }
+        true
+    }
+
+    /// Gives `tweet` back the likes it had when it was let go.
+    fn restore(&self, tweet: &mut Tweet) {
+        let first = self.likes.partition_point(|l| l >> WHO_BITS < tweet.seq);
+        for &l in self.likes[first..]
+            .iter()
+            .take_while(|l| *l >> WHO_BITS == tweet.seq)
+        {
+            let who = l & WHO_MASK;
+            if who & ANONYMOUS != 0 {
+                tweet.anonymous_likes += who & !ANONYMOUS;
+            } else if let Some(user) = self.users.get(who as usize) {
+                tweet.likers.set(user, (), false);
+            }
+        }
+    }
+
+    /// Forgets the likes of tweets from `seq` on: they are loaded again.
+    fn forget_from(&mut self, seq: u64) {
+        let keep = self.likes.partition_point(|l| l >> WHO_BITS < seq);
+        self.likes.truncate(keep);
+    }
+}
+
 /// Tweets in stream order, indexed by id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
@@ -290,6 +375,11 @@ pub struct Feed {
     /// Events older than this were never read: bad ones count once, however
     /// often a search reads them again.
     read_from: u64,
+    /// Every event from this sequence on has been folded once: its like is
+    /// counted in a loaded tweet, in `evicted` or in `pending`.
+    folded_from: u64,
+    /// The likes of tweets let go by `evict_older`.
+    evicted: Evicted,
 }
 
 impl Default for Feed {
@@ -321,6 +411,8 @@ impl Feed {
             discarded: 0,
             kept: None,
             read_from: first_seq.max(1),
+            folded_from: first_seq.max(1),
+            evicted: Evicted::default(),
         }
     }
 
@@ -511,6 +603,7 @@ impl Feed {
     /// Folds a chunk of history: every event stored from sequence `from` up
     /// to (not including) what the feed already holds, in stream order.
     /// `at_start` says the chunk begins at the stream's first message.
+    /// Not while a filter thins the feed: `drop_kept` comes first.
     /// Returns how many of its events were bad.
     pub fn prepend(
         &mut self,
@@ -560,6 +653,38 @@ impl Feed {
         gone
     }
 
+    /// Lets the tweets older than `below` go from memory (not while a filter
+    /// thins the feed). Their likes so far stay behind, packed; read again
+    /// with `prepend`, they come back with their exact counts. Returns how
+    /// many went.
+    pub fn evict_older(&mut self, below: u64) -> usize {
+        let below = below.min(self.last_seq + 1);
+        if self.kept.is_some() || below <= self.first_seq {
+            return 0;
+        }
+        let mut until = below;
+        let mut gone = 0;
+        while let Some(t) = self.tweets.front().filter(|t| t.seq < below) {
+            if t.likes() > 0 && !self.evicted.keep(t) {
+                // Beyond what the packing holds (never, in practice): stays.
+                until = t.seq;
+                break;
+            }
+            let Some(t) = self.tweets.pop_front() else {
+                break;
+            };
+            self.by_id.remove(&t.id);
+            self.new_count -= usize::from(t.new);
+            gone += 1;
+        }
+        if until > self.first_seq {
+            self.first_seq = until;
+            self.complete = false;
+            self.truncated = false;
+        }
+        gone
+    }
+
     fn fold_older(
         &mut self,
         from: u64,
@@ -572,10 +697,17 @@ impl Feed {
         let mut bad = 0;
         let mut chunk: Feed = Feed::window(from);
         chunk.complete = false;
+        // Events from here on were folded once, before their tweets were let
+        // go: their likes are counted already.
+        let again = self.folded_from;
         for (seq, event, new) in events {
             if seq >= self.first_seq || seq < from {
                 continue;
             }
+            if seq >= again && event.kind != EventKind::TweetCreated {
+                continue;
+            }
+            let new = new && seq < again;
             let fresh = u64::from(seq < fresh_below);
             let duplicate =
                 event.kind == EventKind::TweetCreated && self.by_id.contains_key(&event.id);
@@ -592,6 +724,9 @@ impl Feed {
         if from < fresh_below {
             bad += chunk.discarded;
         }
+        for tweet in chunk.tweets.iter_mut().filter(|t| t.seq >= again) {
+            self.evicted.restore(tweet);
+        }
         let full = |pending: &HashMap<Box<str>, LikeLog>| pending.len() >= MAX_PENDING_TWEETS;
         match keep {
             None => {
@@ -604,6 +739,17 @@ impl Feed {
                     }
                 }
                 for (id, earlier) in chunk.pending {
+                    if self.by_id.contains_key(&*id) {
+                        // Likes stored before their tweet, which is loaded:
+                        // bad, and never to be applied to it if it is let
+                        // go and read again.
+                        bad += if from < fresh_below {
+                            earlier.events
+                        } else {
+                            0
+                        };
+                        continue;
+                    }
                     let full = full(&self.pending);
                     match self.pending.entry(id) {
                         Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
@@ -619,6 +765,9 @@ impl Feed {
                         }
                     }
                 }
+                // Loaded again: what they left behind is theirs once more.
+                self.evicted.forget_from(from);
+                self.folded_from = self.folded_from.min(from.max(1));
             }
             Some(keep) => {
                 let first_seq = self.first_seq;
@@ -911,6 +1060,45 @@ mod tests {
         Some(users.len() as u64 + anon)
     }
 
+    /// Whether user `u`'s last word on tweet `id` in the log is a like
+    /// given after the tweet was created.
+    fn liked(ops: &[Op], id: u8, u: u8) -> bool {
+        let Some(created) = ops
+            .iter()
+            .position(|o| matches!(o, Op::Tweet(t) if *t == id))
+        else {
+            return false;
+        };
+        ops[created + 1..].iter().fold(false, |was, o| match *o {
+            Op::Like(t, v) if t == id && v == u => true,
+            Op::Unlike(t, v) if t == id && v == u => false,
+            _ => was,
+        })
+    }
+
+    /// What happens to a feed as a user reads it: events arrive live,
+    /// older history is read (with a search's filter, or not), a search
+    /// ends, the oldest tweets are let go.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Live(u8),
+        Read(u16),
+        Search(u16),
+        EndSearch,
+        Evict(u16),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0u8..20).prop_map(Step::Live),
+            (0u16..150).prop_map(Step::Read),
+            (0u16..150).prop_map(Step::Search),
+            Just(Step::EndSearch),
+            (0u16..150).prop_map(Step::Evict),
+            (0u16..150).prop_map(Step::Evict),
+        ]
+    }
+
     /// Keeps only the first creation of each tweet id: a log where ids are
     /// unique, as the stream's duplicate window and UUIDs make them.
     fn unique_tweets(ops: Vec<Op>) -> Vec<Op> {
@@ -1079,6 +1267,100 @@ mod tests {
             }
             let forward = fold(&events);
             prop_assert_eq!(f.len(), forward.len());
+            for i in 0..forward.len() {
+                let (a, b) = (forward.newest(i).unwrap(), f.newest(i).unwrap());
+                prop_assert_eq!(&a.id, &b.id);
+                prop_assert_eq!(a.likes(), b.likes(), "tweet {}", a.id);
+                for u in 0..12 {
+                    let user = format!("u{u}");
+                    prop_assert_eq!(a.liked_by(&user), b.liked_by(&user));
+                }
+            }
+        }
+
+        #[test]
+        fn evicting_and_reading_again_never_changes_a_count(
+            ops in proptest::collection::vec(op(), 1..150),
+            stored in 0usize..150,
+            window in 0usize..150,
+            steps in proptest::collection::vec(step(), 0..24),
+            keep_mask in 0u8..64,
+        ) {
+            let ops = unique_tweets(ops);
+            let events: Vec<_> = ops.iter().map(to_event).collect();
+            let n = events.len() as u64;
+            let event = |s: u64| (s, events[s as usize - 1].clone(), false);
+            let stored = (stored as u64).min(n);
+            let w = (window as u64 % (stored + 1)) + 1;
+            let mut f = Feed::window(w);
+            for s in w..=stored {
+                let _ = f.apply(s, &events[s as usize - 1], false);
+            }
+            let mut live = stored + 1;
+            let kept = |t: &Tweet| keep_mask & (1 << t.id.parse::<u8>().unwrap()) != 0;
+            let mut evicted = 0;
+            for step in steps {
+                match step {
+                    Step::Live(k) => {
+                        for _ in 0..k {
+                            if live <= n {
+                                let _ = f.apply(live, &events[live as usize - 1], false);
+                                live += 1;
+                            }
+                        }
+                    }
+                    // Reading without a filter follows the search's end.
+                    Step::Read(cut) if !f.is_complete() && !f.is_thinned() => {
+                        let hi = f.first_seq();
+                        let lo = hi - (cut as u64 % (hi - 1)) - 1;
+                        f.prepend(lo, (lo..hi).map(event), lo == 1);
+                    }
+                    Step::Search(cut) if !f.is_complete() => {
+                        let hi = f.first_seq();
+                        let lo = hi - (cut as u64 % (hi - 1)) - 1;
+                        f.prepend_kept(lo, (lo..hi).map(event), lo == 1, &kept);
+                    }
+                    Step::EndSearch => {
+                        f.drop_kept();
+                    }
+                    Step::Evict(cut) => {
+                        let span = f.last_seq() + 2 - f.first_seq();
+                        let below = f.first_seq() + cut as u64 % span;
+                        let thinned = f.is_thinned();
+                        let had = f.len();
+                        let gone = f.evict_older(below);
+                        prop_assert!(!thinned || gone == 0, "evicted while thinned");
+                        prop_assert_eq!(f.len(), had - gone);
+                        let oldest = f.newest(f.len().saturating_sub(1));
+                        prop_assert!(thinned || oldest.is_none_or(|t| t.seq >= below));
+                        evicted += gone;
+                    }
+                    Step::Read(_) | Step::Search(_) => {}
+                }
+                // Every tweet loaded shows what the log says so far.
+                for i in 0..f.len() {
+                    let t = f.newest(i).unwrap();
+                    let id: u8 = t.id.parse().unwrap();
+                    let log = &ops[..live as usize - 1];
+                    prop_assert_eq!(Some(t.likes()), recount(log, id), "tweet {}", t.id);
+                    for u in 0..12 {
+                        let user = format!("u{u}");
+                        prop_assert_eq!(t.liked_by(&user), liked(log, id, u), "{} by {}", t.id, user);
+                    }
+                }
+            }
+            // The rest arrives; the user scrolls back to the stream's start.
+            f.drop_kept();
+            while live <= n {
+                let _ = f.apply(live, &events[live as usize - 1], false);
+                live += 1;
+            }
+            if !f.is_complete() {
+                let hi = f.first_seq();
+                f.prepend(1, (1..hi).map(event), true);
+            }
+            let forward = fold(&events);
+            prop_assert_eq!(f.len(), forward.len(), "{} evicted on the way", evicted);
             for i in 0..forward.len() {
                 let (a, b) = (forward.newest(i).unwrap(), f.newest(i).unwrap());
                 prop_assert_eq!(&a.id, &b.id);

@@ -158,8 +158,31 @@ fn fold_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
             scroll_into_view(app);
         }
         keep_on_shown(app);
+        let_far_tweets_go(app);
     }
     cmds
+}
+
+/// Tweets kept loaded below the lowest one on screen or selected, at least.
+pub const KEEP_BELOW: usize = 2_000;
+
+/// Lets the tweets far below the screen go from memory once as many again
+/// as `KEEP_BELOW` have gathered there, so a feed left open for weeks holds
+/// a few thousand tweets, not all it was sent. They are read again, with
+/// their exact counts, when the selection comes near them. Not while a
+/// search, a tweet's page or a place to return to needs what is loaded.
+pub fn let_far_tweets_go(app: &mut App) {
+    if app.search.is_some() || app.page.is_some() || app.return_to.is_some() || app.loading {
+        return;
+    }
+    let lowest = app.selected_index().unwrap_or(0).max(app.top_index());
+    let keep = lowest + KEEP_BELOW;
+    if app.feed.len() < keep + KEEP_BELOW {
+        return;
+    }
+    if let Some(below) = app.feed.seq_at(keep - 1) {
+        app.feed.evict_older(below);
+    }
 }
 
 /// Folds in one chunk of history, older than everything loaded so far.
@@ -237,6 +260,7 @@ pub fn apply_history(
         scroll_into_view(app);
     }
     keep_on_shown(app);
+    let_far_tweets_go(app);
     read_on(app)
 }
 

@@ -264,3 +264,83 @@ fn a_gap_that_cannot_be_read_is_asked_for_again_and_deleted_events_are_not_waite
     assert!(a.feed.get("b").is_some());
     assert_eq!(a.gap, None);
 }
+
+#[test]
+fn a_feed_open_for_long_lets_far_tweets_go_and_reads_them_again_with_their_counts() {
+    use crate::app::deliveries::KEEP_BELOW;
+    // Tweet t1, then for each k in 2..=n: tweet tk, which ann likes; bob
+    // likes t1 early, cy late, when t1 has long gone from memory.
+    let n = 3 * KEEP_BELOW as u64 + 7;
+    let mut log = vec![event(EventKind::TweetCreated, "t1", "ann")];
+    for k in 2..=n {
+        log.push(event(EventKind::TweetCreated, &format!("t{k}"), "ann"));
+        log.push(event(EventKind::TweetLiked, &format!("t{k}"), "ann"));
+        if k == 3 {
+            log.push(event(EventKind::TweetLiked, "t1", "bob"));
+        }
+    }
+    log.push(event(EventKind::TweetLiked, "t1", "cy"));
+    let deliveries = |from: u64, to: u64, ack: bool| -> Vec<Delivery> {
+        (from..=to)
+            .map(|seq| Delivery {
+                seq,
+                event: Ok(log[seq as usize - 1].clone()),
+                ack: ack.then(|| AckToken(format!("ack.{seq}"))),
+                new: false,
+            })
+            .collect()
+    };
+    let last = log.len() as u64;
+    let mut a = app();
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: 1,
+            events: deliveries(1, 1, false),
+            at_start: true,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    for from in (2..=last).step_by(100) {
+        update(
+            &mut a,
+            Msg::Delivered(deliveries(from, (from + 99).min(last), true)),
+        );
+    }
+    assert!(
+        a.feed.len() < 2 * KEEP_BELOW,
+        "{} of {n} tweets loaded",
+        a.feed.len()
+    );
+    assert!(a.feed.get("t1").is_none() && !a.feed.is_complete());
+    // The user goes to the oldest tweet, again and again, as they load.
+    update(&mut a, key(KeyCode::Tab));
+    let mut reads = 0;
+    let mut cmds = update(&mut a, key(KeyCode::Char('G')));
+    while let [Cmd::LoadOlder { before }] = cmds[..] {
+        reads += 1;
+        assert!(reads < 100, "reads for ever");
+        let from = before.saturating_sub(1_000).max(1);
+        update(
+            &mut a,
+            Msg::History {
+                from,
+                to: before - 1,
+                events: deliveries(from, before - 1, false),
+                at_start: from == 1,
+            },
+        );
+        cmds = update(&mut a, key(KeyCode::Char('G')));
+    }
+    assert!(a.feed.is_complete());
+    assert_eq!(a.feed.len() as u64, n, "every tweet is loaded again");
+    let t1 = a.feed.get("t1").unwrap();
+    assert_eq!(t1.likes(), 2, "bob's like (left behind) and cy's (waited)");
+    assert!(t1.liked_by("bob") && t1.liked_by("cy"));
+    for k in 2..=n {
+        let t = a.feed.get(&format!("t{k}")).unwrap();
+        assert_eq!(t.likes(), 1, "t{k}");
+    }
+    assert_eq!(a.skipped, 0, "nothing read again counts as bad");
+}
