@@ -190,6 +190,9 @@ pub enum Change {
     Likes,
     /// A like for a tweet older than the loaded window: kept for when it loads.
     Deferred,
+    /// A tweet was stored above those loaded (the newest were let go while
+    /// the user read far below them): it loads when scrolled to.
+    Newer,
 }
 
 /// Why an event changed nothing.
@@ -279,31 +282,46 @@ const ANONYMOUS: u64 = 1 << (WHO_BITS - 1);
 const WHO_MASK: u64 = (1 << WHO_BITS) - 1;
 
 /// The likes of tweets let go from memory, as they were when let go: per
-/// like, the tweet's sequence and who (8 bytes), in stream order. Users are
-/// numbered, as the same few like many tweets.
+/// like, the tweet's sequence and who (8 bytes). Tweets go from either end
+/// of what is loaded, so there is a stack for each: those older than it,
+/// and those newer. Users are numbered, as the same few like many tweets.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Evicted {
-    /// `seq << WHO_BITS | who`, ascending.
-    likes: Vec<u64>,
+    /// `seq << WHO_BITS | who`, ascending: tweets older than those loaded.
+    older: Vec<u64>,
+    /// The same, for tweets newer than those loaded.
+    newer: VecDeque<u64>,
     users: Vec<Box<str>>,
     numbers: HashMap<Box<str>, u64>,
 }
 
+/// The sequence of the tweet an evicted like is of.
+fn seq_of(like: &u64) -> u64 {
+    like >> WHO_BITS
+}
+
 impl Evicted {
-    /// Packs `tweet`'s likes, newer than any kept so far; false (nothing
-    /// kept) if they do not fit the packing.
-    fn keep(&mut self, tweet: &Tweet) -> bool {
+    /// Packs `tweet`'s likes: onto the older stack (`older`, the tweet newer
+    /// than any there) or the newer one (older than any there). False, and
+    /// nothing kept, if they do not fit the packing.
+    fn keep(&mut self, tweet: &Tweet, older: bool) -> bool {
         let new_users = tweet
             .likers()
             .filter(|u| !self.numbers.contains_key(*u))
             .count() as u64;
+        let in_order = if older {
+            self.older.last().is_none_or(|l| seq_of(l) < tweet.seq)
+        } else {
+            self.newer.front().is_none_or(|l| seq_of(l) > tweet.seq)
+        };
         let fits = tweet.seq < (1 << SEQ_BITS)
             && self.users.len() as u64 + new_users < ANONYMOUS
-            && self.likes.last().is_none_or(|l| l >> WHO_BITS < tweet.seq);
+            && in_order;
         if !fits {
             return false;
         }
         let at = tweet.seq << WHO_BITS;
+        let mut packed = Vec::with_capacity(tweet.likers.len() + 1);
         for user in tweet.likers() {
             let number = match self.numbers.get(user) {
                 Some(n) => *n,
@@ -314,23 +332,34 @@ impl Evicted {
                     n
                 }
             };
-            self.likes.push(at | number);
+            packed.push(at | number);
         }
         let mut anonymous = tweet.anonymous_likes;
         while anonymous > 0 {
             let n = anonymous.min(ANONYMOUS - 1);
-            self.likes.push(at | ANONYMOUS | n);
+            packed.push(at | ANONYMOUS | n);
             anonymous -= n;
+        }
+        if older {
+            self.older.extend(packed);
+        } else {
+            for like in packed.into_iter().rev() {
+                self.newer.push_front(like);
+            }
         }
         true
     }
 
     /// Gives `tweet` back the likes it had when it was let go.
     fn restore(&self, tweet: &mut Tweet) {
-        let first = self.likes.partition_point(|l| l >> WHO_BITS < tweet.seq);
-        for &l in self.likes[first..]
-            .iter()
-            .take_while(|l| *l >> WHO_BITS == tweet.seq)
+        let seq = tweet.seq;
+        let first = self.older.partition_point(|l| seq_of(l) < seq);
+        let older = self.older[first..].iter();
+        let first = self.newer.partition_point(|l| seq_of(l) < seq);
+        let newer = self.newer.range(first..);
+        for &l in older
+            .take_while(|l| seq_of(l) == seq)
+            .chain(newer.take_while(|l| seq_of(l) == seq))
         {
             let who = l & WHO_MASK;
             if who & ANONYMOUS != 0 {
@@ -341,10 +370,16 @@ impl Evicted {
         }
     }
 
-    /// Forgets the likes of tweets from `seq` on: they are loaded again.
-    fn forget_from(&mut self, seq: u64) {
-        let keep = self.likes.partition_point(|l| l >> WHO_BITS < seq);
-        self.likes.truncate(keep);
+    /// Forgets the older tweets' likes from `seq` on: they are loaded again.
+    fn forget_older_from(&mut self, seq: u64) {
+        let keep = self.older.partition_point(|l| seq_of(l) < seq);
+        self.older.truncate(keep);
+    }
+
+    /// Forgets the newer tweets' likes up to `seq`: they are loaded again.
+    fn forget_newer_to(&mut self, seq: u64) {
+        let gone = self.newer.partition_point(|l| seq_of(l) <= seq);
+        self.newer.drain(..gone);
     }
 }
 
@@ -355,8 +390,13 @@ pub struct Feed {
     tweets: VecDeque<Tweet>,
     /// Tweet id to the sequence of its `tweet_created`.
     by_id: HashMap<String, u64>,
-    /// Likes for tweets not loaded (yet), by tweet id.
+    /// Likes for tweets not loaded (yet), by tweet id, as applied forward:
+    /// live, or in the window.
     pending: HashMap<Box<str>, LikeLog>,
+    /// Likes read in older history for tweets older still: stored before
+    /// every like in `pending`. A tweet newer than what is loaded (let go by
+    /// `evict_newer`) has none that are good here: they came before it.
+    read_pending: HashMap<Box<str>, LikeLog>,
     /// The highest stream sequence applied so far.
     last_seq: u64,
     /// Every event from this sequence on has been folded in.
@@ -378,8 +418,14 @@ pub struct Feed {
     /// Every event from this sequence on has been folded once: its like is
     /// counted in a loaded tweet, in `evicted` or in `pending`.
     folded_from: u64,
-    /// The likes of tweets let go by `evict_older`.
+    /// The likes of tweets let go by `evict_older` and `evict_newer`.
     evicted: Evicted,
+    /// Every tweet from `first_seq` to here is loaded. Normally `last_seq`;
+    /// below it when the newest tweets were let go (`evict_newer`): those
+    /// after it, and tweets that arrive meanwhile, load with `append`.
+    loaded_to: u64,
+    /// Tweets stored after `loaded_to`, as far as known.
+    newer: u64,
 }
 
 impl Default for Feed {
@@ -403,6 +449,7 @@ impl Feed {
             tweets: VecDeque::new(),
             by_id: HashMap::new(),
             pending: HashMap::new(),
+            read_pending: HashMap::new(),
             last_seq: first_seq.saturating_sub(1),
             first_seq: first_seq.max(1),
             complete: first_seq <= 1,
@@ -413,6 +460,8 @@ impl Feed {
             read_from: first_seq.max(1),
             folded_from: first_seq.max(1),
             evicted: Evicted::default(),
+            loaded_to: first_seq.saturating_sub(1),
+            newer: 0,
         }
     }
 
@@ -437,6 +486,21 @@ impl Feed {
     /// Whether the feed holds everything from the stream's start.
     pub fn is_complete(&self) -> bool {
         self.complete
+    }
+
+    /// Every tweet up to this sequence (from `first_seq`) is loaded.
+    pub fn loaded_to(&self) -> u64 {
+        self.loaded_to
+    }
+
+    /// Whether the newest tweets are loaded (none were let go above).
+    pub fn is_top_loaded(&self) -> bool {
+        self.loaded_to >= self.last_seq
+    }
+
+    /// Tweets stored after those loaded (0 when the top is loaded).
+    pub fn newer_not_loaded(&self) -> u64 {
+        self.newer
     }
 
     /// How many tweets are marked new.
@@ -484,7 +548,7 @@ impl Feed {
     /// Tweets whose likes are waiting for older history.
     #[cfg(test)]
     fn pending_tweets(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.read_pending.len()
     }
 
     /// The tweet at a newest-first index (0 is the newest).
@@ -532,15 +596,25 @@ impl Feed {
         if seq <= self.last_seq {
             return Err(Skip::Seen(seq));
         }
+        let top = self.is_top_loaded();
         self.last_seq = seq;
+        if top {
+            self.loaded_to = seq;
+        }
         match event.kind {
             EventKind::TweetCreated => {
                 if self.by_id.contains_key(&event.id) {
                     return Err(Skip::DuplicateId);
                 }
-                if let Some(early) = self.pending.remove(event.id.as_str()) {
-                    // Likes for this id came before it existed: they were bad.
-                    self.discarded += early.events;
+                // Likes for this id came before it existed: they were bad.
+                for waiting in [&mut self.pending, &mut self.read_pending] {
+                    if let Some(early) = waiting.remove(event.id.as_str()) {
+                        self.discarded += early.events;
+                    }
+                }
+                if !top {
+                    self.newer += 1;
+                    return Ok(Change::Newer);
                 }
                 self.by_id.insert(event.id.clone(), seq);
                 self.tweets.push_back(new_tweet(seq, event, new));
@@ -562,8 +636,9 @@ impl Feed {
                     }
                     return Ok(Change::Likes);
                 }
-                // With a filter, a tweet not loaded may be one it passed over.
-                if self.complete && self.kept.is_none() {
+                // With a filter, a tweet not loaded may be one it passed
+                // over; with the top let go, one of those.
+                if self.complete && self.kept.is_none() && top {
                     return Err(if self.truncated {
                         Skip::TweetDiscarded
                     } else {
@@ -584,13 +659,21 @@ impl Feed {
     /// Everything up to `seq` has been applied: events missing below it
     /// (deleted from the stream) are not waited for.
     pub fn applied_to(&mut self, seq: u64) {
+        if self.is_top_loaded() {
+            self.loaded_to = self.loaded_to.max(seq);
+        }
         self.last_seq = self.last_seq.max(seq);
+    }
+
+    /// Whether as many tweets wait for their likes as may.
+    fn pending_full(&self) -> bool {
+        self.pending.len() + self.read_pending.len() >= MAX_PENDING_TWEETS
     }
 
     /// Keeps a like for when its tweet loads; false when too many tweets
     /// wait already.
     fn defer(&mut self, id: String, user: &str, liked: bool) -> bool {
-        if self.pending.len() >= MAX_PENDING_TWEETS && !self.pending.contains_key(id.as_str()) {
+        if self.pending_full() && !self.pending.contains_key(id.as_str()) {
             return false;
         }
         self.pending
@@ -658,14 +741,14 @@ impl Feed {
     /// with `prepend`, they come back with their exact counts. Returns how
     /// many went.
     pub fn evict_older(&mut self, below: u64) -> usize {
-        let below = below.min(self.last_seq + 1);
+        let below = below.min(self.loaded_to + 1);
         if self.kept.is_some() || below <= self.first_seq {
             return 0;
         }
         let mut until = below;
         let mut gone = 0;
         while let Some(t) = self.tweets.front().filter(|t| t.seq < below) {
-            if t.likes() > 0 && !self.evicted.keep(t) {
+            if t.likes() > 0 && !self.evicted.keep(t, true) {
                 // Beyond what the packing holds (never, in practice): stays.
                 until = t.seq;
                 break;
@@ -685,6 +768,77 @@ impl Feed {
         gone
     }
 
+    /// Lets the tweets newer than `above` go from memory (not while a
+    /// filter thins the feed), as `evict_older` does the oldest; they, and
+    /// tweets that arrive meanwhile, load again with `append`. Returns how
+    /// many went.
+    pub fn evict_newer(&mut self, above: u64) -> usize {
+        let above = above.max(self.first_seq.saturating_sub(1));
+        if self.kept.is_some() || above >= self.loaded_to {
+            return 0;
+        }
+        let mut to = above;
+        let mut gone = 0;
+        while let Some(t) = self.tweets.back().filter(|t| t.seq > above) {
+            if t.likes() > 0 && !self.evicted.keep(t, false) {
+                to = t.seq;
+                break;
+            }
+            let Some(t) = self.tweets.pop_back() else {
+                break;
+            };
+            self.by_id.remove(&t.id);
+            self.new_count -= usize::from(t.new);
+            gone += 1;
+        }
+        if to < self.loaded_to {
+            self.loaded_to = to;
+            self.newer += gone as u64;
+        }
+        gone
+    }
+
+    /// Folds events stored just after the tweets loaded (`loaded_to` + 1)
+    /// up to `to`, read again: the tweets `evict_newer` let go, and those
+    /// that arrived since, come back with their exact counts. Returns how
+    /// many tweets loaded.
+    pub fn append(&mut self, to: u64, events: impl IntoIterator<Item = ChunkEvent>) -> usize {
+        let to = to.min(self.last_seq);
+        let from = self.loaded_to + 1;
+        let mut loaded = 0;
+        for (seq, event, _) in events {
+            // Their likes were all folded when they arrived.
+            let tweet = event.kind == EventKind::TweetCreated;
+            if seq < from || seq > to || !tweet || self.by_id.contains_key(&event.id) {
+                continue;
+            }
+            let mut tweet = new_tweet(seq, event, false);
+            self.evicted.restore(&mut tweet);
+            if let Some(later) = self.pending.remove(tweet.id.as_str()) {
+                tweet.apply_later(later);
+            }
+            if let Some(early) = self.read_pending.remove(tweet.id.as_str()) {
+                // Read in older history: stored before the tweet.
+                self.discarded += early.events;
+            }
+            self.by_id.insert(tweet.id.clone(), seq);
+            self.tweets.push_back(tweet);
+            loaded += 1;
+        }
+        self.evicted.forget_newer_to(to);
+        self.loaded_to = self.loaded_to.max(to);
+        self.newer = self.newer.saturating_sub(loaded);
+        if self.is_top_loaded() {
+            self.newer = 0;
+            if self.complete && self.kept.is_none() {
+                // Every tweet is loaded: what waits has no tweet.
+                self.pending.clear();
+                self.read_pending.clear();
+            }
+        }
+        loaded as usize
+    }
+
     fn fold_older(
         &mut self,
         from: u64,
@@ -694,6 +848,7 @@ impl Feed {
     ) -> u64 {
         // Events read before were counted then.
         let fresh_below = self.read_from;
+        let top = self.is_top_loaded();
         let mut bad = 0;
         let mut chunk: Feed = Feed::window(from);
         chunk.complete = false;
@@ -727,13 +882,13 @@ impl Feed {
         for tweet in chunk.tweets.iter_mut().filter(|t| t.seq >= again) {
             self.evicted.restore(tweet);
         }
-        let full = |pending: &HashMap<Box<str>, LikeLog>| pending.len() >= MAX_PENDING_TWEETS;
         match keep {
             None => {
-                // Likes stored after this chunk apply on top of what it folded.
-                if !self.pending.is_empty() {
-                    for tweet in &mut chunk.tweets {
-                        if let Some(later) = self.pending.remove(tweet.id.as_str()) {
+                // Likes stored after this chunk apply on top of what it
+                // folded: those read in newer chunks, then the window's.
+                for tweet in &mut chunk.tweets {
+                    for waiting in [&mut self.read_pending, &mut self.pending] {
+                        if let Some(later) = waiting.remove(tweet.id.as_str()) {
                             tweet.apply_later(later);
                         }
                     }
@@ -750,8 +905,8 @@ impl Feed {
                         };
                         continue;
                     }
-                    let full = full(&self.pending);
-                    match self.pending.entry(id) {
+                    let full = self.pending_full();
+                    match self.read_pending.entry(id) {
                         Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
                         Entry::Vacant(_) if full => {
                             bad += if from < fresh_below {
@@ -766,7 +921,7 @@ impl Feed {
                     }
                 }
                 // Loaded again: what they left behind is theirs once more.
-                self.evicted.forget_from(from);
+                self.evicted.forget_older_from(from);
                 self.folded_from = self.folded_from.min(from.max(1));
             }
             Some(keep) => {
@@ -778,12 +933,13 @@ impl Feed {
                 for tweet in &mut chunk.tweets {
                     // Likes read since, thinned or not, on top of its own. The
                     // window's stay where they are: they outlive the filter.
-                    let between = kept.pending.remove(tweet.id.as_str());
-                    let newest = self.pending.get(tweet.id.as_str());
-                    if between.is_some() || newest.is_some() {
+                    let id = tweet.id.as_str();
+                    let between = kept.pending.remove(id);
+                    let (read, newest) = (self.read_pending.get(id), self.pending.get(id));
+                    if between.is_some() || read.is_some() || newest.is_some() {
                         let mut later = newest.cloned().unwrap_or_default();
-                        if let Some(between) = between {
-                            later.earlier(between);
+                        for earlier in read.cloned().into_iter().chain(between) {
+                            later.earlier(earlier);
                         }
                         tweet.apply_later(later);
                     }
@@ -796,7 +952,7 @@ impl Feed {
                     chunk.new_count += usize::from(t.new);
                 }
                 for (id, earlier) in chunk.pending {
-                    let full = full(&kept.pending);
+                    let full = kept.pending.len() >= MAX_PENDING_TWEETS;
                     match kept.pending.entry(id) {
                         Entry::Occupied(mut later) => later.get_mut().earlier(earlier),
                         Entry::Vacant(_) if full => {}
@@ -815,6 +971,9 @@ impl Feed {
         self.first_seq = self.first_seq.min(from.max(1));
         self.read_from = self.read_from.min(self.first_seq);
         self.last_seq = self.last_seq.max(self.first_seq - 1);
+        if top {
+            self.loaded_to = self.last_seq;
+        }
         if at_start || self.first_seq <= 1 {
             self.complete = true;
             self.truncated = self.first_seq > 1;
@@ -822,10 +981,12 @@ impl Feed {
                 // Likes of tweets never found below the window; the window's
                 // own wait on: their tweets may be ones the filter passed.
                 kept.pending = HashMap::new();
-            } else {
+            } else if top {
                 // Nothing older can claim these likes: their tweets never
                 // existed, or the stream's limits discarded them.
-                let orphans = self.pending.drain().map(|(_, log)| log.events).sum::<u64>();
+                let orphans = (self.pending.drain().chain(self.read_pending.drain()))
+                    .map(|(_, log)| log.events)
+                    .sum::<u64>();
                 if !self.truncated && from < fresh_below {
                     bad += orphans;
                 }
@@ -1086,6 +1247,8 @@ mod tests {
         Search(u16),
         EndSearch,
         Evict(u16),
+        EvictNewer(u16),
+        ReadNewer(u16),
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -1095,7 +1258,8 @@ mod tests {
             (0u16..150).prop_map(Step::Search),
             Just(Step::EndSearch),
             (0u16..150).prop_map(Step::Evict),
-            (0u16..150).prop_map(Step::Evict),
+            (0u16..150).prop_map(Step::EvictNewer),
+            (0u16..150).prop_map(Step::ReadNewer),
         ]
     }
 
@@ -1335,6 +1499,23 @@ mod tests {
                         prop_assert!(thinned || oldest.is_none_or(|t| t.seq >= below));
                         evicted += gone;
                     }
+                    Step::EvictNewer(cut) => {
+                        let floor = f.first_seq() - 1;
+                        let above = floor + cut as u64 % (f.loaded_to() + 1 - floor);
+                        let thinned = f.is_thinned();
+                        let gone = f.evict_newer(above);
+                        prop_assert!(!thinned || gone == 0, "evicted while thinned");
+                        prop_assert!(thinned || f.newest(0).is_none_or(|t| t.seq <= above));
+                        prop_assert!(gone == 0 || !f.is_top_loaded());
+                        evicted += gone;
+                    }
+                    Step::ReadNewer(cut) if !f.is_top_loaded() => {
+                        let from = f.loaded_to() + 1;
+                        let to = from + cut as u64 % (f.last_seq() + 1 - from);
+                        f.append(to, (from..=to).map(event));
+                        prop_assert_eq!(f.loaded_to(), to);
+                    }
+                    Step::ReadNewer(_) => {}
                     Step::Read(_) | Step::Search(_) => {}
                 }
                 // Every tweet loaded shows what the log says so far.
@@ -1349,12 +1530,19 @@ mod tests {
                     }
                 }
             }
-            // The rest arrives; the user scrolls back to the stream's start.
+            // The rest arrives; the user scrolls back to the newest tweet,
+            // then to the stream's start.
             f.drop_kept();
             while live <= n {
                 let _ = f.apply(live, &events[live as usize - 1], false);
                 live += 1;
             }
+            if !f.is_top_loaded() {
+                let from = f.loaded_to() + 1;
+                f.append(n, (from..=n).map(event));
+            }
+            prop_assert!(f.is_top_loaded());
+            prop_assert_eq!(f.newer_not_loaded(), 0);
             if !f.is_complete() {
                 let hi = f.first_seq();
                 f.prepend(1, (1..hi).map(event), true);

@@ -155,7 +155,7 @@ pub async fn tail(cfg: &BusConfig, opts: TailOptions) -> Result<(), Error> {
                 None
             }
             Ok(event) => match feed.apply(seq, &event, false) {
-                Ok(Change::Tweet | Change::Likes | Change::Deferred) => {
+                Ok(Change::Tweet | Change::Likes | Change::Deferred | Change::Newer) => {
                     let likes = feed.get(&event.id).map_or(0, Tweet::likes);
                     Some(if opts.json {
                         json_line(seq, &event, &payload, likes)

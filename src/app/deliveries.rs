@@ -102,7 +102,7 @@ fn fold_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     let mut added = false;
     // On the newest tweet (or on none), the selection follows new ones.
-    let follow = app.selected_index().is_none_or(|i| i == 0);
+    let follow = app.selected_index().is_none_or(|i| i == 0) && app.feed.is_top_loaded();
     for d in batch {
         match d.event {
             Ok(event) => {
@@ -134,7 +134,8 @@ fn fold_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
                             posting::tweet_posted(app);
                         }
                     }
-                    Ok(Change::Likes | Change::Deferred) => {}
+                    Ok(Change::Newer) if ours => posting::tweet_posted(app),
+                    Ok(Change::Likes | Change::Deferred | Change::Newer) => {}
                     Err(skip) if skip.is_bad() => app.skipped += 1,
                     Err(_) => {}
                 }
