@@ -2,8 +2,8 @@
 //! chunks of history, folded into the feed with the selection kept in place.
 
 use super::navigate::{
-    keep_on_shown, load_older_if_near_end, return_to_place, scroll_into_view, search_more,
-    select_index,
+    keep_on_shown, load_newer_if_near_top, load_older_if_near_end, return_to_place,
+    scroll_into_view, search_more, select_index,
 };
 use super::{App, Cmd, Delivery, posting, views};
 use crate::feed::{Change, Feed};
@@ -164,26 +164,69 @@ fn fold_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
     cmds
 }
 
-/// Tweets kept loaded below the lowest one on screen or selected, at least.
-pub const KEEP_BELOW: usize = 2_000;
+/// Tweets kept loaded on each side of the screen and the selection, at
+/// least.
+pub const KEEP_AROUND: usize = 2_000;
 
-/// Lets the tweets far below the screen go from memory once as many again
-/// as `KEEP_BELOW` have gathered there, so a feed left open for weeks holds
-/// a few thousand tweets, not all it was sent. They are read again, with
-/// their exact counts, when the selection comes near them. Not while a
-/// search, a tweet's page or a place to return to needs what is loaded.
+/// Lets the tweets far from the screen go from memory once as many again
+/// as `KEEP_AROUND` have gathered on one side, so a feed left open for
+/// weeks, or scrolled through from its newest tweet to its oldest, holds a
+/// few thousand tweets, not all it was sent or read. They are read again,
+/// with their exact counts, when the selection comes near them. Not while
+/// a search, a tweet's page or a place to return to needs what is loaded.
 pub fn let_far_tweets_go(app: &mut App) {
     if app.search.is_some() || app.page.is_some() || app.return_to.is_some() || app.loading {
         return;
     }
-    let lowest = app.selected_index().unwrap_or(0).max(app.top_index());
-    let keep = lowest + KEEP_BELOW;
-    if app.feed.len() < keep + KEEP_BELOW {
-        return;
-    }
-    if let Some(below) = app.feed.seq_at(keep - 1) {
+    let (sel, top) = (app.selected_index().unwrap_or(0), app.top_index());
+    let keep = sel.max(top) + KEEP_AROUND;
+    if app.feed.len() >= keep + KEEP_AROUND
+        && let Some(below) = app.feed.seq_at(keep - 1)
+    {
         app.feed.evict_older(below);
     }
+    let highest = sel.min(top);
+    if highest >= 2 * KEEP_AROUND
+        && let Some(above) = app.feed.seq_at(highest - KEEP_AROUND)
+    {
+        app.feed.evict_newer(above);
+    }
+}
+
+/// Folds in a chunk of the newer tweets that were let go (and those that
+/// arrived since), read again from the stream.
+pub fn apply_newer(app: &mut App, from: u64, to: u64, events: Vec<Delivery>) -> Vec<Cmd> {
+    app.loading_newer = false;
+    if from != app.feed.loaded_to() + 1 {
+        // Asked for before the feed changed under it.
+        return read_on(app);
+    }
+    let decoded = events
+        .into_iter()
+        .filter_map(|d| d.event.ok().map(|e| (d.seq, e, false)));
+    let before = app.feed.len();
+    let loaded = app.feed.append(to, decoded);
+    // Bad events among them were counted when they arrived, except likes
+    // that turn out older than their tweet.
+    app.skipped += app.feed.take_discarded();
+    if let Some(search) = app.search.as_mut() {
+        for t in (0..loaded).filter_map(|i| app.feed.newest(i)) {
+            search.found(t);
+        }
+    }
+    debug_assert_eq!(app.feed.len(), before + loaded);
+    if app.to_newest {
+        select_index(app, 0);
+        if app.feed.is_top_loaded() {
+            app.to_newest = false;
+            app.feed.mark_all_read();
+        }
+    } else {
+        scroll_into_view(app);
+    }
+    keep_on_shown(app);
+    let_far_tweets_go(app);
+    read_on(app)
 }
 
 /// Folds in one chunk of history, older than everything loaded so far.
@@ -272,6 +315,7 @@ pub(super) fn read_on(app: &mut App) -> Vec<Cmd> {
     if cmds.is_empty() {
         cmds = load_older_if_near_end(app);
     }
+    cmds.extend(load_newer_if_near_top(app));
     if cmds.is_empty() {
         cmds = search_more(app);
     }
@@ -290,5 +334,7 @@ pub fn reset(app: &mut App) {
     app.selected = None;
     app.top = None;
     app.loading_older = false;
+    app.loading_newer = false;
+    app.to_newest = false;
     app.error("stream deleted or recreated: feed rebuilt");
 }

@@ -139,6 +139,12 @@ pub struct App {
     pub loading: bool,
     /// Older history has been asked for and has not arrived yet.
     pub loading_older: bool,
+    /// Newer tweets, let go while the user read far below them, have been
+    /// asked for and have not arrived yet.
+    pub loading_newer: bool,
+    /// `g` was pressed while the newest tweets were let go: chunks of them
+    /// are read, the selection on the newest, until they are all loaded.
+    pub to_newest: bool,
     /// Likes and unlikes in flight, by message id.
     pub pending_likes: HashMap<String, Outgoing>,
     /// Likes and unlikes made while the connection was away, sent in order
@@ -188,6 +194,8 @@ impl App {
             help_scroll: 0,
             loading: true,
             loading_older: false,
+            loading_newer: false,
+            to_newest: false,
             pending_likes: HashMap::new(),
             queued: Vec::new(),
             page: None,
@@ -387,6 +395,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::OlderFailed(why) => {
             app.loading_older = false;
             app.error(format!("older tweets not loaded: {why}"));
+            vec![]
+        }
+        Msg::Newer { from, to, events } => deliveries::apply_newer(app, from, to, events),
+        Msg::NewerFailed(why) => {
+            app.loading_newer = false;
+            app.to_newest = false;
+            app.error(format!("newer tweets not loaded: {why}"));
             vec![]
         }
         Msg::Delivered(batch) => deliveries::apply_live(app, batch),

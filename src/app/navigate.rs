@@ -15,6 +15,8 @@ const OLDER_MARGIN: usize = 20;
 /// oldest one loaded.
 pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
     let from = app.selected_index();
+    // Only `g` asks for the newest tweets all the way up.
+    app.to_newest = to == Move::Newest && !app.feed.is_top_loaded();
     match to {
         Move::Older => move_by(app, 1),
         Move::Newer => move_by(app, -1),
@@ -24,8 +26,10 @@ pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
             if let Some(first) = app.shown_from(0, 1) {
                 select_index(app, first);
             }
-            // Back at the top: everything is read.
-            app.feed.mark_all_read();
+            if app.feed.is_top_loaded() {
+                // Back at the top: everything is read.
+                app.feed.mark_all_read();
+            }
         }
         Move::Oldest => {
             if let Some(last) = app.shown_from(app.feed.len().saturating_sub(1), -1) {
@@ -48,7 +52,9 @@ pub fn select(app: &mut App, to: Move) -> Vec<Cmd> {
             app.feed.mark_read(i);
         }
     }
-    load_older_if_near_end(app)
+    let mut cmds = load_older_if_near_end(app);
+    cmds.extend(load_newer_if_near_top(app));
+    cmds
 }
 
 /// Tweets a page moves: a pane of the smallest tweets, less one.
@@ -102,6 +108,10 @@ pub fn keep_on_shown(app: &mut App) {
 /// older chunk, until it has all been searched.
 pub fn search_more(app: &mut App) -> Vec<Cmd> {
     let searching = app.search.as_ref().is_some_and(|s| !s.is_empty());
+    if searching && !app.feed.is_top_loaded() {
+        // The newest first: they are what a search shows first.
+        return load_newer_if_near_top(app);
+    }
     if !searching || app.loading || app.loading_older || app.feed.is_complete() {
         return vec![];
     }
@@ -167,6 +177,26 @@ pub fn load_older_if_near_end(app: &mut App) -> Vec<Cmd> {
     app.loading_older = true;
     vec![Cmd::LoadOlder {
         before: app.feed.first_seq(),
+    }]
+}
+
+/// Asks for the newer tweets that were let go when the selection comes
+/// within a page of the newest one loaded, when `g` was pressed, or for a
+/// search (which reads them before older ones).
+pub fn load_newer_if_near_top(app: &mut App) -> Vec<Cmd> {
+    let searching = app.search.as_ref().is_some_and(|s| !s.is_empty());
+    let near_top = app.selected_index().is_none_or(|i| i < OLDER_MARGIN);
+    if app.feed.is_top_loaded()
+        || app.loading_newer
+        || app.loading
+        || !(near_top || app.to_newest || searching)
+    {
+        return vec![];
+    }
+    app.loading_newer = true;
+    vec![Cmd::LoadNewer {
+        after: app.feed.loaded_to(),
+        to: app.feed.last_seq(),
     }]
 }
 

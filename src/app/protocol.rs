@@ -78,6 +78,15 @@ pub enum Msg {
     HistoryLoaded,
     /// Older history was asked for and could not be read; scrolling asks again.
     OlderFailed(String),
+    /// Events stored from `from` to `to`, read again because the newest
+    /// tweets were let go while the user read far below them (no acks).
+    Newer {
+        from: u64,
+        to: u64,
+        events: Vec<Delivery>,
+    },
+    /// They could not be read now; scrolling asks again.
+    NewerFailed(String),
     /// The events stored from `from` to `to`, read from the stream because
     /// live delivery skipped them (no acks: their redeliveries are acked).
     GapFilled {
@@ -108,6 +117,11 @@ pub enum Cmd {
     /// Read the chunk of history just before sequence `before`.
     LoadOlder {
         before: u64,
+    },
+    /// Read a chunk of the events stored after `after`, up to `to` at most.
+    LoadNewer {
+        after: u64,
+        to: u64,
     },
     /// Read the events stored from `from` to `to`: live delivery skipped
     /// them (delivered while the connection was away, redelivered later).

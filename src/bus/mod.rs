@@ -349,6 +349,35 @@ impl Bus {
                     let _ = tx.send(msg).await;
                 });
             }
+            Cmd::LoadNewer { after, to } => {
+                tracing::debug!("newer history after {after}, up to {to}");
+                let (readers, tx, new_after) =
+                    (self.readers.clone(), self.tx.clone(), self.new_after);
+                tokio::spawn(async move {
+                    let size = readers
+                        .chunk_events(consumer::OLDER_CHUNK_EVENTS)
+                        .min(to.saturating_sub(after).max(1));
+                    let span = consumer::Span {
+                        first: after + 1,
+                        last: to,
+                    };
+                    let chunk =
+                        consumer::load_chunk(&readers, span, after + 1 + size, size, new_after)
+                            .await;
+                    let msg = match chunk {
+                        Ok(chunk) => Msg::Newer {
+                            from: chunk.from,
+                            to: chunk.to,
+                            events: chunk.events,
+                        },
+                        Err(e) => {
+                            tracing::warn!("newer history not loaded: {e}");
+                            Msg::NewerFailed(e.to_string())
+                        }
+                    };
+                    let _ = tx.send(msg).await;
+                });
+            }
             Cmd::FillGap { from, to } => {
                 tracing::info!("live events {from} to {to} skipped by delivery: reading them");
                 let (readers, tx, new_after) =

@@ -35,6 +35,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .right_aligned()
                 .style(p.dim),
         );
+    } else if !app.feed.is_top_loaded() {
+        // Read far below the newest, which were let go: they load on the
+        // way back up.
+        let newer = thousands(app.feed.newer_not_loaded());
+        block = block.title(
+            Line::from(format!(" ↑ {newer} newer "))
+                .right_aligned()
+                .style(p.new_mark),
+        );
     } else if new > 0 {
         // Scrolled away from the newest, the new tweets are above.
         let above = if app.selected_index().is_some_and(|i| i > 0) {

@@ -267,10 +267,10 @@ fn a_gap_that_cannot_be_read_is_asked_for_again_and_deleted_events_are_not_waite
 
 #[test]
 fn a_feed_open_for_long_lets_far_tweets_go_and_reads_them_again_with_their_counts() {
-    use crate::app::deliveries::KEEP_BELOW;
+    use crate::app::deliveries::KEEP_AROUND;
     // Tweet t1, then for each k in 2..=n: tweet tk, which ann likes; bob
     // likes t1 early, cy late, when t1 has long gone from memory.
-    let n = 3 * KEEP_BELOW as u64 + 7;
+    let n = 3 * KEEP_AROUND as u64 + 7;
     let mut log = vec![event(EventKind::TweetCreated, "t1", "ann")];
     for k in 2..=n {
         log.push(event(EventKind::TweetCreated, &format!("t{k}"), "ann"));
@@ -309,7 +309,7 @@ fn a_feed_open_for_long_lets_far_tweets_go_and_reads_them_again_with_their_count
         );
     }
     assert!(
-        a.feed.len() < 2 * KEEP_BELOW,
+        a.feed.len() < 2 * KEEP_AROUND,
         "{} of {n} tweets loaded",
         a.feed.len()
     );
@@ -334,13 +334,104 @@ fn a_feed_open_for_long_lets_far_tweets_go_and_reads_them_again_with_their_count
         cmds = update(&mut a, key(KeyCode::Char('G')));
     }
     assert!(a.feed.is_complete());
-    assert_eq!(a.feed.len() as u64, n, "every tweet is loaded again");
     let t1 = a.feed.get("t1").unwrap();
     assert_eq!(t1.likes(), 2, "bob's like (left behind) and cy's (waited)");
     assert!(t1.liked_by("bob") && t1.liked_by("cy"));
-    for k in 2..=n {
-        let t = a.feed.get(&format!("t{k}")).unwrap();
-        assert_eq!(t.likes(), 1, "t{k}");
+    assert!(a.feed.len() > 1_000, "tweets near the oldest are loaded");
+    for t in (0..a.feed.len() - 1).filter_map(|i| a.feed.newest(i)) {
+        assert_eq!(t.likes(), 1, "{}", t.id);
     }
     assert_eq!(a.skipped, 0, "nothing read again counts as bad");
+}
+
+#[test]
+fn scrolled_from_the_newest_tweet_to_the_oldest_and_back_the_feed_holds_a_few_thousand() {
+    use crate::app::deliveries::KEEP_AROUND;
+    // n tweets, each liked by ann as it comes; bob likes t1 near the end.
+    let n = 5 * KEEP_AROUND as u64;
+    let mut log = Vec::new();
+    for k in 1..=n {
+        log.push(event(EventKind::TweetCreated, &format!("t{k}"), "ann"));
+        log.push(event(EventKind::TweetLiked, &format!("t{k}"), "ann"));
+    }
+    log.push(event(EventKind::TweetLiked, "t1", "bob"));
+    let last = log.len() as u64;
+    let chunk = |from: u64, to: u64| -> Vec<Delivery> {
+        (from..=to)
+            .map(|seq| Delivery {
+                seq,
+                event: Ok(log[seq as usize - 1].clone()),
+                ack: None,
+                new: false,
+            })
+            .collect()
+    };
+    let mut a = app();
+    // The window: the newest 1,000 events.
+    let from = last - 999;
+    update(
+        &mut a,
+        Msg::History {
+            from,
+            to: last,
+            events: chunk(from, last),
+            at_start: false,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    update(&mut a, key(KeyCode::Tab));
+    let mut most = 0;
+    // To the oldest: G, as often as older tweets load.
+    let mut cmds = update(&mut a, key(KeyCode::Char('G')));
+    while let [Cmd::LoadOlder { before }] = cmds[..] {
+        let from = before.saturating_sub(1_000).max(1);
+        update(
+            &mut a,
+            Msg::History {
+                from,
+                to: before - 1,
+                events: chunk(from, before - 1),
+                at_start: from == 1,
+            },
+        );
+        most = most.max(a.feed.len());
+        cmds = update(&mut a, key(KeyCode::Char('G')));
+    }
+    assert_eq!(a.selected_tweet().unwrap().id, "t1");
+    assert!(!a.feed.is_top_loaded(), "the newest were let go");
+    assert_eq!(a.feed.newest(0).unwrap().likes(), 1);
+    assert_eq!(a.selected_tweet().unwrap().likes(), 2, "ann's and bob's");
+    // And back: g once reads on until the newest is loaded.
+    let mut cmds = update(&mut a, key(KeyCode::Char('g')));
+    let mut reads = 0;
+    while let [Cmd::LoadNewer { after, to }] = cmds[..] {
+        reads += 1;
+        assert!(reads < 100, "reads for ever");
+        assert_eq!(to, last);
+        let upto = (after + 1_000).min(to);
+        cmds = update(
+            &mut a,
+            Msg::Newer {
+                from: after + 1,
+                to: upto,
+                events: chunk(after + 1, upto),
+            },
+        );
+        most = most.max(a.feed.len());
+    }
+    assert!(a.feed.is_top_loaded() && !a.to_newest);
+    assert_eq!(a.selected_tweet().unwrap().id, format!("t{n}"));
+    assert!(
+        most < 4 * KEEP_AROUND,
+        "{most} of {n} tweets loaded at most"
+    );
+    for i in 0..a.feed.len() {
+        let t = a.feed.newest(i).unwrap();
+        assert_eq!(t.likes(), 1, "{}", t.id);
+    }
+    // Live tweets follow again.
+    let next = event(EventKind::TweetCreated, "live", "cy");
+    update(&mut a, delivered(last + 1, next));
+    assert_eq!(a.selected_tweet().unwrap().id, "live");
+    assert_eq!(a.skipped, 0);
 }
