@@ -547,11 +547,21 @@ async fn serve_burst(
 
 /// A process's resident memory, from /proc.
 fn rss_mib(pid: i32) -> f64 {
+    status_mib(pid, "VmRSS:")
+}
+
+/// The most resident memory a process has had, from /proc.
+fn peak_rss_mib(pid: i32) -> f64 {
+    status_mib(pid, "VmHWM:")
+}
+
+/// A figure of /proc/PID/status given in kB, in MiB.
+fn status_mib(pid: i32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next())
         .and_then(|kib| kib.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
 }
@@ -881,14 +891,7 @@ fn search_peak_rss(url: &str, stream: &str) -> f64 {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pty.pid())).unwrap();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .expect("VmHWM");
-    kib / 1024.0
+    peak_rss_mib(pty.pid())
 }
 
 // ---------------------------------------------------------------- hostile
@@ -1115,12 +1118,56 @@ fn rss_live(url: &str, stream: &str, n: usize) -> (f64, f64) {
     (before, rss_mib(pty.pid()))
 }
 
+// ----------------------------------------------------------------- scroll
+
+/// What the real jetfeed's memory was (MiB) on a trip through a stream.
+struct Trip {
+    /// At the oldest tweet, at the newest again, and the most it had.
+    oldest: f64,
+    back: f64,
+    peak: f64,
+}
+
+/// The real jetfeed on a stream of `n` events of `mix`: the user goes from
+/// the newest tweet to the oldest (G, again as older ones load) and back
+/// (g, once).
+fn scroll_trip(url: &str, stream: &str, n: usize) -> Trip {
+    let data = tempfile::tempdir().unwrap();
+    let mut pty = common::tui(data.path(), url, "bench", &["--stream", stream]);
+    let newest = format!("tweet number {}:", n.div_ceil(4));
+    pty.wait_for(&newest);
+    pty.type_bytes(b"\t");
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let reach = |pty: &mut common::Pty, text: &str, key: Option<&[u8]>| {
+        while !pty.screen().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never shown:\n{}",
+                pty.screen()
+            );
+            if let Some(key) = key {
+                pty.type_bytes(key);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    reach(&mut pty, "tweet number 1:", Some(b"G"));
+    let oldest = rss_mib(pty.pid());
+    pty.type_bytes(b"g");
+    reach(&mut pty, &newest, None);
+    Trip {
+        oldest,
+        back: rss_mib(pty.pid()),
+        peak: peak_rss_mib(pty.pid()),
+    }
+}
+
 // ------------------------------------------------------------------- main
 
 /// The parts of the benchmark, in the order they run; `--only` picks some.
 const SECTIONS: &[&str] = &[
     "history", "live", "publish", "serve", "latency", "burst", "render", "search", "startup",
-    "growth", "hostile",
+    "growth", "scroll", "hostile",
 ];
 
 fn main() {
@@ -1397,6 +1444,19 @@ fn main() {
             json!({"tweets": live, "likes": live, "before": before, "after": after}),
         );
     }
+    if runs("scroll") {
+        let size = if args.quick { 20_000 } else { 1_000_000 };
+        say(&format!(
+            "scroll: from the newest tweet of {size} events to the oldest and back…"
+        ));
+        rt.block_on(create_stream(&url, "SCROLL"));
+        rt.block_on(load_named(&url, "SCROLL", &mix(size, "s-")));
+        let trip = scroll_trip(&url, "SCROLL", size);
+        report.insert(
+            "rss_after_scroll_mib".into(),
+            json!({"events": size, "at_oldest": trip.oldest, "after": trip.back, "peak": trip.peak}),
+        );
+    }
     if runs("hostile") {
         say("a megabyte tweet: keys, then the real binary idle…");
         report.insert("megabyte_key_ms".into(), json!(megabyte_key_ms()));
@@ -1550,6 +1610,23 @@ fn print_table(r: &serde_json::Value) {
             format!("RSS after {} tweets + likes live", f("tweets")),
             format!("{:.1} before", f("before")),
             f("after"),
+            ""
+        );
+    }
+    if let Some(t) = r["rss_after_scroll_mib"].as_object() {
+        let f = |k: &str| t[k].as_f64().unwrap_or(0.0);
+        println!(
+            "{:<34} {:>14} {:>14.1} {:>8}",
+            format!("RSS, {} events: oldest, back", f("events")),
+            format!("{:.1} oldest", f("at_oldest")),
+            f("after"),
+            ""
+        );
+        println!(
+            "{:<34} {:>14} {:>14.1} {:>8}",
+            "the same: peak RSS (MiB)",
+            "",
+            f("peak"),
             ""
         );
     }

@@ -136,6 +136,38 @@ impl Soaker {
         self
     }
 
+    /// Every tweet's count as this client shows it on a trip from its
+    /// newest tweet to the oldest (G, again as older ones load) and back
+    /// (g): far tweets are let go from memory and read again when scrolled
+    /// to.
+    async fn counts_on_a_trip(&mut self) -> HashMap<String, u64> {
+        fn note(app: &App, seen: &mut HashMap<String, u64>) {
+            for t in (0..app.feed.len()).filter_map(|i| app.feed.newest(i)) {
+                seen.insert(t.id.clone(), t.likes());
+            }
+        }
+        let mut seen = HashMap::new();
+        let patience = Duration::from_secs(60);
+        let deadline = Instant::now() + patience;
+        while !self.app().feed.is_complete() {
+            assert!(Instant::now() < deadline, "never reached the oldest tweet");
+            note(self.app(), &mut seen);
+            self.key(KeyCode::Char('G'));
+            self.client
+                .until_within(patience, "older tweets", |a| !a.loading_older)
+                .await;
+        }
+        note(self.app(), &mut seen);
+        self.key(KeyCode::Char('g'));
+        self.client
+            .until_within(patience, "the newest tweets again", |a| {
+                a.feed.is_top_loaded() && !a.loading_newer
+            })
+            .await;
+        note(self.app(), &mut seen);
+        seen
+    }
+
     /// Handles what arrives, retrying a failed post, until the draft and
     /// the likes queue are empty and the feed has folded the stream up to
     /// `last`.
@@ -382,7 +414,8 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
     }
     let mut stored = 0;
     let gaps: u64 = clients.iter().map(|c| c.app().gaps_read).sum();
-    for c in &clients {
+    for c in &mut clients {
+        let shown = c.counts_on_a_trip().await;
         for id in &c.client.stored {
             let times = ids.get(id.as_str()).copied().unwrap_or(0);
             assert_eq!(
@@ -394,13 +427,13 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
             stored += 1;
         }
         assert_eq!(
-            c.app().feed.len(),
+            shown.len(),
             counts.len(),
             "{name}: {} folded another set of tweets",
             c.app().user
         );
         for (id, want) in &counts {
-            let got = c.app().feed.get(id).map(|t| t.likes());
+            let got = shown.get(id).copied();
             if got != Some(*want) {
                 let log: Vec<String> = events
                     .iter()
@@ -435,7 +468,7 @@ async fn half(name: &str, mut servers: Servers, secs: f64) {
         faults.join(", ")
     );
     println!(
-        "{name}: {CLIENTS} clients' folds equal the recount of all {} tweets; {stored} events they were told are stored are each in the stream once; live events skipped by delivery and read back: {gaps} times",
+        "{name}: {CLIENTS} clients' folds, read from the newest tweet to the oldest and back, equal the recount of all {} tweets; {stored} events they were told are stored are each in the stream once; live events skipped by delivery and read back: {gaps} times",
         counts.len()
     );
     if let (Some(first), Some(end)) = (rss.first(), rss.last()) {

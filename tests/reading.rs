@@ -307,3 +307,97 @@ fn with_no_mouse_the_terminal_keeps_the_mouse() {
         assert_eq!(contains(&out), reports, "{flag:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trip_to_the_oldest_tweet_and_back_shows_every_count_with_a_few_thousand_loaded() {
+    use std::collections::HashMap;
+    let keep = jetfeed::app::KEEP_AROUND;
+    let server = NatsServer::start();
+    let url = server.url();
+    // Tweets, each liked by a few of five users, some likes taken back,
+    // some anonymous.
+    let tweets = 10 * keep + 500;
+    let event = |kind, id: String, author: &str| Event {
+        kind,
+        id,
+        message: "a tweet on a long trip".into(),
+        date: chrono::Utc::now().fixed_offset(),
+        author: author.into(),
+    };
+    let mut events = Vec::new();
+    for i in 0..tweets {
+        let id = format!("trip-{i}");
+        events.push(event(EventKind::TweetCreated, id.clone(), "bob"));
+        for u in 0..i % 4 {
+            events.push(event(EventKind::TweetLiked, id.clone(), &format!("u{u}")));
+        }
+        if i % 3 == 0 {
+            events.push(event(EventKind::TweetUnliked, id.clone(), "u0"));
+        }
+        if i % 5 == 0 {
+            events.push(event(EventKind::TweetLiked, id, ""));
+        }
+    }
+    publish_many(&url, &events).await;
+    let mut ann = Client::start(&url, "ann").await;
+    ann.until("the window", |a| !a.loading).await;
+    ann.key(KeyCode::Tab);
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut most = 0;
+    let note = |a: &jetfeed::app::App, seen: &mut HashMap<String, u64>, most: &mut usize| {
+        *most = (*most).max(a.feed.len());
+        for t in (0..a.feed.len()).filter_map(|i| a.feed.newest(i)) {
+            seen.insert(t.id.clone(), t.likes());
+        }
+    };
+    while !ann.app.feed.is_complete() {
+        note(&ann.app, &mut seen, &mut most);
+        ann.key(KeyCode::Char('G'));
+        ann.until("older tweets", |a| !a.loading_older).await;
+    }
+    assert!(!ann.app.feed.is_top_loaded(), "the newest were let go");
+    // Likes arrive live for the oldest tweet (loaded) and the newest (let
+    // go): one is counted at once, the other when it loads again.
+    let newest = format!("trip-{}", tweets - 1);
+    for (id, user) in [
+        ("trip-0", "cy"),
+        (newest.as_str(), "cy"),
+        (newest.as_str(), "u3"),
+    ] {
+        like(&url, user, id).await;
+        events.push(event(EventKind::TweetLiked, id.into(), user));
+    }
+    let last = events.len() as u64;
+    ann.until("the live likes", |a| a.feed.last_seq() >= last)
+        .await;
+    note(&ann.app, &mut seen, &mut most);
+    ann.key(KeyCode::Char('g'));
+    ann.until("the newest tweets again", |a| {
+        a.feed.is_top_loaded() && !a.loading_newer
+    })
+    .await;
+    note(&ann.app, &mut seen, &mut most);
+    assert_eq!(ann.app.selected_tweet().unwrap().id, newest);
+    // The counts a forward fold of the whole stream gives.
+    let mut truth = jetfeed::feed::Feed::new();
+    for (i, e) in events.iter().enumerate() {
+        let _ = truth.apply(i as u64 + 1, e, false);
+    }
+    assert_eq!(seen.len(), tweets, "every tweet was on the trip");
+    let wrong: Vec<_> = (0..truth.len())
+        .filter_map(|i| truth.newest(i))
+        .filter(|t| seen.get(&t.id) != Some(&t.likes()))
+        .map(|t| (t.id.clone(), t.likes(), seen.get(&t.id).copied()))
+        .take(5)
+        .collect();
+    assert!(wrong.is_empty(), "counts unlike the stream's: {wrong:?}");
+    // u1 and u2 from the start (u0 took theirs back), cy and u3 live.
+    assert_eq!(truth.get(&newest).unwrap().likes(), 4);
+    assert!(most < 4 * keep, "{most} of {tweets} tweets loaded at most");
+    assert_eq!(ann.app.skipped, 0);
+    eprintln!(
+        "reliability: trip | {tweets} tweets, {} events | every count on the way down and back equals the stream's | at most {most} loaded",
+        events.len()
+    );
+    ann.shutdown().await;
+}

@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+pub use deliveries::KEEP_AROUND;
 pub use draft::{Draft, Edit, Editor, MAX_TWEET_CHARS, tweet_text};
 pub use ids::Ids;
 pub use keymap::{Action, KeyMap, Move};
