@@ -210,13 +210,28 @@ fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {
         }
     }
     let urgent = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..));
+    let chunk = matches!(msg, Msg::History { .. } | Msg::Newer { .. });
     let tweets = app.feed.len();
     for cmd in update(app, msg) {
         effects.execute(cmd);
+    }
+    if chunk {
+        give_back_memory();
     }
     if urgent || app.feed.len() != tweets {
         Redraw::Now
     } else {
         Redraw::Soon
+    }
+}
+
+/// Hands the memory a chunk of history was read into back to the system:
+/// the allocator keeps freed pages for itself otherwise, and a trip through
+/// a long stream would leave jetfeed holding the largest chunks it read.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
