@@ -374,13 +374,25 @@ impl Evicted {
     fn forget_older_from(&mut self, seq: u64) {
         let keep = self.older.partition_point(|l| seq_of(l) < seq);
         self.older.truncate(keep);
+        if too_roomy(self.older.len(), self.older.capacity()) {
+            self.older.shrink_to(2 * keep);
+        }
     }
 
     /// Forgets the newer tweets' likes up to `seq`: they are loaded again.
     fn forget_newer_to(&mut self, seq: u64) {
         let gone = self.newer.partition_point(|l| seq_of(l) <= seq);
         self.newer.drain(..gone);
+        if too_roomy(self.newer.len(), self.newer.capacity()) {
+            self.newer.shrink_to(2 * self.newer.len());
+        }
     }
+}
+
+/// Whether a collection has far more room than it holds: what a trip
+/// through a long stream left it, given back once it shrinks to a quarter.
+fn too_roomy(len: usize, capacity: usize) -> bool {
+    capacity > 4096 && capacity > 4 * len
 }
 
 /// Tweets in stream order, indexed by id.
@@ -486,6 +498,12 @@ impl Feed {
     /// Whether the feed holds everything from the stream's start.
     pub fn is_complete(&self) -> bool {
         self.complete
+    }
+
+    /// Whether the event at `seq` was read before: whatever was bad about
+    /// it was counted then.
+    pub fn was_read(&self, seq: u64) -> bool {
+        seq >= self.read_from
     }
 
     /// Every tweet up to this sequence (from `first_seq`) is loaded.
@@ -765,7 +783,19 @@ impl Feed {
             self.complete = false;
             self.truncated = false;
         }
+        self.give_room_back();
         gone
+    }
+
+    /// Shrinks what a large chunk, now let go, left roomy.
+    fn give_room_back(&mut self) {
+        let len = self.tweets.len();
+        if too_roomy(len, self.tweets.capacity()) {
+            self.tweets.shrink_to(2 * len);
+        }
+        if too_roomy(len, self.by_id.capacity()) {
+            self.by_id.shrink_to(2 * len);
+        }
     }
 
     /// Lets the tweets newer than `above` go from memory (not while a
@@ -795,6 +825,7 @@ impl Feed {
             self.loaded_to = to;
             self.newer += gone as u64;
         }
+        self.give_room_back();
         gone
     }
 

@@ -21,6 +21,7 @@ pub mod config;
 pub mod drafts;
 pub mod feed;
 pub mod headless;
+pub mod memory;
 pub mod paths;
 pub mod sanitize;
 pub mod serve;

@@ -27,6 +27,7 @@ static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::n
 
 fn main() -> ExitCode {
     STARTED.get_or_init(std::time::Instant::now);
+    jetfeed::memory::tune();
     // The help says where the config file is and where the server would
     // come from, as things stand.
     let matches = Cli::command().after_help(where_from()).get_matches();

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use base64::Engine;
@@ -342,19 +343,28 @@ async fn a_trip_to_the_oldest_tweet_and_back_shows_every_count_with_a_few_thousa
     let mut ann = Client::start(&url, "ann").await;
     ann.until("the window", |a| !a.loading).await;
     ann.key(KeyCode::Tab);
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut most = 0;
-    let note = |a: &jetfeed::app::App, seen: &mut HashMap<String, u64>, most: &mut usize| {
-        *most = (*most).max(a.feed.len());
+    // Every count on screen after every message the app handles, the last
+    // one seen for each tweet; and the most tweets loaded at once.
+    let seen: RefCell<HashMap<String, u64>> = RefCell::default();
+    let most = std::cell::Cell::new(0);
+    let note = |a: &jetfeed::app::App| {
+        most.set(most.get().max(a.feed.len()));
+        let mut seen = seen.borrow_mut();
         for t in (0..a.feed.len()).filter_map(|i| a.feed.newest(i)) {
             seen.insert(t.id.clone(), t.likes());
         }
     };
-    while !ann.app.feed.is_complete() {
-        note(&ann.app, &mut seen, &mut most);
-        ann.key(KeyCode::Char('G'));
-        ann.until("older tweets", |a| !a.loading_older).await;
-    }
+    let down = async |ann: &mut Client| {
+        while !ann.app.feed.is_complete() {
+            ann.key(KeyCode::Char('G'));
+            ann.until("older tweets", |a| {
+                note(a);
+                !a.loading_older
+            })
+            .await;
+        }
+    };
+    down(&mut ann).await;
     assert!(!ann.app.feed.is_top_loaded(), "the newest were let go");
     // Likes arrive live for the oldest tweet (loaded) and the newest (let
     // go): one is counted at once, the other when it loads again.
@@ -370,14 +380,23 @@ async fn a_trip_to_the_oldest_tweet_and_back_shows_every_count_with_a_few_thousa
     let last = events.len() as u64;
     ann.until("the live likes", |a| a.feed.last_seq() >= last)
         .await;
-    note(&ann.app, &mut seen, &mut most);
-    ann.key(KeyCode::Char('g'));
-    ann.until("the newest tweets again", |a| {
-        a.feed.is_top_loaded() && !a.loading_newer
-    })
-    .await;
-    note(&ann.app, &mut seen, &mut most);
-    assert_eq!(ann.app.selected_tweet().unwrap().id, newest);
+    note(&ann.app);
+    let up = async |ann: &mut Client| {
+        ann.key(KeyCode::Char('g'));
+        ann.until("the newest tweets again", |a| {
+            note(a);
+            a.feed.is_top_loaded() && !a.loading_newer
+        })
+        .await;
+        assert_eq!(ann.app.selected_tweet().unwrap().id, newest);
+    };
+    up(&mut ann).await;
+    // Again: the oldest were let go on the way up, and are read again.
+    assert!(!ann.app.feed.is_complete(), "the oldest were let go");
+    seen.borrow_mut().clear();
+    down(&mut ann).await;
+    up(&mut ann).await;
+    let (seen, most) = (seen.into_inner(), most.get());
     // The counts a forward fold of the whole stream gives.
     let mut truth = jetfeed::feed::Feed::new();
     for (i, e) in events.iter().enumerate() {
@@ -396,7 +415,7 @@ async fn a_trip_to_the_oldest_tweet_and_back_shows_every_count_with_a_few_thousa
     assert!(most < 4 * keep, "{most} of {tweets} tweets loaded at most");
     assert_eq!(ann.app.skipped, 0);
     eprintln!(
-        "reliability: trip | {tweets} tweets, {} events | every count on the way down and back equals the stream's | at most {most} loaded",
+        "reliability: trip | {tweets} tweets, {} events, there and back twice | every count seen on the second trip equals the stream's | at most {most} loaded",
         events.len()
     );
     ann.shutdown().await;

@@ -5,7 +5,7 @@ use super::navigate::{
     keep_on_shown, load_newer_if_near_top, load_older_if_near_end, return_to_place,
     scroll_into_view, search_more, select_index,
 };
-use super::{App, Cmd, Delivery, posting, views};
+use super::{App, Cmd, Delivery, Focus, posting, views};
 use crate::feed::{Change, Feed};
 use crate::wire::{Event, EventKind};
 
@@ -215,7 +215,7 @@ pub fn apply_newer(app: &mut App, from: u64, to: u64, events: Vec<Delivery>) -> 
         }
     }
     debug_assert_eq!(app.feed.len(), before + loaded);
-    if app.to_newest {
+    if app.to_newest && app.focus == Focus::Feed {
         select_index(app, 0);
         if app.feed.is_top_loaded() {
             app.to_newest = false;
@@ -252,7 +252,8 @@ pub fn apply_history(
         .filter_map(|d| match d.event {
             Ok(e) => Some((d.seq, e, d.new)),
             Err(_) => {
-                app.skipped += 1;
+                // Counted once, however often it is read again.
+                app.skipped += u64::from(!app.feed.was_read(d.seq));
                 None
             }
         })

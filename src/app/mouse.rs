@@ -65,6 +65,7 @@ fn click_feed(app: &mut App, feed: Rect, at: Position) -> Vec<Cmd> {
             navigate::select_index(app, index);
             app.feed.mark_read(index);
             let mut cmds = navigate::load_older_if_near_end(app);
+            cmds.extend(navigate::load_newer_if_near_top(app));
             if on_heart {
                 cmds.extend(posting::toggle_like(app));
             }

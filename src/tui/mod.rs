@@ -216,22 +216,11 @@ fn handle<E: Effects>(app: &mut App, msg: Msg, effects: &E) -> Redraw {
         effects.execute(cmd);
     }
     if chunk {
-        give_back_memory();
+        crate::memory::give_back();
     }
     if urgent || app.feed.len() != tweets {
         Redraw::Now
     } else {
         Redraw::Soon
-    }
-}
-
-/// Hands the memory a chunk of history was read into back to the system:
-/// the allocator keeps freed pages for itself otherwise, and a trip through
-/// a long stream would leave jetfeed holding the largest chunks it read.
-fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
