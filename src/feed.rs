@@ -395,6 +395,73 @@ fn too_roomy(len: usize, capacity: usize) -> bool {
     capacity > 4096 && capacity > 4 * len
 }
 
+/// The ids of tweets let go from memory (and of tweets stored above those
+/// loaded), in a form that may say yes wrongly (about one id in a hundred)
+/// but never says no wrongly: 10 bits an id, in Bloom filters that double
+/// in size as they fill. A like of an id it has never been told of, once
+/// the stream's start has been read, is of no tweet at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct LetGo {
+    filters: Vec<Bloom>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Bloom {
+    bits: Vec<u64>,
+    ids: usize,
+    room: usize,
+}
+
+/// Bits looked at per id: 1% of wrong yeses at 10 bits an id.
+const PROBES: u64 = 7;
+/// Ids the first filter takes; each next one takes twice as many.
+const FIRST_ROOM: usize = 1 << 14;
+
+impl Bloom {
+    fn new(room: usize) -> Self {
+        Bloom {
+            bits: vec![0; (room * 10).div_ceil(64)],
+            ids: 0,
+            room,
+        }
+    }
+
+    /// The bits of `id`: two hashes, stepped.
+    fn probes(&self, id: &str) -> impl Iterator<Item = (usize, u64)> {
+        use std::hash::BuildHasher;
+        let a = foldhash::quality::FixedState::with_seed(0x6a65_7466).hash_one(id);
+        let b = foldhash::quality::FixedState::with_seed(0x6565_6421).hash_one(id) | 1;
+        let len = self.bits.len() as u64 * 64;
+        (0..PROBES).map(move |i| {
+            let bit = a.wrapping_add(i.wrapping_mul(b)) % len;
+            ((bit / 64) as usize, 1 << (bit % 64))
+        })
+    }
+}
+
+impl LetGo {
+    fn insert(&mut self, id: &str) {
+        if self.filters.last().is_none_or(|f| f.ids >= f.room) {
+            let room = self.filters.last().map_or(FIRST_ROOM, |f| f.room * 2);
+            self.filters.push(Bloom::new(room));
+        }
+        if let Some(f) = self.filters.last_mut() {
+            let probes: Vec<_> = f.probes(id).collect();
+            for (word, bit) in probes {
+                f.bits[word] |= bit;
+            }
+            f.ids += 1;
+        }
+    }
+
+    /// Whether `id` may have been inserted (false: it certainly was not).
+    fn may_hold(&self, id: &str) -> bool {
+        self.filters
+            .iter()
+            .any(|f| f.probes(id).all(|(word, bit)| f.bits[word] & bit != 0))
+    }
+}
+
 /// Tweets in stream order, indexed by id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
@@ -438,6 +505,11 @@ pub struct Feed {
     loaded_to: u64,
     /// Tweets stored after `loaded_to`, as far as known.
     newer: u64,
+    /// Set once the stream's start has been read without a filter: whether
+    /// its limits had discarded events before it. From then on every tweet
+    /// is loaded, let go (`let_go`), or no tweet at all.
+    start: Option<bool>,
+    let_go: LetGo,
 }
 
 impl Default for Feed {
@@ -474,6 +546,8 @@ impl Feed {
             evicted: Evicted::default(),
             loaded_to: first_seq.saturating_sub(1),
             newer: 0,
+            start: (first_seq <= 1).then_some(false),
+            let_go: LetGo::default(),
         }
     }
 
@@ -632,6 +706,7 @@ impl Feed {
                 }
                 if !top {
                     self.newer += 1;
+                    self.let_go.insert(&event.id);
                     return Ok(Change::Newer);
                 }
                 self.by_id.insert(event.id.clone(), seq);
@@ -655,9 +730,13 @@ impl Feed {
                     return Ok(Change::Likes);
                 }
                 // With a filter, a tweet not loaded may be one it passed
-                // over; with the top let go, one of those.
-                if self.complete && self.kept.is_none() && top {
-                    return Err(if self.truncated {
+                // over. Else, once the stream's start was read, it is a
+                // tweet let go, or none.
+                if let Some(discarded) = self.start
+                    && self.kept.is_none()
+                    && ((self.complete && top) || !self.let_go.may_hold(&event.id))
+                {
+                    return Err(if discarded {
                         Skip::TweetDiscarded
                     } else {
                         Skip::UnknownTweet
@@ -775,13 +854,13 @@ impl Feed {
                 break;
             };
             self.by_id.remove(&t.id);
+            self.let_go.insert(&t.id);
             self.new_count -= usize::from(t.new);
             gone += 1;
         }
         if until > self.first_seq {
             self.first_seq = until;
             self.complete = false;
-            self.truncated = false;
         }
         self.give_room_back();
         gone
@@ -818,6 +897,7 @@ impl Feed {
                 break;
             };
             self.by_id.remove(&t.id);
+            self.let_go.insert(&t.id);
             self.new_count -= usize::from(t.new);
             gone += 1;
         }
@@ -1012,7 +1092,10 @@ impl Feed {
                 // Likes of tweets never found below the window; the window's
                 // own wait on: their tweets may be ones the filter passed.
                 kept.pending = HashMap::new();
-            } else if top {
+            } else {
+                self.start = Some(self.truncated);
+            }
+            if self.kept.is_none() && top {
                 // Nothing older can claim these likes: their tweets never
                 // existed, or the stream's limits discarded them.
                 let orphans = (self.pending.drain().chain(self.read_pending.drain()))
@@ -1350,6 +1433,45 @@ mod tests {
         assert_eq!(a.likes(), 3, "cy, dee and one anonymous; bob took his back");
         assert!(!a.liked_by("bob"));
         assert_eq!(f.newest(1).unwrap().id, "a");
+    }
+
+    #[test]
+    fn the_ids_let_go_are_always_known_and_others_rarely_taken_for_them() {
+        let mut let_go = LetGo::default();
+        // Past the first filter's room, so that a second one is made.
+        let n = 3 * FIRST_ROOM;
+        for i in 0..n {
+            let_go.insert(&format!("tweet-{i}"));
+        }
+        assert!(let_go.filters.len() > 1);
+        assert!((0..n).all(|i| let_go.may_hold(&format!("tweet-{i}"))));
+        let wrong = (0..n)
+            .filter(|i| let_go.may_hold(&format!("other-{i}")))
+            .count();
+        assert!(wrong < n * 3 / 100, "{wrong} of {n} taken for ids let go");
+    }
+
+    #[test]
+    fn a_flood_of_likes_of_made_up_ids_cannot_crowd_out_a_tweet_let_go() {
+        // The whole stream is read: tweets a and b. a is let go; then come
+        // likes of more made-up ids than may wait, then bob likes a.
+        let mut f = Feed::new();
+        f.apply(1, &tweet("a"), false).unwrap();
+        f.apply(2, &tweet("b"), false).unwrap();
+        assert_eq!(f.evict_older(2), 1);
+        let fakes = MAX_PENDING_TWEETS + 10;
+        let refused = (0..fakes)
+            .filter(|&i| {
+                let seq = 3 + i as u64;
+                f.apply(seq, &like(&format!("fake-{i}"), "bot"), false) == Err(Skip::UnknownTweet)
+            })
+            .count();
+        // The few the filter cannot tell from a tweet let go wait.
+        assert!(refused > fakes * 95 / 100, "{refused} of {fakes} refused");
+        let seq = 3 + fakes as u64;
+        assert_eq!(f.apply(seq, &like("a", "bob"), false), Ok(Change::Deferred));
+        f.prepend(1, [(1, tweet("a"), false)], true);
+        assert_eq!(f.get("a").unwrap().likes(), 1, "bob's like waited for it");
     }
 
     #[test]
