@@ -175,7 +175,8 @@ pub const KEEP_AROUND: usize = 2_000;
 /// with their exact counts, when the selection comes near them. Not while
 /// a search, a tweet's page or a place to return to needs what is loaded.
 pub fn let_far_tweets_go(app: &mut App) {
-    if app.search.is_some() || app.page.is_some() || app.return_to.is_some() || app.loading {
+    let reading_page = app.focus == Focus::Tweet;
+    if app.search.is_some() || reading_page || app.return_to.is_some() || app.loading {
         return;
     }
     let (sel, top) = (app.selected_index().unwrap_or(0), app.top_index());
