@@ -184,14 +184,27 @@ pub fn let_far_tweets_go(app: &mut App) {
     if app.feed.len() >= keep + KEEP_AROUND
         && let Some(below) = app.feed.seq_at(keep - 1)
     {
+        remember_mine(app, keep..app.feed.len());
         app.feed.evict_older(below);
     }
     let highest = sel.min(top);
     if highest >= 2 * KEEP_AROUND
         && let Some(above) = app.feed.seq_at(highest - KEEP_AROUND)
     {
+        remember_mine(app, 0..highest - KEEP_AROUND);
         app.feed.evict_newer(above);
     }
+}
+
+/// Remembers the user's own tweets among those at newest-first `indices`,
+/// about to be let go: likes of them still make notifications.
+fn remember_mine(app: &mut App, indices: std::ops::Range<usize>) {
+    let mine: Vec<(String, String)> = indices
+        .filter_map(|i| app.feed.newest(i))
+        .filter(|t| t.author == app.user)
+        .map(|t| (t.id.clone(), t.text.clone()))
+        .collect();
+    views::remember_mine(app, mine.into_iter());
 }
 
 /// Folds in a chunk of the newer tweets that were let go (and those that
@@ -338,5 +351,7 @@ pub fn reset(app: &mut App) {
     app.loading_older = false;
     app.loading_newer = false;
     app.to_newest = false;
+    app.mine_let_go.clear();
+    app.mine_let_go_order.clear();
     app.error("stream deleted or recreated: feed rebuilt");
 }

@@ -134,17 +134,44 @@ fn snippet(text: &str) -> String {
 }
 
 /// Whether a live event may make a notification: a like or unlike of one
-/// of the user's loaded tweets by someone else, or a mention.
+/// of the user's tweets (loaded, or let go) by someone else, or a mention.
 pub fn is_notable(app: &App, event: &Event) -> bool {
     event.author != app.user
         && match event.kind {
             EventKind::TweetCreated => mentions(&event.message, &app.user),
-            _ => app
-                .feed
-                .get(&event.id)
-                .is_some_and(|t| t.author == app.user),
+            _ => my_tweet_snippet(app, &event.id).is_some(),
         }
 }
+
+/// The snippet of the user's tweet `id`, if it is theirs and known: loaded,
+/// or let go from memory (`App::mine_let_go`).
+fn my_tweet_snippet(app: &App, id: &str) -> Option<String> {
+    match app.feed.get(id) {
+        Some(t) => (t.author == app.user).then(|| snippet(&t.text)),
+        None => app.mine_let_go.get(id).cloned(),
+    }
+}
+
+/// The user's own tweets are remembered (id and snippet) before they are
+/// let go from memory, so that likes of them still make notifications;
+/// the newest `MAX_MINE_LET_GO` of them.
+pub fn remember_mine(app: &mut App, tweets: impl Iterator<Item = (String, String)>) {
+    for (id, text) in tweets {
+        if app.mine_let_go.len() >= MAX_MINE_LET_GO {
+            // Forget the oldest.
+            if let Some(old) = app.mine_let_go_order.pop_front() {
+                app.mine_let_go.remove(&old);
+            }
+        }
+        if app.mine_let_go.insert(id.clone(), snippet(&text)).is_none() {
+            app.mine_let_go_order.push_back(id);
+        }
+    }
+}
+
+/// The user's tweets let go from memory whose likes still make
+/// notifications, at most.
+pub const MAX_MINE_LET_GO: usize = 10_000;
 
 /// The notification an event makes for `app`'s user, if any: called after
 /// the event is folded in, so its tweet is known when loaded.
@@ -157,21 +184,18 @@ pub fn notice_event(app: &mut App, seq: u64, event: &Event, new: bool) {
             if !mentions(&event.message, &app.user) {
                 return;
             }
-            (NoteKind::Mentioned, event.message.as_str())
+            (NoteKind::Mentioned, snippet(&event.message))
         }
         EventKind::TweetLiked | EventKind::TweetUnliked => {
-            let Some(tweet) = app.feed.get(&event.id) else {
+            let Some(text) = my_tweet_snippet(app, &event.id) else {
                 return;
             };
-            if tweet.author != app.user {
-                return;
-            }
             let kind = if event.kind == EventKind::TweetLiked {
                 NoteKind::Liked
             } else {
                 NoteKind::Unliked
             };
-            (kind, tweet.text.as_str())
+            (kind, text)
         }
     };
     let note = Notification {
@@ -179,7 +203,7 @@ pub fn notice_event(app: &mut App, seq: u64, event: &Event, new: bool) {
         kind,
         who: event.author.clone(),
         tweet_id: event.id.clone(),
-        snippet: snippet(text),
+        snippet: text,
         new,
     };
     // Seen as it arrives if the view is open.

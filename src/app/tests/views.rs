@@ -422,3 +422,32 @@ fn a_megabyte_tweets_page_scrolls_as_far_as_it_goes() {
         "laid out as far as shown"
     );
 }
+
+#[test]
+fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
+    let mut a = with_tweets(1);
+    update(
+        &mut a,
+        delivered(2, event(EventKind::TweetCreated, "mine", "me")),
+    );
+    // Enough tweets after it that it is let go.
+    let n = 2 * crate::app::KEEP_AROUND as u64 + 10;
+    let batch = (3..3 + n)
+        .map(|seq| Delivery {
+            seq,
+            event: Ok(event(EventKind::TweetCreated, &format!("t{seq}"), "ann")),
+            ack: None,
+            new: false,
+        })
+        .collect();
+    update(&mut a, Msg::Delivered(batch));
+    assert!(a.feed.get("mine").is_none(), "let go");
+    update(
+        &mut a,
+        delivered(3 + n, event(EventKind::TweetLiked, "mine", "bob")),
+    );
+    assert_eq!(a.notifications.unread, 1);
+    let listed = rows(&a.notifications);
+    assert_eq!(listed[0].snippet, "tweet mine");
+    assert_eq!(listed[0].who, vec!["bob"]);
+}
