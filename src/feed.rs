@@ -482,9 +482,6 @@ pub struct Feed {
     first_seq: u64,
     /// The feed holds the stream from its start: nothing older to load.
     complete: bool,
-    /// The stream's start is not its first event: its limits discarded
-    /// older ones, so likes of unknown tweets may be likes of those.
-    truncated: bool,
     new_count: usize,
     /// Deferred likes found bad since last taken: their tweet was created
     /// after them, or never.
@@ -537,7 +534,6 @@ impl Feed {
             last_seq: first_seq.saturating_sub(1),
             first_seq: first_seq.max(1),
             complete: first_seq <= 1,
-            truncated: false,
             new_count: 0,
             discarded: 0,
             kept: None,
@@ -829,7 +825,6 @@ impl Feed {
         }
         self.first_seq = kept.below;
         self.complete = kept.below <= 1;
-        self.truncated = false;
         gone
     }
 
@@ -842,28 +837,48 @@ impl Feed {
         if self.kept.is_some() || below <= self.first_seq {
             return 0;
         }
-        let mut until = below;
-        let mut gone = 0;
-        while let Some(t) = self.tweets.front().filter(|t| t.seq < below) {
-            if t.likes() > 0 && !self.evicted.keep(t, true) {
-                // Beyond what the packing holds (never, in practice): stays.
-                until = t.seq;
-                break;
-            }
-            let Some(t) = self.tweets.pop_front() else {
-                break;
-            };
-            self.by_id.remove(&t.id);
-            self.let_go.insert(&t.id);
-            self.new_count -= usize::from(t.new);
-            gone += 1;
-        }
+        let (gone, stuck) = self.let_go_while(true, |seq| seq < below);
+        let until = stuck.unwrap_or(below);
         if until > self.first_seq {
             self.first_seq = until;
             self.complete = false;
         }
         self.give_room_back();
         gone
+    }
+
+    /// Lets tweets go from one end of those loaded (the oldest end, or the
+    /// newest) while `goes` takes their sequence: their likes packed, their
+    /// ids remembered. How many went, and the sequence of the tweet that had
+    /// to stay because its likes are beyond what the packing holds (never,
+    /// in practice).
+    fn let_go_while(&mut self, oldest: bool, goes: impl Fn(u64) -> bool) -> (usize, Option<u64>) {
+        let mut gone = 0;
+        loop {
+            let end = if oldest {
+                self.tweets.front()
+            } else {
+                self.tweets.back()
+            };
+            let Some(t) = end.filter(|t| goes(t.seq)) else {
+                return (gone, None);
+            };
+            if t.likes() > 0 && !self.evicted.keep(t, oldest) {
+                return (gone, Some(t.seq));
+            }
+            let popped = if oldest {
+                self.tweets.pop_front()
+            } else {
+                self.tweets.pop_back()
+            };
+            let Some(t) = popped else {
+                return (gone, None);
+            };
+            self.by_id.remove(&t.id);
+            self.let_go.insert(&t.id);
+            self.new_count -= usize::from(t.new);
+            gone += 1;
+        }
     }
 
     /// Shrinks what a large chunk, now let go, left roomy.
@@ -886,21 +901,8 @@ impl Feed {
         if self.kept.is_some() || above >= self.loaded_to {
             return 0;
         }
-        let mut to = above;
-        let mut gone = 0;
-        while let Some(t) = self.tweets.back().filter(|t| t.seq > above) {
-            if t.likes() > 0 && !self.evicted.keep(t, false) {
-                to = t.seq;
-                break;
-            }
-            let Some(t) = self.tweets.pop_back() else {
-                break;
-            };
-            self.by_id.remove(&t.id);
-            self.let_go.insert(&t.id);
-            self.new_count -= usize::from(t.new);
-            gone += 1;
-        }
+        let (gone, stuck) = self.let_go_while(false, |seq| seq > above);
+        let to = stuck.unwrap_or(above);
         if to < self.loaded_to {
             self.loaded_to = to;
             self.newer += gone as u64;
@@ -1087,13 +1089,16 @@ impl Feed {
         }
         if at_start || self.first_seq <= 1 {
             self.complete = true;
-            self.truncated = self.first_seq > 1;
+            // The stream's start is not its first event: its limits
+            // discarded older ones, so likes of unknown tweets may be likes
+            // of those.
+            let truncated = self.first_seq > 1;
             if let Some(kept) = &mut self.kept {
                 // Likes of tweets never found below the window; the window's
                 // own wait on: their tweets may be ones the filter passed.
                 kept.pending = HashMap::new();
             } else {
-                self.start = Some(self.truncated);
+                self.start = Some(truncated);
             }
             if self.kept.is_none() && top {
                 // Nothing older can claim these likes: their tweets never
@@ -1101,7 +1106,7 @@ impl Feed {
                 let orphans = (self.pending.drain().chain(self.read_pending.drain()))
                     .map(|(_, log)| log.events)
                     .sum::<u64>();
-                if !self.truncated && from < fresh_below {
+                if !truncated && from < fresh_below {
                     bad += orphans;
                 }
             }
