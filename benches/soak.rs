@@ -141,31 +141,17 @@ impl Soaker {
     /// (g): far tweets are let go from memory and read again when scrolled
     /// to.
     async fn counts_on_a_trip(&mut self) -> HashMap<String, u64> {
-        fn note(app: &App, seen: &mut HashMap<String, u64>) {
+        let seen = std::cell::RefCell::new(HashMap::new());
+        let note = |app: &App| {
+            let mut seen = seen.borrow_mut();
             for t in (0..app.feed.len()).filter_map(|i| app.feed.newest(i)) {
                 seen.insert(t.id.clone(), t.likes());
             }
-        }
-        let mut seen = HashMap::new();
-        let patience = Duration::from_secs(60);
-        let deadline = Instant::now() + patience;
-        while !self.app().feed.is_complete() {
-            assert!(Instant::now() < deadline, "never reached the oldest tweet");
-            note(self.app(), &mut seen);
-            self.key(KeyCode::Char('G'));
-            self.client
-                .until_within(patience, "older tweets", |a| !a.loading_older)
-                .await;
-        }
-        note(self.app(), &mut seen);
-        self.key(KeyCode::Char('g'));
-        self.client
-            .until_within(patience, "the newest tweets again", |a| {
-                a.feed.is_top_loaded() && !a.loading_newer
-            })
-            .await;
-        note(self.app(), &mut seen);
-        seen
+        };
+        note(self.app());
+        self.client.go_to_oldest(note).await;
+        self.client.go_to_newest(note).await;
+        seen.into_inner()
     }
 
     /// Handles what arrives, retrying a failed post, until the draft and

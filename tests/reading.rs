@@ -354,18 +354,16 @@ async fn a_trip_to_the_oldest_tweet_and_back_shows_every_count_with_a_few_thousa
             seen.insert(t.id.clone(), t.likes());
         }
     };
-    let down = async |ann: &mut Client| {
-        while !ann.app.feed.is_complete() {
-            ann.key(KeyCode::Char('G'));
-            ann.until("older tweets", |a| {
-                note(a);
-                !a.loading_older
-            })
-            .await;
-        }
-    };
-    down(&mut ann).await;
+    ann.go_to_oldest(note).await;
     assert!(!ann.app.feed.is_top_loaded(), "the newest were let go");
+    // The feed's title says how many newer tweets are not loaded.
+    let screen = ann.screen(80, 24);
+    let newer = ann.app.feed.newer_not_loaded();
+    assert!(newer > 0);
+    assert!(
+        screen.contains(&format!("↑ {} newer", jetfeed::ui::thousands(newer))),
+        "{screen}"
+    );
     // Likes arrive live for the oldest tweet (loaded) and the newest (let
     // go): one is counted at once, the other when it loads again.
     let newest = format!("trip-{}", tweets - 1);
@@ -381,21 +379,14 @@ async fn a_trip_to_the_oldest_tweet_and_back_shows_every_count_with_a_few_thousa
     ann.until("the live likes", |a| a.feed.last_seq() >= last)
         .await;
     note(&ann.app);
-    let up = async |ann: &mut Client| {
-        ann.key(KeyCode::Char('g'));
-        ann.until("the newest tweets again", |a| {
-            note(a);
-            a.feed.is_top_loaded() && !a.loading_newer
-        })
-        .await;
-        assert_eq!(ann.app.selected_tweet().unwrap().id, newest);
-    };
-    up(&mut ann).await;
+    ann.go_to_newest(note).await;
+    assert_eq!(ann.app.selected_tweet().unwrap().id, newest);
     // Again: the oldest were let go on the way up, and are read again.
     assert!(!ann.app.feed.is_complete(), "the oldest were let go");
     seen.borrow_mut().clear();
-    down(&mut ann).await;
-    up(&mut ann).await;
+    ann.go_to_oldest(note).await;
+    ann.go_to_newest(note).await;
+    assert_eq!(ann.app.selected_tweet().unwrap().id, newest);
     let (seen, most) = (seen.into_inner(), most.get());
     // The counts a forward fold of the whole stream gives.
     let mut truth = jetfeed::feed::Feed::new();

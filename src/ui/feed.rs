@@ -147,7 +147,8 @@ pub fn progress(app: &App) -> Option<String> {
     ))
 }
 
-fn thousands(n: u64) -> String {
+/// A count as the screen writes it: `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

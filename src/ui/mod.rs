@@ -11,6 +11,7 @@ mod page;
 mod status;
 pub mod theme;
 
+pub use feed::thousands;
 pub use notifications::describe as describe_note;
 pub use page::lines as page_lines;
 

@@ -393,6 +393,34 @@ impl Client {
         self.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
 
+    /// Goes to the oldest tweet, with the feed focused: G, again as older
+    /// ones load, until the stream's start is loaded. `seen` is called
+    /// after every message handled on the way.
+    pub async fn go_to_oldest(&mut self, seen: impl Fn(&App)) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.app.feed.is_complete() {
+            assert!(Instant::now() < deadline, "never reached the oldest tweet");
+            self.key(KeyCode::Char('G'));
+            self.until_within(Duration::from_secs(60), "older tweets", |a| {
+                seen(a);
+                !a.loading_older
+            })
+            .await;
+        }
+    }
+
+    /// Back to the newest tweet: g once, which reads on until the newest
+    /// tweets, let go on the way down, are loaded again. `seen` is called
+    /// after every message handled on the way.
+    pub async fn go_to_newest(&mut self, seen: impl Fn(&App)) {
+        self.key(KeyCode::Char('g'));
+        self.until_within(Duration::from_secs(60), "the newest tweets again", |a| {
+            seen(a);
+            a.feed.is_top_loaded() && !a.loading_newer
+        })
+        .await;
+    }
+
     pub fn type_text(&mut self, s: &str) {
         for c in s.chars() {
             self.key(KeyCode::Char(c));
