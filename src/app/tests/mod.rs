@@ -66,23 +66,56 @@ pub(super) fn delivered(seq: u64, e: Event) -> Msg {
     }])
 }
 
-/// A chunk of history: a tweet `t{seq}` by ann at each sequence of
-/// `from..=to`; `at_start` when nothing older exists.
-pub(super) fn history(from: u64, to: u64, at_start: bool) -> Msg {
-    let events = (from..=to)
+/// A tweet `t{seq}` by ann at each sequence of `from..=to`, with no acks.
+pub(super) fn tweets(from: u64, to: u64) -> Vec<Delivery> {
+    (from..=to)
         .map(|seq| Delivery {
             seq,
             event: Ok(event(EventKind::TweetCreated, &format!("t{seq}"), "ann")),
             ack: None,
             new: false,
         })
-        .collect();
+        .collect()
+}
+
+/// A chunk of history: a tweet `t{seq}` by ann at each sequence of
+/// `from..=to`; `at_start` when nothing older exists.
+pub(super) fn history(from: u64, to: u64, at_start: bool) -> Msg {
     Msg::History {
         from,
         to,
-        events,
+        events: tweets(from, to),
         at_start,
     }
+}
+
+/// Goes to the oldest tweet (the feed focused): G, again as older tweets
+/// load, each request answered with up to 1,000 events of `read(from,
+/// to)`; `after` sees the app after each chunk. Returns the chunks read.
+pub(super) fn read_to_oldest(
+    a: &mut App,
+    read: impl Fn(u64, u64) -> Vec<Delivery>,
+    mut after: impl FnMut(&App),
+) -> usize {
+    let mut reads = 0;
+    let mut cmds = update(a, key(KeyCode::Char('G')));
+    while let [Cmd::LoadOlder { before }] = cmds[..] {
+        reads += 1;
+        assert!(reads < 100, "reads for ever");
+        let from = before.saturating_sub(1_000).max(1);
+        update(
+            a,
+            Msg::History {
+                from,
+                to: before - 1,
+                events: read(from, before - 1),
+                at_start: from == 1,
+            },
+        );
+        after(a);
+        cmds = update(a, key(KeyCode::Char('G')));
+    }
+    reads
 }
 
 pub(super) fn with_tweets(n: usize) -> App {

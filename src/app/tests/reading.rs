@@ -322,23 +322,7 @@ fn a_feed_open_for_long_lets_far_tweets_go_and_reads_them_again_with_their_count
     assert!(a.feed.get("t1").is_none() && !a.feed.is_complete());
     // The user goes to the oldest tweet, again and again, as they load.
     update(&mut a, key(KeyCode::Tab));
-    let mut reads = 0;
-    let mut cmds = update(&mut a, key(KeyCode::Char('G')));
-    while let [Cmd::LoadOlder { before }] = cmds[..] {
-        reads += 1;
-        assert!(reads < 100, "reads for ever");
-        let from = before.saturating_sub(1_000).max(1);
-        update(
-            &mut a,
-            Msg::History {
-                from,
-                to: before - 1,
-                events: deliveries(from, before - 1, false),
-                at_start: from == 1,
-            },
-        );
-        cmds = update(&mut a, key(KeyCode::Char('G')));
-    }
+    read_to_oldest(&mut a, |from, to| deliveries(from, to, false), |_| {});
     assert!(a.feed.is_complete());
     let t1 = a.feed.get("t1").unwrap();
     assert_eq!(t1.likes(), 2, "bob's like (left behind) and cy's (waited)");
@@ -388,22 +372,7 @@ fn scrolled_from_the_newest_tweet_to_the_oldest_and_back_the_feed_holds_a_few_th
     update(&mut a, Msg::HistoryLoaded);
     update(&mut a, key(KeyCode::Tab));
     let mut most = 0;
-    // To the oldest: G, as often as older tweets load.
-    let mut cmds = update(&mut a, key(KeyCode::Char('G')));
-    while let [Cmd::LoadOlder { before }] = cmds[..] {
-        let from = before.saturating_sub(1_000).max(1);
-        update(
-            &mut a,
-            Msg::History {
-                from,
-                to: before - 1,
-                events: chunk(from, before - 1),
-                at_start: from == 1,
-            },
-        );
-        most = most.max(a.feed.len());
-        cmds = update(&mut a, key(KeyCode::Char('G')));
-    }
+    read_to_oldest(&mut a, chunk, |a| most = most.max(a.feed.len()));
     assert_eq!(a.selected_tweet().unwrap().id, "t1");
     assert!(!a.feed.is_top_loaded(), "the newest were let go");
     assert_eq!(a.feed.newest(0).unwrap().likes(), 1);

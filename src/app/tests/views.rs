@@ -432,15 +432,7 @@ fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
     );
     // Enough tweets after it that it is let go.
     let n = 2 * crate::app::KEEP_AROUND as u64 + 10;
-    let batch = (3..3 + n)
-        .map(|seq| Delivery {
-            seq,
-            event: Ok(event(EventKind::TweetCreated, &format!("t{seq}"), "ann")),
-            ack: None,
-            new: false,
-        })
-        .collect();
-    update(&mut a, Msg::Delivered(batch));
+    update(&mut a, Msg::Delivered(tweets(3, 2 + n)));
     assert!(a.feed.get("mine").is_none(), "let go");
     update(
         &mut a,
