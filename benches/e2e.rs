@@ -1515,6 +1515,10 @@ fn print_table(r: &serde_json::Value) {
             println!("{label:<34} {b:>14.0} {o:>14.0} {:>8.2}", o / b);
         }
     };
+    // Memory: what it is beside (a figure before, or nothing), then MiB.
+    let mib_row = |label: &str, beside: &str, mib: f64| {
+        println!("{label:<34} {beside:>14} {mib:>14.1}");
+    };
     let each = |key: &str, line: &mut dyn FnMut(&str, f64)| {
         if let Some(m) = r[key].as_object() {
             for (k, v) in m {
@@ -1605,30 +1609,20 @@ fn print_table(r: &serde_json::Value) {
     }
     if let Some(g) = r["rss_live_mib"].as_object() {
         let f = |k: &str| g[k].as_f64().unwrap_or(0.0);
-        println!(
-            "{:<34} {:>14} {:>14.1} {:>8}",
-            format!("RSS after {} tweets + likes live", f("tweets")),
-            format!("{:.1} before", f("before")),
+        mib_row(
+            &format!("RSS after {} tweets + likes live", f("tweets")),
+            &format!("{:.1} before", f("before")),
             f("after"),
-            ""
         );
     }
     if let Some(t) = r["rss_after_scroll_mib"].as_object() {
         let f = |k: &str| t[k].as_f64().unwrap_or(0.0);
-        println!(
-            "{:<34} {:>14} {:>14.1} {:>8}",
-            format!("RSS, {} events: oldest, back", f("events")),
-            format!("{:.1} oldest", f("at_oldest")),
+        mib_row(
+            &format!("RSS, {} events: oldest, back", f("events")),
+            &format!("{:.1} oldest", f("at_oldest")),
             f("after"),
-            ""
         );
-        println!(
-            "{:<34} {:>14} {:>14.1} {:>8}",
-            "the same: peak RSS (MiB)",
-            "",
-            f("peak"),
-            ""
-        );
+        mib_row("the same: peak RSS (MiB)", "", f("peak"));
     }
     if let Some(fl) = r["flood_startup"].as_object() {
         let g = |k: &str| fl[k].as_f64().unwrap();
