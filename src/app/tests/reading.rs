@@ -411,3 +411,67 @@ fn scrolled_from_the_newest_tweet_to_the_oldest_and_back_the_feed_holds_a_few_th
     assert_eq!(a.selected_tweet().unwrap().id, "live");
     assert_eq!(a.skipped, 0);
 }
+
+/// A feed of 6,000 tweets read to its oldest, where a live tweet then
+/// arrived: the newest, far above the selection, are let go.
+fn far_below_the_newest() -> (App, u64) {
+    use crate::app::deliveries::KEEP_AROUND;
+    let n = 3 * KEEP_AROUND as u64;
+    let mut a = with_tweets(n as usize);
+    update(&mut a, key(KeyCode::Tab));
+    update(&mut a, key(KeyCode::Char('G')));
+    update(
+        &mut a,
+        delivered(n + 1, event(EventKind::TweetCreated, "live", "bob")),
+    );
+    assert!(!a.feed.is_top_loaded());
+    assert!(a.feed.get("live").is_none() && a.feed.get("t1").is_some());
+    (a, n + 1)
+}
+
+#[test]
+fn a_search_far_below_the_newest_reads_them_back_first() {
+    let (mut a, last) = far_below_the_newest();
+    update(&mut a, key(KeyCode::Char('/')));
+    let cmds = update(&mut a, key(KeyCode::Char('x')));
+    let after = a.feed.loaded_to();
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadNewer { after, to: last }],
+        "the newest first: they are what a search shows first"
+    );
+}
+
+#[test]
+fn g_reads_on_to_the_newest_and_a_tweet_page_opened_meanwhile_keeps_its_place() {
+    let (mut a, last) = far_below_the_newest();
+    let chunk = |a: &App| {
+        let from = a.feed.loaded_to() + 1;
+        let to = (from + 999).min(last);
+        let mut events = tweets(from, to);
+        if to == last {
+            events.pop();
+            events.push(Delivery {
+                seq: last,
+                event: Ok(event(EventKind::TweetCreated, "live", "bob")),
+                ack: None,
+                new: false,
+            });
+        }
+        Msg::Newer { from, to, events }
+    };
+    let cmds = update(&mut a, key(KeyCode::Char('g')));
+    assert!(matches!(cmds[..], [Cmd::LoadNewer { .. }]), "{cmds:?}");
+    // A chunk arrives: the selection goes to the newest loaded, and g reads on.
+    let next = chunk(&a);
+    let cmds = update(&mut a, next);
+    assert_eq!(a.selected_index(), Some(0));
+    assert!(matches!(cmds[..], [Cmd::LoadNewer { .. }]), "{cmds:?}");
+    // The user opens that tweet's page; the next chunk leaves it be.
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.focus, Focus::Tweet);
+    let reading = a.selected;
+    let next = chunk(&a);
+    update(&mut a, next);
+    assert_eq!(a.selected, reading, "the page's tweet stays selected");
+}
