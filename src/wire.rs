@@ -166,6 +166,19 @@ pub struct Fields<'a> {
 /// The field a key names, as Go's `encoding/json` matches it.
 fn field_named(key: &str) -> Option<usize> {
     const NAMES: [&str; 5] = ["messagetype", "id", "message", "date", "author"];
+    // Keys as the Go service and jetfeed write them, and any other ASCII
+    // spelling, are matched a byte at a time.
+    match key {
+        "messageType" => return Some(0),
+        "id" => return Some(1),
+        "message" => return Some(2),
+        "date" => return Some(3),
+        "author" => return Some(4),
+        _ if key.is_ascii() => {
+            return NAMES.iter().position(|name| key.eq_ignore_ascii_case(name));
+        }
+        _ => {}
+    }
     // Go folds each rune with unicode.SimpleFold: for these ASCII names,
     // only ASCII letters, the long s and the Kelvin sign fold onto them.
     let fold = |c: char| match c {
@@ -225,7 +238,95 @@ impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
 /// The payload's fields exactly as stored, for `tail --json`; `None` if it
 /// is not a JSON event object.
 pub fn fields(payload: &[u8]) -> Option<Fields<'_>> {
-    serde_json::from_slice(payload).ok()
+    read_fields(payload).ok()
+}
+
+/// The payload's fields: by `plain_fields` when it can, by serde_json
+/// otherwise. Both read every payload the same way; the first is several
+/// times faster on the events every producer writes.
+fn read_fields(payload: &[u8]) -> Result<Fields<'_>, serde_json::Error> {
+    match plain_fields(payload) {
+        Some(fields) => Ok(fields),
+        None => serde_json::from_slice(payload),
+    }
+}
+
+/// The fields of an event written plainly: one JSON object of string
+/// values, none with an escape, as the Go service and jetfeed write them.
+/// `None` for anything else (an escape, a `null`, a number, a nested value,
+/// a control character, bytes that are not UTF-8, a malformed object),
+/// which serde_json then reads or refuses.
+fn plain_fields(payload: &[u8]) -> Option<Fields<'_>> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let b = text.as_bytes();
+    let mut at = 0;
+    let skip_ws = |at: &mut usize| {
+        while b
+            .get(*at)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            *at += 1;
+        }
+    };
+    // A string without escapes or control characters, from the quote at `at`.
+    let string = |at: &mut usize| -> Option<&str> {
+        if b.get(*at) != Some(&b'"') {
+            return None;
+        }
+        let start = *at + 1;
+        let len = b[start..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        let end = start + len;
+        if b[end] != b'"' {
+            return None;
+        }
+        *at = end + 1;
+        // Both ends sit on ASCII quotes: char boundaries.
+        Some(&text[start..end])
+    };
+    let mut out = Fields::default();
+    skip_ws(&mut at);
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    skip_ws(&mut at);
+    if b.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            skip_ws(&mut at);
+            let key = string(&mut at)?;
+            skip_ws(&mut at);
+            if b.get(at) != Some(&b':') {
+                return None;
+            }
+            at += 1;
+            skip_ws(&mut at);
+            let value = string(&mut at)?;
+            // The last of duplicate keys wins, as in Go.
+            match field_named(key) {
+                Some(0) => out.message_type = Cow::Borrowed(value),
+                Some(1) => out.id = Cow::Borrowed(value),
+                Some(2) => out.message = Cow::Borrowed(value),
+                Some(3) => out.date = Cow::Borrowed(value),
+                Some(_) => out.author = Cow::Borrowed(value),
+                None => {}
+            }
+            skip_ws(&mut at);
+            match b.get(at) {
+                Some(b',') => at += 1,
+                Some(b'}') => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    skip_ws(&mut at);
+    (at == b.len()).then_some(out)
 }
 
 /// Go writes `null` for nothing in some hand-rolled producers; read it as "".
@@ -248,7 +349,7 @@ const DETAIL_MAX: usize = 64;
 /// Decodes one event received on `subject`. Unknown fields are ignored; a
 /// missing `messageType` is taken from the subject's last token.
 pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
-    let raw: Fields = serde_json::from_slice(payload).map_err(|e| {
+    let raw: Fields = read_fields(payload).map_err(|e| {
         // serde_json's messages quote no input beyond a short token.
         DecodeError::Json(truncate(&sanitize::line(&e.to_string()), DETAIL_MAX))
     })?;
@@ -514,6 +615,111 @@ mod tests {
         }
         fn unhandled_osc(&mut self, _: &mut vt100::Screen, _: &[&[u8]]) {
             self.0 += 1;
+        }
+    }
+
+    fn as_tuple<'a>(f: &'a Fields<'a>) -> [&'a str; 5] {
+        [&f.message_type, &f.id, &f.message, &f.date, &f.author]
+    }
+
+    /// Whatever `plain_fields` reads, serde_json reads the same way.
+    fn agrees_with_serde(payload: &[u8]) -> Result<(), String> {
+        let Some(plain) = plain_fields(payload) else {
+            return Ok(());
+        };
+        match serde_json::from_slice::<Fields>(payload) {
+            Ok(full) if as_tuple(&full) == as_tuple(&plain) => Ok(()),
+            Ok(full) => Err(format!(
+                "{:?}: plain {:?}, serde {:?}",
+                String::from_utf8_lossy(payload),
+                as_tuple(&plain),
+                as_tuple(&full)
+            )),
+            Err(e) => Err(format!(
+                "{:?}: plain read {:?}, serde refused: {e}",
+                String::from_utf8_lossy(payload),
+                as_tuple(&plain)
+            )),
+        }
+    }
+
+    #[test]
+    fn events_as_producers_write_them_are_read_without_serde() {
+        let ours = Event {
+            kind: EventKind::TweetCreated,
+            id: "x".into(),
+            message: "hi".into(),
+            date: DateTime::parse_from_rfc3339("2024-03-05T13:08:00Z").unwrap(),
+            author: "me".into(),
+        }
+        .encode();
+        for payload in [GO_TWEET.as_bytes(), GO_LIKE.as_bytes(), &ours] {
+            assert!(plain_fields(payload).is_some(), "{payload:?}");
+            agrees_with_serde(payload).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_agrees_with_serde_or_leaves_it_the_payload() {
+        for payload in [
+            r#"{}"#,
+            r#" { "id" : "a" , "ID":"b" } "#,
+            r#"{"id":"a",}"#,
+            r#"{"id":"a" "date":"b"}"#,
+            r#"{"id":"a"}x"#,
+            r#"{"id":"a"}}"#,
+            r#"{"id":null}"#,
+            r#"{"id":"a\"b"}"#,
+            r#"{"\u0069d":"a"}"#,
+            "{\"id\":\"tab\tinside\"}",
+            r#"{"id":1}"#,
+            r#"{"other":{"id":"x"},"id":"a"}"#,
+            r#"{"other":"v","id":"a"}"#,
+            r#"{"MESSAGETYPE":"tweet_liked","ıd":"a","ſ":"b"}"#,
+            r#"{"messageType":"tweet_liked","id":"a","message":"é ✓ 😀","author":"K"}"#,
+            "{\"id\":\"a\u{7f}\"}",
+            "\u{feff}{\"id\":\"a\"}",
+            r#"["id","a"]"#,
+            r#"{"id""a"}"#,
+            r#"{"id":"a""#,
+            r#"{"id":"a"#,
+            "",
+        ] {
+            agrees_with_serde(payload.as_bytes()).unwrap();
+        }
+        // Bytes that are not UTF-8 inside a string: left to serde_json.
+        assert!(plain_fields(b"{\"id\":\"a\xff\"}").is_none());
+        // Plain objects with escapes and nulls: left to serde_json too.
+        assert!(plain_fields(br#"{"id":"a\"b"}"#).is_none());
+        assert!(plain_fields(br#"{"id":null}"#).is_none());
+    }
+
+    proptest::proptest! {
+        /// Any event as written with bytes inserted, replaced or removed:
+        /// when the plain reader takes it, it reads it as serde_json does.
+        #[test]
+        fn the_plain_reader_never_reads_a_payload_otherwise_than_serde(
+            base in proptest::sample::select(vec![GO_TWEET, GO_LIKE, r#"{"id":"a","ID":"b"}"#]),
+            edits in proptest::collection::vec(
+                (0usize..200, proptest::sample::select(b" \t\n\"\\:,{}[]0an\x01\x7f\xc3\xa9".to_vec()), 0u8..3),
+                0..6,
+            ),
+        ) {
+            let mut payload = base.as_bytes().to_vec();
+            for (at, byte, how) in edits {
+                let at = at % (payload.len() + 1);
+                match how {
+                    0 => payload.insert(at, byte),
+                    1 if at < payload.len() => payload[at] = byte,
+                    _ if at < payload.len() => {
+                        payload.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            if let Err(e) = agrees_with_serde(&payload) {
+                proptest::prop_assert!(false, "{}", e);
+            }
         }
     }
 
