@@ -255,17 +255,24 @@ pub struct AckInfo {
 }
 
 pub fn parse_ack_subject(reply: &str) -> Option<AckInfo> {
-    let mut t = [""; 12];
+    // Split a byte at a time: tokens are short, and this runs for every
+    // message read.
+    let mut t: [&[u8]; 12] = [b""; 12];
     let mut n = 0;
-    for part in reply.split('.') {
+    for part in reply.as_bytes().split(|&b| b == b'.') {
         *t.get_mut(n)? = part;
         n += 1;
     }
-    if n < 9 || t[0] != "$JS" || t[1] != "ACK" {
+    if n < 9 || t[0] != b"$JS" || t[1] != b"ACK" {
         return None;
     }
     let base = if n == 9 { 2 } else { 4 };
-    let num = |i: usize| t.get(base + i).and_then(|s| s.parse::<u64>().ok());
+    let num = |i: usize| {
+        std::str::from_utf8(t.get(base + i)?)
+            .ok()?
+            .parse::<u64>()
+            .ok()
+    };
     Some(AckInfo {
         stream_seq: num(3)?,
         pending: num(6)?,
@@ -373,6 +380,16 @@ impl Reader {
         self.buffered.pop_front()
     }
 
+    /// The messages read since the last call, in order, at least one:
+    /// for a caller that handles them together (one wake-up and one
+    /// deadline a batch, not one a message).
+    async fn recv_batch(&mut self) -> Option<Batch> {
+        if self.buffered.is_empty() {
+            return self.rx.recv().await;
+        }
+        Some(self.buffered.drain(..).collect())
+    }
+
     pub async fn close(self) {
         drop(self.rx);
         let _ = tokio::time::timeout(Duration::from_secs(1), self.task).await;
@@ -419,11 +436,11 @@ async fn pull_into(
         .await
         .map_err(|e| err(&e))?;
     // Hand messages over in batches: one wake-up per batch, not per message.
-    let mut messages = messages.ready_chunks(READER_BATCH);
+    let mut messages = messages;
     let mut missed = 0;
     loop {
         let items = tokio::select! {
-            items = messages.next() => items,
+            items = ready_batch(&mut messages, READER_BATCH) => items,
             () = tx.closed() => return Ok(()),
         };
         let Some(items) = items else {
@@ -469,6 +486,27 @@ async fn pull_into(
     }
 }
 
+/// The next item of `stream`, then those already waiting behind it, `max`
+/// at most: one wake-up for a burst. Unlike `ready_chunks`, which sets
+/// aside room for `max` items each time (half a megabyte of messages for a
+/// reader's batch), the buffer is as large as the burst.
+async fn ready_batch<S: futures::Stream + Unpin>(
+    stream: &mut S,
+    max: usize,
+) -> Option<Vec<S::Item>> {
+    use futures::FutureExt;
+    let mut batch = vec![stream.next().await?];
+    while batch.len() < max {
+        match stream.next().now_or_never() {
+            Some(Some(item)) => batch.push(item),
+            // Nothing more waiting; or the stream's end, which the next
+            // call returns.
+            Some(None) | None => break,
+        }
+    }
+    Some(batch)
+}
+
 /// Loads the newest window of history, then forwards live deliveries from
 /// the user's consumer. Each live delivery carries the token that acks it
 /// once the app has applied it.
@@ -490,8 +528,8 @@ pub async fn run_feed(
     if tx.send(Msg::HistoryLoaded).await.is_err() {
         return;
     }
-    let mut live = live.ready_chunks(BATCH);
-    while let Some(chunk) = live.next().await {
+    let mut live = live;
+    while let Some(chunk) = ready_batch(&mut live, BATCH).await {
         let batch: Vec<Delivery> = chunk
             .iter()
             .filter_map(|m| delivery(m, true, u64::MAX))
@@ -633,9 +671,9 @@ async fn read_chunk(
     }
     let mut bytes = 0;
     let mut reader = read_between(readers.clone(), from, to);
-    let result = loop {
-        let (msg, info) = match tokio::time::timeout(CHUNK_STALL, reader.recv()).await {
-            Ok(Some(read)) => read,
+    let result = 'read: loop {
+        let batch = match tokio::time::timeout(CHUNK_STALL, reader.recv_batch()).await {
+            Ok(Some(batch)) => batch,
             Ok(None) => break Ok(true),
             Err(_) => {
                 break Err(BusError::Consumer {
@@ -644,16 +682,18 @@ async fn read_chunk(
                 });
             }
         };
-        if info.stream_seq > to {
-            break Ok(true);
-        }
-        bytes += (msg.subject.len() + msg.payload.len()) as u64;
-        events.push(delivery_at(&msg, info, false, new_after));
-        if info.stream_seq >= to || info.pending == 0 {
-            break Ok(true);
-        }
-        if bytes > cap {
-            break Ok(false);
+        for (msg, info) in batch {
+            if info.stream_seq > to {
+                break 'read Ok(true);
+            }
+            bytes += (msg.subject.len() + msg.payload.len()) as u64;
+            events.push(delivery_at(&msg, info, false, new_after));
+            if info.stream_seq >= to || info.pending == 0 {
+                break 'read Ok(true);
+            }
+            if bytes > cap {
+                break 'read Ok(false);
+            }
         }
     };
     reader.close().await;
