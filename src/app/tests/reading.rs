@@ -443,6 +443,30 @@ fn a_search_far_below_the_newest_reads_them_back_first() {
 }
 
 #[test]
+fn a_click_near_the_top_of_what_is_loaded_asks_for_newer_tweets() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut a, _) = far_below_the_newest();
+    // g goes to the newest loaded and asks for newer ones, which fail.
+    let cmds = update(&mut a, key(KeyCode::Char('g')));
+    assert!(matches!(cmds[..], [Cmd::LoadNewer { .. }]), "{cmds:?}");
+    update(&mut a, Msg::NewerFailed("server away".into()));
+    // A click on the tweet at the top of the feed pane asks again.
+    let (w, h) = a.size;
+    let [feed, _, _] = a.screen().panes(ratatui::layout::Rect::new(0, 0, w, h));
+    let click = mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        feed.x + 2,
+        feed.y + 1,
+    );
+    let cmds = update(&mut a, click);
+    let after = a.feed.loaded_to();
+    assert!(
+        matches!(cmds[..], [Cmd::LoadNewer { after: a, .. }] if a == after),
+        "{cmds:?}"
+    );
+}
+
+#[test]
 fn g_reads_on_to_the_newest_and_a_tweet_page_opened_meanwhile_keeps_its_place() {
     let (mut a, last) = far_below_the_newest();
     let chunk = |a: &App| {

@@ -1,7 +1,7 @@
 //! Reading: unread tweets, a tweet's page, notifications, search, the
 //! mouse, notices, and the place kept across runs.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 
 use super::*;
 use crate::app::views::{NoteKind, rows};
@@ -302,15 +302,6 @@ fn ids(a: &App) -> Vec<String> {
     (0..a.feed.len())
         .map(|i| a.feed.newest(i).unwrap().id.clone())
         .collect()
-}
-
-fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
-    Msg::Mouse(MouseEvent {
-        kind,
-        column,
-        row,
-        modifiers: KeyModifiers::NONE,
-    })
 }
 
 #[test]
