@@ -164,7 +164,9 @@ fn side_by_side(
 
 /// CPU time spent per event while one side ran, in microseconds: by this
 /// process (the side's client) and by the server. On a machine with few
-/// cores the race is decided by their sum, not by either alone.
+/// cores the race is decided by their sum, not by either alone. Read from
+/// `/proc` in clock ticks (10 ms): coarse for a side that runs for less
+/// than a second or so (CI's small run shows whole ticks).
 #[derive(Default)]
 struct CpuPerEvent {
     client: Vec<f64>,
