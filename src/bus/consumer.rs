@@ -427,7 +427,7 @@ async fn pull_into(
     };
     // Pulls no bigger than what is left to read.
     let left = until.saturating_sub(*next).saturating_add(1);
-    let messages = consumer
+    let mut messages = consumer
         .stream()
         .max_messages_per_batch(READER_BATCH.min(usize::try_from(left).unwrap_or(usize::MAX)))
         .heartbeat(READER_HEARTBEAT)
@@ -436,7 +436,6 @@ async fn pull_into(
         .await
         .map_err(|e| err(&e))?;
     // Hand messages over in batches: one wake-up per batch, not per message.
-    let mut messages = messages;
     let mut missed = 0;
     loop {
         let items = tokio::select! {
@@ -514,7 +513,7 @@ pub async fn run_feed(
     readers: Readers,
     history: Span,
     ack_floor: u64,
-    live: Subscriber,
+    mut live: Subscriber,
     last_seen: Arc<AtomicU64>,
     tx: mpsc::Sender<Msg>,
 ) {
@@ -528,7 +527,6 @@ pub async fn run_feed(
     if tx.send(Msg::HistoryLoaded).await.is_err() {
         return;
     }
-    let mut live = live;
     while let Some(chunk) = ready_batch(&mut live, BATCH).await {
         let batch: Vec<Delivery> = chunk
             .iter()
