@@ -242,8 +242,9 @@ pub fn fields(payload: &[u8]) -> Option<Fields<'_>> {
 }
 
 /// The payload's fields: by `plain_fields` when it can, by serde_json
-/// otherwise. Both read every payload the same way; the first is several
-/// times faster on the events every producer writes.
+/// otherwise. Both read every payload the same way; the first is the fast
+/// path for the events every producer writes (a whole decode takes about
+/// half the time with it).
 fn read_fields(payload: &[u8]) -> Result<Fields<'_>, serde_json::Error> {
     match plain_fields(payload) {
         Some(fields) => Ok(fields),
