@@ -379,9 +379,11 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
     }
     let mut done = 0;
     while done < n {
-        if let Msg::Published { result, .. } = rx.recv().await.unwrap() {
-            result.unwrap();
-            done += 1;
+        if let Msg::Published(settled) = rx.recv().await.unwrap() {
+            for s in settled {
+                s.result.unwrap();
+                done += 1;
+            }
         }
     }
     let eps = n as f64 / t.elapsed().as_secs_f64();

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jetfeed::app::{AckToken, App, Connection, Delivery, Init, Msg, update};
+use jetfeed::app::{AckToken, App, Connection, Delivery, Init, Msg, Settled, update};
 use jetfeed::wire;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
@@ -235,10 +235,10 @@ fn failed_publish_keeps_the_draft_80x24() {
     let id = app.draft.posted_id().unwrap().to_owned();
     update(
         &mut app,
-        Msg::Published {
+        Msg::Published(vec![Settled {
             msg_id: id,
             result: Err("no PubAck in time: server unreachable".into()),
-        },
+        }]),
     );
     insta::assert_snapshot!(screen(&app, 80, 24));
 }

@@ -40,7 +40,7 @@ pub use deliveries::KEEP_AROUND;
 pub use draft::{Draft, Edit, Editor, MAX_TWEET_CHARS, tweet_text};
 pub use ids::Ids;
 pub use keymap::{Action, KeyMap, Move};
-pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing};
+pub use protocol::{AckToken, Cmd, Connection, Delivery, Msg, Outgoing, Settled};
 
 use crate::feed::{Feed, Tweet};
 use crate::sanitize;
@@ -424,7 +424,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.stream_messages = Some(n);
             vec![]
         }
-        Msg::Published { msg_id, result } => posting::on_published(app, msg_id, result),
+        Msg::Published(settled) => {
+            let mut cmds = Vec::new();
+            for Settled { msg_id, result } in settled {
+                cmds.extend(posting::on_published(app, msg_id, result));
+            }
+            cmds
+        }
     }
 }
 

@@ -103,11 +103,18 @@ pub enum Msg {
     Delivered(Vec<Delivery>),
     Connection(Connection),
     StreamMessages(u64),
-    /// The PubAck for `msg_id` arrived, or the publish failed with an error.
-    Published {
-        msg_id: String,
-        result: Result<u64, String>,
-    },
+    /// PubAcks that arrived, or publishes that failed: those settled
+    /// together come together (a burst of publishes is answered in a few
+    /// messages, not one each).
+    Published(Vec<Settled>),
+}
+
+/// How the publish of `msg_id` ended: the stream sequence it was stored
+/// at, or why it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub msg_id: String,
+    pub result: Result<u64, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,13 +5,13 @@ use async_nats::jetstream::Context;
 use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 
-use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::connect::Refusals;
 use super::{BusError, MAX_PUBLISHES_IN_FLIGHT};
-use crate::app::protocol::{Msg, Outgoing};
+use crate::app::protocol::{Msg, Outgoing, Settled};
 
 /// Publishes one event and waits for its PubAck; returns its stream
 /// sequence. A publish the server refuses fails as soon as it says so.
@@ -83,8 +83,8 @@ fn describe(e: async_nats::jetstream::context::PublishError) -> BusError {
 }
 
 /// Publishes what the app sends, in order, with up to
-/// `MAX_PUBLISHES_IN_FLIGHT` PubAcks awaited at once; each outcome goes back
-/// to the app as `Msg::Published`.
+/// `MAX_PUBLISHES_IN_FLIGHT` PubAcks awaited at once; the outcomes go back
+/// to the app in `Msg::Published`, as many at once as have settled.
 pub(super) async fn publish_loop(
     js: Context,
     refusals: Refusals,
@@ -103,16 +103,27 @@ pub(super) async fn publish_loop(
                     let subject = out.event.subject(&stream);
                     in_flight.push(async move {
                         let result = settled(sent, refused, subject).await;
-                        (out.msg_id, result.map_err(|e| e.to_string()))
+                        Settled {
+                            msg_id: out.msg_id,
+                            result: result.map_err(|e| e.to_string()),
+                        }
                     });
                 }
                 None => open = false,
             },
-            Some((msg_id, result)) = in_flight.next(), if !in_flight.is_empty() => {
-                if let Err(e) = &result {
-                    tracing::warn!(%msg_id, "publish failed: {e}");
+            Some(first) = in_flight.next(), if !in_flight.is_empty() => {
+                // Every other publish settled by now goes in the same message:
+                // one wake-up of the app for a burst of PubAcks.
+                let mut batch = vec![first];
+                while let Some(Some(next)) = in_flight.next().now_or_never() {
+                    batch.push(next);
                 }
-                if tx.send(Msg::Published { msg_id, result }).await.is_err() {
+                for s in &batch {
+                    if let Err(e) = &s.result {
+                        tracing::warn!(msg_id = %s.msg_id, "publish failed: {e}");
+                    }
+                }
+                if tx.send(Msg::Published(batch)).await.is_err() {
                     return;
                 }
             },

@@ -339,10 +339,12 @@ impl Client {
     fn handle(&mut self, msg: Msg) {
         match &msg {
             Msg::Connection(c) => self.connection_log.push(c.clone()),
-            Msg::Published {
-                msg_id,
-                result: Ok(_),
-            } => self.stored.push(msg_id.clone()),
+            Msg::Published(settled) => self.stored.extend(
+                settled
+                    .iter()
+                    .filter(|s| s.result.is_ok())
+                    .map(|s| s.msg_id.clone()),
+            ),
             Msg::History { events, .. } => {
                 let text = events
                     .iter()

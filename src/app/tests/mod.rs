@@ -148,5 +148,5 @@ pub(super) fn enter(a: &mut App) -> String {
 
 /// The bus reports how the publish of `msg_id` ended.
 pub(super) fn settle(a: &mut App, msg_id: String, result: Result<u64, String>) {
-    update(a, Msg::Published { msg_id, result });
+    update(a, Msg::Published(vec![Settled { msg_id, result }]));
 }

@@ -260,6 +260,33 @@ fn a_failed_like_is_reported() {
 }
 
 #[test]
+fn publishes_settled_together_are_each_taken_in_turn() {
+    let mut a = with_tweets(1);
+    update(&mut a, key(KeyCode::Tab));
+    let like = published(&update(&mut a, key(KeyCode::Char('l')))).clone();
+    update(&mut a, key(KeyCode::Tab));
+    type_text(&mut a, "posted with the like");
+    let tweet = published(&update(&mut a, key(KeyCode::Enter))).clone();
+    assert!(a.draft.is_sending());
+    update(
+        &mut a,
+        Msg::Published(vec![
+            Settled {
+                msg_id: like.msg_id,
+                result: Err("no responders".into()),
+            },
+            Settled {
+                msg_id: tweet.msg_id,
+                result: Ok(7),
+            },
+        ]),
+    );
+    assert!(a.pending_likes.is_empty(), "the like's failure was taken");
+    assert!(!a.draft.is_sending(), "the tweet's PubAck was taken");
+    assert_eq!(a.draft.text(), "", "and its draft cleared");
+}
+
+#[test]
 fn a_paste_into_a_waiting_draft_makes_it_a_new_tweet() {
     let mut a = app();
     update(&mut a, Msg::Connection(Connection::Disconnected));

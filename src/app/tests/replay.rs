@@ -159,7 +159,7 @@ fn record(steps: &[Step]) -> (Vec<Msg>, Vec<Cmd>, App) {
                 } else {
                     Err("timed out".to_owned())
                 };
-                Msg::Published { msg_id, result }
+                Msg::Published(vec![Settled { msg_id, result }])
             }
             Step::Resize(w, h) => Msg::Resize(w, h),
             Step::History { tweets, at_start } => {
