@@ -199,12 +199,11 @@ pub fn let_far_tweets_go(app: &mut App) {
 /// Remembers the user's own tweets among those at newest-first `indices`,
 /// about to be let go: likes of them still make notifications.
 fn remember_mine(app: &mut App, indices: std::ops::Range<usize>) {
-    let mine: Vec<(String, String)> = indices
-        .filter_map(|i| app.feed.newest(i))
-        .filter(|t| t.author == app.user)
-        .map(|t| (t.id.clone(), t.text.clone()))
-        .collect();
-    views::remember_mine(app, mine.into_iter());
+    for t in indices.filter_map(|i| app.feed.newest(i)) {
+        if t.author == app.user {
+            app.mine_let_go.remember(&t.id, &t.text);
+        }
+    }
 }
 
 /// Folds in a chunk of the newer tweets that were let go (and those that
@@ -351,7 +350,6 @@ pub fn reset(app: &mut App) {
     app.loading_older = false;
     app.loading_newer = false;
     app.to_newest = false;
-    app.mine_let_go.clear();
-    app.mine_let_go_order.clear();
+    app.mine_let_go = views::MineLetGo::default();
     app.error("stream deleted or recreated: feed rebuilt");
 }

@@ -154,10 +154,9 @@ pub struct App {
     /// A tweet's page, while it is open (or was last).
     pub page: Option<views::Page>,
     pub notifications: views::Notifications,
-    /// The user's own tweets let go from memory, by id, with their snippet
-    /// (for the notifications their likes make), and in the order let go.
-    pub mine_let_go: HashMap<String, String>,
-    pub mine_let_go_order: std::collections::VecDeque<String>,
+    /// The user's own tweets let go from memory, for the notifications
+    /// their likes make.
+    pub mine_let_go: views::MineLetGo,
     /// The search query standing, if any: the feed shows only what it
     /// matches.
     pub search: Option<views::Search>,
@@ -205,8 +204,7 @@ impl App {
             queued: Vec::new(),
             page: None,
             notifications: views::Notifications::default(),
-            mine_let_go: HashMap::new(),
-            mine_let_go_order: std::collections::VecDeque::new(),
+            mine_let_go: views::MineLetGo::default(),
             search: None,
             return_to: None,
             return_chunks: 0,

@@ -1,7 +1,7 @@
 //! The views shown in the feed's place: a tweet's page, the notifications,
 //! and the search that filters the feed.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::draft::Editor;
 use super::{App, Cmd, Focus};
@@ -148,30 +148,44 @@ pub fn is_notable(app: &App, event: &Event) -> bool {
 fn my_tweet_snippet(app: &App, id: &str) -> Option<String> {
     match app.feed.get(id) {
         Some(t) => (t.author == app.user).then(|| snippet(&t.text)),
-        None => app.mine_let_go.get(id).cloned(),
+        None => app.mine_let_go.snippet(id).map(str::to_owned),
     }
 }
 
-/// The user's own tweets are remembered (id and snippet) before they are
-/// let go from memory, so that likes of them still make notifications;
-/// the newest `MAX_MINE_LET_GO` of them.
-pub fn remember_mine(app: &mut App, tweets: impl Iterator<Item = (String, String)>) {
-    for (id, text) in tweets {
-        if app.mine_let_go.len() >= MAX_MINE_LET_GO {
-            // Forget the oldest.
-            if let Some(old) = app.mine_let_go_order.pop_front() {
-                app.mine_let_go.remove(&old);
-            }
-        }
-        if app.mine_let_go.insert(id.clone(), snippet(&text)).is_none() {
-            app.mine_let_go_order.push_back(id);
-        }
-    }
+/// The user's own tweets let go from memory, by id, with their snippet, so
+/// that likes of them still make notifications: the last `MAX_MINE_LET_GO`
+/// to go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MineLetGo {
+    snippets: HashMap<String, String>,
+    /// The ids, in the order they went.
+    order: VecDeque<String>,
 }
 
 /// The user's tweets let go from memory whose likes still make
 /// notifications, at most.
 pub const MAX_MINE_LET_GO: usize = 10_000;
+
+impl MineLetGo {
+    /// Remembers the user's tweet `id` as it is let go; the one that went
+    /// longest ago is forgotten past `MAX_MINE_LET_GO`.
+    pub fn remember(&mut self, id: &str, text: &str) {
+        if self.snippets.contains_key(id) {
+            return;
+        }
+        if self.snippets.len() >= MAX_MINE_LET_GO
+            && let Some(old) = self.order.pop_front()
+        {
+            self.snippets.remove(&old);
+        }
+        self.snippets.insert(id.to_owned(), snippet(text));
+        self.order.push_back(id.to_owned());
+    }
+
+    pub fn snippet(&self, id: &str) -> Option<&str> {
+        self.snippets.get(id).map(String::as_str)
+    }
+}
 
 /// The notification an event makes for `app`'s user, if any: called after
 /// the event is folded in, so its tweet is known when loaded.

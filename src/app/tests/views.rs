@@ -434,3 +434,20 @@ fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
     assert_eq!(listed[0].snippet, "tweet mine");
     assert_eq!(listed[0].who, vec!["bob"]);
 }
+
+#[test]
+fn the_users_tweets_let_go_are_remembered_up_to_a_bound() {
+    use crate::app::views::{MAX_MINE_LET_GO, MineLetGo};
+    let mut mine = MineLetGo::default();
+    for i in 0..MAX_MINE_LET_GO {
+        mine.remember(&format!("m{i}"), "text");
+    }
+    // Remembered again as it goes again: nothing else is forgotten for it.
+    mine.remember("m0", "text");
+    assert!(mine.snippet("m0").is_some() && mine.snippet("m1").is_some());
+    // One more: the one that went longest ago is forgotten.
+    mine.remember("last", "text");
+    assert_eq!(mine.snippet("m0"), None);
+    assert_eq!(mine.snippet("m1"), Some("text"));
+    assert_eq!(mine.snippet("last"), Some("text"));
+}
