@@ -425,18 +425,19 @@ impl Bloom {
             room,
         }
     }
+}
 
-    /// The bits of `id`: two hashes, stepped.
-    fn probes(&self, id: &str) -> impl Iterator<Item = (usize, u64)> {
-        use std::hash::BuildHasher;
-        let a = foldhash::quality::FixedState::with_seed(0x6a65_7466).hash_one(id);
-        let b = foldhash::quality::FixedState::with_seed(0x6565_6421).hash_one(id) | 1;
-        let len = self.bits.len() as u64 * 64;
-        (0..PROBES).map(move |i| {
-            let bit = a.wrapping_add(i.wrapping_mul(b)) % len;
-            ((bit / 64) as usize, 1 << (bit % 64))
-        })
-    }
+/// The bits of `id` in a filter of `words` 64-bit words, as (word, mask):
+/// two hashes, stepped.
+fn probes(words: usize, id: &str) -> impl Iterator<Item = (usize, u64)> {
+    use std::hash::BuildHasher;
+    let a = foldhash::quality::FixedState::with_seed(0x6a65_7466).hash_one(id);
+    let b = foldhash::quality::FixedState::with_seed(0x6565_6421).hash_one(id) | 1;
+    let len = words as u64 * 64;
+    (0..PROBES).map(move |i| {
+        let bit = a.wrapping_add(i.wrapping_mul(b)) % len;
+        ((bit / 64) as usize, 1 << (bit % 64))
+    })
 }
 
 impl LetGo {
@@ -446,8 +447,7 @@ impl LetGo {
             self.filters.push(Bloom::new(room));
         }
         if let Some(f) = self.filters.last_mut() {
-            let probes: Vec<_> = f.probes(id).collect();
-            for (word, bit) in probes {
+            for (word, bit) in probes(f.bits.len(), id) {
                 f.bits[word] |= bit;
             }
             f.ids += 1;
@@ -458,7 +458,7 @@ impl LetGo {
     fn may_hold(&self, id: &str) -> bool {
         self.filters
             .iter()
-            .any(|f| f.probes(id).all(|(word, bit)| f.bits[word] & bit != 0))
+            .any(|f| probes(f.bits.len(), id).all(|(word, bit)| f.bits[word] & bit != 0))
     }
 }
 
