@@ -1596,17 +1596,22 @@ fn print_table(r: &serde_json::Value) {
         "{:<34} {:>14} {:>14} {:>8}",
         "", "bare client", "jetfeed", "ratio"
     );
-    row3("history (events/s)", f("raw_ordered_eps"), f("history_eps"));
-    let cpu = &r["history_cpu_us"];
-    for part in ["client", "server"] {
-        if let (Some(b), Some(o)) = (cpu["bare"][part].as_f64(), cpu["jetfeed"][part].as_f64()) {
-            println!(
-                "{:<34} {b:>14.2} {o:>14.2} {:>8.2}",
-                format!("  CPU µs per event, {part}"),
-                o / b
-            );
+    // CPU per event of the measure above: the bare side's (under `bare`)
+    // and jetfeed's, for the client and for the server.
+    let cpu_rows = |key: &str, bare: &str| {
+        let cpu = &r[key];
+        for part in ["client", "server"] {
+            if let (Some(b), Some(o)) = (cpu[bare][part].as_f64(), cpu["jetfeed"][part].as_f64()) {
+                println!(
+                    "{:<34} {b:>14.2} {o:>14.2} {:>8.2}",
+                    format!("  CPU µs per event, {part}"),
+                    o / b
+                );
+            }
         }
-    }
+    };
+    row3("history (events/s)", f("raw_ordered_eps"), f("history_eps"));
+    cpu_rows("history_cpu_us", "bare");
     row3(
         "live, acked (events/s)",
         f("raw_durable_ack_eps"),
@@ -1622,6 +1627,7 @@ fn print_table(r: &serde_json::Value) {
         f("raw_publish_ids_eps"),
         f("publish_eps"),
     );
+    cpu_rows("publish_cpu_us", "bare_with_ids");
     if let (Some(p50), Some(p99)) = (f("latency_p50_ms"), f("latency_p99_ms")) {
         println!(
             "{:<34} {p50:>14.2} {p99:>14.2}",
