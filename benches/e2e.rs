@@ -1215,6 +1215,8 @@ const SECTIONS: &[&str] = &[
 ];
 
 fn main() {
+    // The allocator as jetfeed's binary sets it, for both sides.
+    jetfeed::memory::tune();
     let args = args();
     let n = args.events;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -87,10 +87,12 @@ impl<V> ByUser<V> {
     }
 
     /// Sets `user`'s value, replacing one they have (`replace`) or keeping it.
-    fn set(&mut self, user: &str, value: V, replace: bool) {
+    /// A user given as a `String` or `Box<str>` is kept as it is, not copied.
+    fn set<U: AsRef<str> + Into<Box<str>>>(&mut self, user: U, value: V, replace: bool) {
+        let name = user.as_ref();
         match self {
             ByUser::Few(list) => {
-                if let Some(had) = list.iter_mut().find(|(u, _)| **u == *user) {
+                if let Some(had) = list.iter_mut().find(|(u, _)| **u == *name) {
                     if replace {
                         had.1 = value;
                     }
@@ -105,10 +107,12 @@ impl<V> ByUser<V> {
                 }
             }
             ByUser::Many(map) => {
-                if replace {
-                    map.insert(user.into(), value);
+                if let Some(had) = map.get_mut(name) {
+                    if replace {
+                        *had = value;
+                    }
                 } else {
-                    map.entry(user.into()).or_insert(value);
+                    map.insert(user.into(), value);
                 }
             }
         }
@@ -162,20 +166,20 @@ impl Tweet {
         self.anonymous_likes
     }
 
-    fn like(&mut self, user: &str, liked: bool) {
-        if user.is_empty() {
+    fn like<U: AsRef<str> + Into<Box<str>>>(&mut self, user: U, liked: bool) {
+        if user.as_ref().is_empty() {
             self.anonymous_likes += u64::from(liked);
         } else if liked {
             self.likers.set(user, (), false);
         } else {
-            self.likers.remove(user);
+            self.likers.remove(user.as_ref());
         }
     }
 
     /// Applies likes that came after everything already applied.
     fn apply_later(&mut self, later: LikeLog) {
         for (user, liked) in later.users.into_entries() {
-            self.like(&user, liked);
+            self.like(user, liked);
         }
         self.anonymous_likes += later.anonymous;
     }
@@ -235,9 +239,9 @@ struct LikeLog {
 
 impl LikeLog {
     /// Records an op later than every op already recorded.
-    fn later(&mut self, user: &str, liked: bool) {
+    fn later<U: AsRef<str> + Into<Box<str>>>(&mut self, user: U, liked: bool) {
         self.events += 1;
-        if user.is_empty() {
+        if user.as_ref().is_empty() {
             self.anonymous += 1;
         } else {
             self.users.set(user, liked, true);
@@ -248,7 +252,7 @@ impl LikeLog {
     /// later word, the earlier one no longer matters.
     fn earlier(&mut self, before: LikeLog) {
         for (user, liked) in before.users.into_entries() {
-            self.users.set(&user, liked, false);
+            self.users.set(user, liked, false);
         }
         self.anonymous += before.anonymous;
         self.events += before.events;
@@ -365,7 +369,7 @@ impl Evicted {
             if who & ANONYMOUS != 0 {
                 tweet.anonymous_likes += who & !ANONYMOUS;
             } else if let Some(user) = self.users.get(who as usize) {
-                tweet.likers.set(user, (), false);
+                tweet.likers.set(&**user, (), false);
             }
         }
     }
@@ -717,11 +721,14 @@ impl Feed {
                 }
                 let below = self.kept.as_ref().map_or(0, |k| k.below);
                 if let Some(tweet) = self.get_mut(&event.id) {
-                    tweet.like(&event.author, liked);
                     if tweet.seq < below {
+                        tweet.like(event.author.as_str(), liked);
                         // Kept by a filter: once it goes, the like waits
                         // for it again, as for any tweet not loaded.
-                        self.defer(event.id, &event.author, liked);
+                        self.defer(event.id, event.author.as_str(), liked);
+                    } else {
+                        // The user's name moves into the tweet's likers.
+                        tweet.like(event.author, liked);
                     }
                     return Ok(Change::Likes);
                 }
@@ -738,7 +745,7 @@ impl Feed {
                         Skip::UnknownTweet
                     });
                 }
-                if self.defer(event.id, &event.author, liked) {
+                if self.defer(event.id, event.author, liked) {
                     Ok(Change::Deferred)
                 } else {
                     // More tweets waiting for history than any window of a
@@ -765,7 +772,7 @@ impl Feed {
 
     /// Keeps a like for when its tweet loads; false when too many tweets
     /// wait already.
-    fn defer(&mut self, id: String, user: &str, liked: bool) -> bool {
+    fn defer<U: AsRef<str> + Into<Box<str>>>(&mut self, id: String, user: U, liked: bool) -> bool {
         if self.pending_full() && !self.pending.contains_key(id.as_str()) {
             return false;
         }
