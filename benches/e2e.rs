@@ -29,7 +29,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use common::serve::Serve;
-use common::{Hooked, NatsServer, bus_config, follow, new_app, publish_many};
+use common::{Hooked, NatsServer, bus_config, follow, load_history, new_app, publish_many};
 
 /// Rounds of each side-by-side throughput measurement; medians are quoted.
 const ROUNDS: usize = 3;
@@ -811,33 +811,19 @@ fn render_with(tweets: usize, query: Option<&str>) -> f64 {
     let mut app = new_app("me", "nats://127.0.0.1:4222", STREAM);
     update(&mut app, Msg::Resize(120, 40));
     let date = Utc::now().fixed_offset();
-    let batch: Vec<_> = (0..tweets)
-        .map(|i| jetfeed::app::Delivery {
-            seq: i as u64 + 1,
-            event: Ok(Event {
-                kind: EventKind::TweetCreated,
-                id: format!("t{i}"),
-                message: format!(
-                    "tweet {i}: some words to wrap across the width of the pane, as tweets do{}",
-                    if i % 100 == 7 { " x7" } else { "" }
-                ),
-                date,
-                author: format!("user{}", i % 50),
-            }),
-            ack: None,
-            new: false,
+    let tweets = (0..tweets).map(|i| {
+        Ok(Event {
+            kind: EventKind::TweetCreated,
+            id: format!("t{i}"),
+            message: format!(
+                "tweet {i}: some words to wrap across the width of the pane, as tweets do{}",
+                if i % 100 == 7 { " x7" } else { "" }
+            ),
+            date,
+            author: format!("user{}", i % 50),
         })
-        .collect();
-    update(
-        &mut app,
-        Msg::History {
-            from: 1,
-            to: tweets as u64,
-            events: batch,
-            at_start: true,
-        },
-    );
-    update(&mut app, Msg::HistoryLoaded);
+    });
+    load_history(&mut app, 1, tweets, true);
     let press = |app: &mut App, code| {
         update(app, Msg::Key(crossterm::event::KeyEvent::from(code)));
     };
@@ -955,33 +941,19 @@ fn megabyte_tweet(id: &str) -> Event {
 fn megabyte_key_ms() -> f64 {
     let mut app = new_app("me", "nats://127.0.0.1:4222", STREAM);
     update(&mut app, Msg::Resize(120, 40));
-    let events: Vec<_> = (0..20)
-        .map(|i| jetfeed::app::Delivery {
-            seq: i + 1,
-            event: Ok(if i == 10 {
-                megabyte_tweet("big")
-            } else {
-                Event::tweet(
-                    format!("t{i}"),
-                    format!("tweet {i}"),
-                    "ann".into(),
-                    Utc::now(),
-                )
-            }),
-            ack: None,
-            new: false,
+    let events = (0..20).map(|i| {
+        Ok(if i == 10 {
+            megabyte_tweet("big")
+        } else {
+            Event::tweet(
+                format!("t{i}"),
+                format!("tweet {i}"),
+                "ann".into(),
+                Utc::now(),
+            )
         })
-        .collect();
-    update(
-        &mut app,
-        Msg::History {
-            from: 1,
-            to: 20,
-            events,
-            at_start: true,
-        },
-    );
-    update(&mut app, Msg::HistoryLoaded);
+    });
+    load_history(&mut app, 1, events, true);
     let press = |app: &mut App, c| {
         update(
             app,

@@ -81,22 +81,7 @@ fn app_with_tweet(text: &str) -> App {
         date: Utc::now().fixed_offset(),
         author: "ann".into(),
     };
-    let events = vec![Delivery {
-        seq: 1,
-        event: Ok(tweet),
-        ack: None,
-        new: false,
-    }];
-    update(
-        &mut app,
-        Msg::History {
-            from: 1,
-            to: 1,
-            events,
-            at_start: true,
-        },
-    );
-    update(&mut app, Msg::HistoryLoaded);
+    common::load_history(&mut app, 1, [Ok(tweet)], true);
     app
 }
 

@@ -191,27 +191,13 @@ fn a_window_without_tweets_says_older_ones_are_read_40x12() {
     update(&mut app, Msg::Resize(40, 12));
     update(&mut app, Msg::Connection(Connection::Connected));
     // The newest events of a long stream: likes only.
-    let likes = (900..=1000)
-        .map(|seq| Delivery {
-            seq,
-            event: wire::decode(
-                "TWITTERCLONE.tweet_liked",
-                &raw("tweet_liked", "old", "", "2024-06-01T11:00:00Z", "bot"),
-            ),
-            ack: None,
-            new: false,
-        })
-        .collect();
-    update(
-        &mut app,
-        Msg::History {
-            from: 900,
-            to: 1000,
-            events: likes,
-            at_start: false,
-        },
-    );
-    update(&mut app, Msg::HistoryLoaded);
+    let likes = (900..=1000).map(|_| {
+        wire::decode(
+            "TWITTERCLONE.tweet_liked",
+            &raw("tweet_liked", "old", "", "2024-06-01T11:00:00Z", "bot"),
+        )
+    });
+    common::load_history(&mut app, 900, likes, false);
     insta::assert_snapshot!(screen(&app, 40, 12));
     // Had the older chunk failed, j in the feed asks again, as it says.
     update(&mut app, Msg::OlderFailed("server away".into()));

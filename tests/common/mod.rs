@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jetfeed::app::{App, Init, Msg, update};
+use jetfeed::app::{App, Delivery, Init, Msg, update};
 pub use jetfeed::bus::Session;
 use jetfeed::bus::{Bus, BusConfig, Servers};
+use jetfeed::wire::{DecodeError, Event};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
@@ -277,6 +278,37 @@ pub fn new_app(user: &str, server: &str, stream: &str) -> App {
         seed: uuid::Uuid::new_v4().as_u128(),
         now: Utc::now(),
     })
+}
+
+/// Hands `app` one chunk of history, as the bus would after reading it:
+/// `events` stored at sequences `from`, `from + 1`, … (`at_start`: `from`
+/// is the stream's first), then the end of the load.
+pub fn load_history(
+    app: &mut App,
+    from: u64,
+    events: impl IntoIterator<Item = Result<Event, DecodeError>>,
+    at_start: bool,
+) {
+    let events: Vec<Delivery> = (from..)
+        .zip(events)
+        .map(|(seq, event)| Delivery {
+            seq,
+            event,
+            ack: None,
+            new: false,
+        })
+        .collect();
+    let to = from + events.len() as u64 - 1;
+    update(
+        app,
+        Msg::History {
+            from,
+            to,
+            events,
+            at_start,
+        },
+    );
+    update(app, Msg::HistoryLoaded);
 }
 
 /// A session that follows the stream as the terminal UI does.
