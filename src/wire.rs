@@ -163,6 +163,20 @@ pub struct Fields<'a> {
     pub author: Cow<'a, str>,
 }
 
+impl<'a> Fields<'a> {
+    /// The field `key` names, as Go's `encoding/json` matches it; `None`
+    /// for a key it ignores.
+    fn named(&mut self, key: &str) -> Option<&mut Cow<'a, str>> {
+        Some(match field_named(key)? {
+            0 => &mut self.message_type,
+            1 => &mut self.id,
+            2 => &mut self.message,
+            3 => &mut self.date,
+            _ => &mut self.author,
+        })
+    }
+}
+
 /// The field a key names, as Go's `encoding/json` matches it.
 fn field_named(key: &str) -> Option<usize> {
     const NAMES: [&str; 5] = ["messagetype", "id", "message", "date", "author"];
@@ -214,19 +228,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
             ) -> Result<Fields<'a>, M::Error> {
                 let mut out = Fields::default();
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                    let Some(field) = field_named(&key) else {
+                    let Some(field) = out.named(&key) else {
                         map.next_value::<serde::de::IgnoredAny>()?;
                         continue;
                     };
-                    let Text(value) = map.next_value::<Text<'de>>()?;
                     // The last of duplicate keys wins, as in Go.
-                    *match field {
-                        0 => &mut out.message_type,
-                        1 => &mut out.id,
-                        2 => &mut out.message,
-                        3 => &mut out.date,
-                        _ => &mut out.author,
-                    } = value;
+                    let Text(value) = map.next_value::<Text<'de>>()?;
+                    *field = value;
                 }
                 Ok(out)
             }
@@ -307,13 +315,8 @@ fn plain_fields(payload: &[u8]) -> Option<Fields<'_>> {
             skip_ws(&mut at);
             let value = string(&mut at)?;
             // The last of duplicate keys wins, as in Go.
-            match field_named(key) {
-                Some(0) => out.message_type = Cow::Borrowed(value),
-                Some(1) => out.id = Cow::Borrowed(value),
-                Some(2) => out.message = Cow::Borrowed(value),
-                Some(3) => out.date = Cow::Borrowed(value),
-                Some(_) => out.author = Cow::Borrowed(value),
-                None => {}
+            if let Some(field) = out.named(key) {
+                *field = Cow::Borrowed(value);
             }
             skip_ws(&mut at);
             match b.get(at) {
