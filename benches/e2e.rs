@@ -1576,10 +1576,15 @@ fn print_table(r: &serde_json::Value) {
         let cpu = &r[key];
         for part in ["client", "server"] {
             if let (Some(b), Some(o)) = (cpu[bare][part].as_f64(), cpu["jetfeed"][part].as_f64()) {
+                // Under a clock tick a side reads 0: no ratio then.
+                let ratio = if b > 0.0 {
+                    format!("{:.2}", o / b)
+                } else {
+                    String::new()
+                };
                 println!(
-                    "{:<34} {b:>14.2} {o:>14.2} {:>8.2}",
+                    "{:<34} {b:>14.2} {o:>14.2} {ratio:>8}",
                     format!("  CPU µs per event, {part}"),
-                    o / b
                 );
             }
         }
