@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use jetfeed::app::{App, Cmd, Msg, Outgoing, update};
+use jetfeed::app::{App, Cmd, Ids, Msg, Outgoing, update};
 use jetfeed::bus::{self, Session};
 use jetfeed::tui::{self, RunOptions};
 use jetfeed::wire::{Event, EventKind};
@@ -162,6 +162,24 @@ fn side_by_side(
     }
 }
 
+/// The CPU time this process and the server had used at one moment.
+#[derive(Clone, Copy)]
+struct CpuMark {
+    server: i32,
+    client: f64,
+    srv: f64,
+}
+
+impl CpuMark {
+    fn now(server: i32) -> CpuMark {
+        CpuMark {
+            server,
+            client: cpu_seconds(std::process::id() as i32),
+            srv: cpu_seconds(server),
+        }
+    }
+}
+
 /// CPU time spent per event while one side ran, in microseconds: by this
 /// process (the side's client) and by the server. On a machine with few
 /// cores the race is decided by their sum, not by either alone. Read from
@@ -177,13 +195,18 @@ impl CpuPerEvent {
     /// Runs `side`, which handles `n` events, noting the CPU it and the
     /// server used.
     fn measure(&mut self, server: i32, n: usize, side: impl FnOnce() -> f64) -> f64 {
-        let me = std::process::id() as i32;
-        let (client, srv) = (cpu_seconds(me), cpu_seconds(server));
+        let since = CpuMark::now(server);
         let result = side();
-        let per = |t0: f64, t1: f64| (t1 - t0) * 1e6 / n as f64;
-        self.client.push(per(client, cpu_seconds(me)));
-        self.server.push(per(srv, cpu_seconds(server)));
+        self.note(since, n);
         result
+    }
+
+    /// Notes the CPU used since `since`, for `n` events.
+    fn note(&mut self, since: CpuMark, n: usize) {
+        let now = CpuMark::now(since.server);
+        let per = |t0: f64, t1: f64| (t1 - t0) * 1e6 / n as f64;
+        self.client.push(per(since.client, now.client));
+        self.server.push(per(since.srv, now.srv));
     }
 
     /// The medians, as a JSON object.
@@ -351,13 +374,15 @@ async fn raw_publish(url: &str, n: usize, in_flight: usize, ids: bool) -> f64 {
     use async_nats::jetstream::message::PublishMessage;
     let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
     let events = mix(n, "rawpub");
+    // Made as jetfeed makes its own: a seed drawn once, then a counter.
+    let mut msg_ids = Ids::new(uuid::Uuid::new_v4().as_u128());
     let t = Instant::now();
     for window in events.chunks(in_flight) {
         let mut acks = Vec::with_capacity(window.len());
         for e in window {
             let mut m = PublishMessage::build().payload(e.encode().into());
             if ids {
-                m = m.message_id(uuid::Uuid::new_v4().to_string());
+                m = m.message_id(msg_ids.next_id());
             }
             acks.push(js.send_publish(e.subject(STREAM), m).await.unwrap());
         }
@@ -368,13 +393,29 @@ async fn raw_publish(url: &str, n: usize, in_flight: usize, ids: bool) -> f64 {
     n as f64 / t.elapsed().as_secs_f64()
 }
 
-async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
+/// jetfeed's publish path: events handed to the bus as the reducer's
+/// `Cmd::Publish`, each with its `Nats-Msg-Id`, done when its
+/// `Msg::Published` is back. A user posts once the feed is on screen, so
+/// the clock (and the CPU count in `cpu`) starts after the start-up
+/// history has loaded: that load is measured by `history` and `startup`.
+/// The user's own consumer delivers the new events back meanwhile, as in
+/// the app; nothing acks them here, so it stops at its `max_ack_pending`.
+async fn jetfeed_publish(
+    url: &str,
+    n: usize,
+    round: usize,
+    cpu: &mut CpuPerEvent,
+    server: i32,
+) -> f64 {
     let (tx, mut rx) = mpsc::channel(1024);
     let bus = follow(&bus_config(url, &format!("pub-{round}")), tx).await;
+    while !matches!(rx.recv().await.unwrap(), Msg::HistoryLoaded) {}
+    let since = CpuMark::now(server);
     let events = mix(n, &format!("pub{round}-"));
+    let mut msg_ids = Ids::new(uuid::Uuid::new_v4().as_u128());
     let t = Instant::now();
     for e in events {
-        let msg_id = uuid::Uuid::new_v4().to_string();
+        let msg_id = msg_ids.next_id();
         bus.execute(Cmd::Publish(Outgoing { msg_id, event: e }));
     }
     let mut done = 0;
@@ -387,6 +428,7 @@ async fn jetfeed_publish(url: &str, n: usize, round: usize) -> f64 {
         }
     }
     let eps = n as f64 / t.elapsed().as_secs_f64();
+    cpu.note(since, n);
     bus.shutdown().await;
     eps
 }
@@ -1274,18 +1316,30 @@ fn main() {
         let window = rt.block_on(best_batch(false, |b| raw_publish(&url, n_pub, b, false)));
         let mut publ = Vec::new();
         let mut raw_ids = Vec::new();
-        let (mut ids_cpu, mut our_cpu) = (CpuPerEvent::default(), CpuPerEvent::default());
+        let (mut bare_cpu, mut ids_cpu, mut our_cpu) = (
+            CpuPerEvent::default(),
+            CpuPerEvent::default(),
+            CpuPerEvent::default(),
+        );
         let server_pid = server.pid().expect("the server runs");
         for round in 0..ROUNDS {
             say(&format!("publish, round {}…", round + 1));
             if runs("publish") {
                 let (b, o) = side_by_side(
                     round,
-                    || rt.block_on(raw_publish(&url, n_pub, window, false)),
                     || {
-                        our_cpu.measure(server_pid, n_pub, || {
-                            rt.block_on(jetfeed_publish(&url, n_pub, round))
+                        bare_cpu.measure(server_pid, n_pub, || {
+                            rt.block_on(raw_publish(&url, n_pub, window, false))
                         })
+                    },
+                    || {
+                        rt.block_on(jetfeed_publish(
+                            &url,
+                            n_pub,
+                            round,
+                            &mut our_cpu,
+                            server_pid,
+                        ))
                     },
                 );
                 raw_pub.push(b);
@@ -1305,7 +1359,11 @@ fn main() {
         if runs("publish") {
             report.insert(
                 "publish_cpu_us".into(),
-                json!({ "bare_with_ids": ids_cpu.report(), "jetfeed": our_cpu.report() }),
+                json!({
+                    "bare": bare_cpu.report(),
+                    "bare_with_ids": ids_cpu.report(),
+                    "jetfeed": our_cpu.report(),
+                }),
             );
             report.insert(
                 "raw_publish_ids_eps".into(),
@@ -1601,6 +1659,7 @@ fn print_table(r: &serde_json::Value) {
         f("raw_publish_eps"),
         f("publish_eps"),
     );
+    cpu_rows("publish_cpu_us", "bare");
     row3(
         "the same, bare with Nats-Msg-Ids",
         f("raw_publish_ids_eps"),
