@@ -1,6 +1,7 @@
 //! Publishing: every event carries its Nats-Msg-Id and is done only when its
 //! PubAck arrives.
 
+use async_nats::Subject;
 use async_nats::jetstream::Context;
 use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
@@ -12,6 +13,27 @@ use tokio::sync::mpsc;
 use super::connect::Refusals;
 use super::{BusError, MAX_PUBLISHES_IN_FLIGHT};
 use crate::app::protocol::{Msg, Outgoing, Settled};
+use crate::wire::EventKind;
+
+/// The subjects events are published on in one stream, one per kind, made
+/// once: each publish then shares its kind's instead of formatting and
+/// copying its own.
+struct Subjects([(EventKind, Subject); EventKind::ALL.len()]);
+
+impl Subjects {
+    fn new(stream: &str) -> Subjects {
+        Subjects(EventKind::ALL.map(|kind| (kind, Subject::from(format!("{stream}.{kind}")))))
+    }
+
+    fn of(&self, kind: EventKind) -> Subject {
+        let (_, subject) = self
+            .0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .unwrap_or(&self.0[0]);
+        subject.clone()
+    }
+}
 
 /// Publishes one event and waits for its PubAck; returns its stream
 /// sequence. A publish the server refuses fails as soon as it says so.
@@ -22,8 +44,9 @@ pub async fn publish(
     out: &Outgoing,
 ) -> Result<u64, BusError> {
     let refused = refusals.subscribe();
-    let ack = send(js, stream, out).await;
-    settled(ack, refused, out.event.subject(stream)).await
+    let subject = Subject::from(out.event.subject(stream));
+    let ack = send(js, &subject, out).await;
+    settled(ack, refused, subject).await
 }
 
 /// The PubAck of a sent event, or the server's refusal of its subject,
@@ -31,13 +54,13 @@ pub async fn publish(
 async fn settled(
     ack: Result<PublishAckFuture, BusError>,
     mut refused: tokio::sync::broadcast::Receiver<String>,
-    subject: String,
+    subject: Subject,
 ) -> Result<u64, BusError> {
     let ack = ack?;
     let refusal = async {
         loop {
             match refused.recv().await {
-                Ok(s) if s == subject => return,
+                Ok(s) if s == subject.as_str() => return,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {
                     std::future::pending::<()>().await
@@ -51,19 +74,20 @@ async fn settled(
     }
 }
 
-/// Sends one event; the returned future resolves with its PubAck. Sending
-/// only queues the message on the connection, so many PubAcks can be awaited
-/// together.
-pub async fn send(
+/// Sends one event on `subject` (its kind's, in the stream); the returned
+/// future resolves with its PubAck. Sending only queues the message on the
+/// connection, so many PubAcks can be awaited together.
+async fn send(
     js: &Context,
-    stream: &str,
+    subject: &Subject,
     out: &Outgoing,
 ) -> Result<PublishAckFuture, BusError> {
-    let subject = out.event.subject(stream);
     let msg = PublishMessage::build()
         .message_id(&out.msg_id)
         .payload(out.event.encode().into());
-    js.send_publish(subject, msg).await.map_err(describe)
+    js.send_publish(subject.clone(), msg)
+        .await
+        .map_err(describe)
 }
 
 /// Waits for a PubAck; returns the stream sequence it stored the event at.
@@ -92,6 +116,7 @@ pub(super) async fn publish_loop(
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     tx: mpsc::Sender<Msg>,
 ) {
+    let subjects = Subjects::new(&stream);
     let mut in_flight = FuturesUnordered::new();
     let mut open = true;
     loop {
@@ -99,8 +124,8 @@ pub(super) async fn publish_loop(
             out = rx.recv(), if open && in_flight.len() < MAX_PUBLISHES_IN_FLIGHT => match out {
                 Some(out) => {
                     let refused = refusals.subscribe();
-                    let sent = send(&js, &stream, &out).await;
-                    let subject = out.event.subject(&stream);
+                    let subject = subjects.of(out.event.kind);
+                    let sent = send(&js, &subject, &out).await;
                     in_flight.push(async move {
                         let result = settled(sent, refused, subject).await;
                         Settled {
