@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::{Client, Cluster, bus_config};
@@ -46,6 +48,8 @@ async fn failover_loses_and_doubles_nothing() {
     let mut bob = Client::start_with(cluster_config(&urls, "bob")).await;
 
     const EVENTS: u32 = 200;
+    let published = Arc::new(AtomicU32::new(0));
+    let acked = published.clone();
     let publisher = tokio::spawn(async move {
         for i in 0..EVENTS {
             let tweet = format!("t{}", i / 2 * 2);
@@ -67,6 +71,7 @@ async fn failover_loses_and_doubles_nothing() {
             };
             let sent = common::publish_until_acked(&session, &out, 100).await;
             assert!(sent, "event {i} never acked");
+            acked.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     });
@@ -75,10 +80,32 @@ async fn failover_loses_and_doubles_nothing() {
     ann.until("events flowing", |a| a.feed.len() >= 10).await;
     let connected = ann.server_name();
     cluster.node(&connected).kill();
-    ann.until_within(Duration::from_secs(30), "ann on another node", |a| {
-        a.connection == jetfeed::app::Connection::Connected && a.feed.len() >= 30
-    })
-    .await;
+    let moved = ann
+        .try_until_within(Duration::from_secs(30), |a| {
+            a.connection == jetfeed::app::Connection::Connected && a.feed.len() >= 30
+        })
+        .await;
+    if let Err(state) = moved {
+        // Which part stalled: the publisher, the stream, or ann's consumer.
+        let consumer = jetfeed::bus::consumer_name("ann");
+        panic!(
+            "timed out waiting for ann on another node; ann: {state}; events acked to the \
+             publisher: {}; stream: {:?}; ann's consumer: {:?}",
+            published.load(Ordering::SeqCst),
+            stream
+                .info()
+                .await
+                .map(|i| (i.state.last_sequence, i.cluster.clone())),
+            stream.consumer_info(&consumer).await.map(|i| (
+                i.delivered.stream_sequence,
+                i.ack_floor.stream_sequence,
+                i.num_ack_pending,
+                i.num_pending,
+                i.push_bound,
+                i.cluster.clone()
+            )),
+        );
+    }
     assert_ne!(ann.server_name(), connected);
     cluster.node(&connected).restart_node();
 
@@ -125,8 +152,10 @@ async fn failover_loses_and_doubles_nothing() {
     };
     assert_eq!(last, u64::from(EVENTS), "each event stored once");
     for c in [&mut ann, &mut bob] {
-        // A delivery lost in transit when a node died is delivered again
-        // once the consumer's ack wait (30 s) runs out: wait past it.
+        // A delivery lost in transit when a node died is read from the
+        // stream once a later delivery, or the consumer's delivered mark,
+        // shows it missing; the cap is past the ack wait (30 s), after
+        // which the consumer sends it again anyway.
         let tweets = EVENTS as usize / 2;
         c.until_within(Duration::from_secs(45), "every event", |a| {
             a.feed.last_seq() == last && a.feed.len() == tweets

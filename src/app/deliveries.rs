@@ -75,6 +75,31 @@ pub fn gap_filled(app: &mut App, from: u64, to: u64, events: Vec<Delivery>) -> V
     cmds
 }
 
+/// The consumer's delivered mark, as the watchdog last read it. Deliveries
+/// pushed while the connection was moving to another server (a node died)
+/// are lost in transit and come again only after the ack wait (30 s); a
+/// later delivery shows the hole at once (`apply_live`), but when they were
+/// the newest events nothing later comes. So when the consumer said a
+/// report ago that it had delivered past the feed's end, and nothing has
+/// come since to take the feed that far, that tail is read from the stream
+/// like any gap. The redeliveries, when they come, are replays.
+pub fn consumer_delivered(app: &mut App, seq: u64) -> Vec<Cmd> {
+    let before = app.consumer_delivered.replace(seq);
+    let last = app.feed.last_seq();
+    match before {
+        Some(to) if to > last && app.gap.is_none() && !app.loading => {
+            app.gap = Some(Gap {
+                from: last + 1,
+                to,
+                held: Vec::new(),
+                failed: false,
+            });
+            vec![Cmd::FillGap { from: last + 1, to }]
+        }
+        _ => vec![],
+    }
+}
+
 /// Reading a gap failed: it is asked for again at the next tick.
 pub fn gap_failed(app: &mut App, from: u64, to: u64) {
     if let Some(gap) = app.gap.as_mut().filter(|g| (g.from, g.to) == (from, to)) {

@@ -169,6 +169,9 @@ pub struct App {
     pub gap: Option<deliveries::Gap>,
     /// How many such gaps were read and folded.
     pub gaps_read: u64,
+    /// What the user's consumer last said it had delivered
+    /// (`Msg::ConsumerDelivered`).
+    pub consumer_delivered: Option<u64>,
     /// The time of the last `Msg::Tick`.
     pub now: DateTime<Utc>,
     pub ids: Ids,
@@ -210,6 +213,7 @@ impl App {
             return_chunks: 0,
             gap: None,
             gaps_read: 0,
+            consumer_delivered: None,
             now: session.now,
             ids: Ids::new(session.seed),
             quit: false,
@@ -422,6 +426,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.stream_messages = Some(n);
             vec![]
         }
+        Msg::ConsumerDelivered(seq) => deliveries::consumer_delivered(app, seq),
         Msg::Published(settled) => {
             let mut cmds = Vec::new();
             for Settled { msg_id, result } in settled {

@@ -103,6 +103,9 @@ pub enum Msg {
     Delivered(Vec<Delivery>),
     Connection(Connection),
     StreamMessages(u64),
+    /// The last stream sequence the user's consumer says it has delivered
+    /// (the watchdog asks every few seconds).
+    ConsumerDelivered(u64),
     /// PubAcks that arrived, or publishes that failed: those settled
     /// together come together (a burst of publishes is answered in a few
     /// messages, not one each).

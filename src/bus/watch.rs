@@ -1,9 +1,10 @@
-//! The watchdog: reports the stream's message count, and puts back what an
-//! operator removed while jetfeed runs. A deleted durable consumer is made
-//! again from just after the last event delivered (on the same deliver
-//! subject, so the live subscription simply resumes); a deleted or
-//! recreated stream is made again if missing, the consumer with it, and the
-//! feed is rebuilt from the new stream.
+//! The watchdog: reports the stream's message count and how far the user's
+//! consumer has delivered, and puts back what an operator removed while
+//! jetfeed runs. A deleted durable consumer is made again from just after
+//! the last event delivered (on the same deliver subject, so the live
+//! subscription simply resumes); a deleted or recreated stream is made
+//! again if missing, the consumer with it, and the feed is rebuilt from the
+//! new stream.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,8 +68,16 @@ impl Watch {
                 return;
             }
             let name = self.durable.durable_name.clone().unwrap_or_default();
-            let missing = matches!(s.consumer_info(&name).await,
-                Err(e) if e.kind() == ConsumerInfoErrorKind::NotFound);
+            let consumer = s.consumer_info(&name).await;
+            if let Ok(info) = &consumer
+                && tx
+                    .send(Msg::ConsumerDelivered(info.delivered.stream_sequence))
+                    .await
+                    .is_err()
+            {
+                return;
+            }
+            let missing = matches!(consumer, Err(e) if e.kind() == ConsumerInfoErrorKind::NotFound);
             if missing {
                 let from = self.last_seen.load(Ordering::SeqCst) + 1;
                 let config = push::Config {

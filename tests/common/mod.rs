@@ -405,19 +405,35 @@ impl Client {
         what: &str,
         done: impl Fn(&App) -> bool,
     ) {
+        if let Err(state) = self.try_until_within(patience, &done).await {
+            panic!("timed out waiting for {what}; state: {state}");
+        }
+    }
+
+    /// `until_within` that returns what the app held if it times out,
+    /// so that the caller can say more before it fails.
+    pub async fn try_until_within(
+        &mut self,
+        patience: Duration,
+        done: impl Fn(&App) -> bool,
+    ) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + patience;
         while !done(&self.app) {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(msg)) => self.handle(msg),
-                Ok(None) => panic!("bus closed while waiting for {what}"),
-                Err(_) => panic!(
-                    "timed out waiting for {what}; state: notice {:?}, {} tweets, connection {:?}",
-                    self.app.notice,
-                    self.app.feed.len(),
-                    self.app.connection
-                ),
+                Ok(None) => return Err("bus closed".into()),
+                Err(_) => {
+                    return Err(format!(
+                        "notice {:?}, {} tweets, events up to {}, connection {:?}",
+                        self.app.notice,
+                        self.app.feed.len(),
+                        self.app.feed.last_seq(),
+                        self.app.connection
+                    ));
+                }
             }
         }
+        Ok(())
     }
 
     /// Handles whatever arrives within `d`.

@@ -236,6 +236,66 @@ fn an_event_live_delivery_skipped_is_read_and_folded_before_those_after_it() {
 }
 
 #[test]
+fn newest_events_the_consumer_delivered_but_that_never_came_are_read_from_the_stream() {
+    let mut a = with_tweets(3);
+    // Events 4 and 5 were the newest and were pushed while the connection
+    // moved to another server: no later delivery shows the hole.
+    let cmds = update(&mut a, Msg::ConsumerDelivered(5));
+    assert_eq!(cmds, [], "they may still be on their way");
+    let cmds = update(&mut a, Msg::ConsumerDelivered(5));
+    assert_eq!(cmds, [Cmd::FillGap { from: 4, to: 5 }]);
+    assert_eq!(
+        update(&mut a, Msg::ConsumerDelivered(5)),
+        [],
+        "asked once while it is read"
+    );
+    let read = |seq, e| Delivery {
+        seq,
+        event: Ok(e),
+        ack: None,
+        new: false,
+    };
+    update(
+        &mut a,
+        Msg::GapFilled {
+            from: 4,
+            to: 5,
+            events: vec![
+                read(4, event(EventKind::TweetCreated, "b", "ann")),
+                read(5, event(EventKind::TweetLiked, "b", "cy")),
+            ],
+        },
+    );
+    assert_eq!(a.feed.last_seq(), 5);
+    assert_eq!(a.feed.get("b").unwrap().likes(), 1);
+    // Their redelivery, after the ack wait, is a replay: acked, not counted.
+    let cmds = update(
+        &mut a,
+        delivered(5, event(EventKind::TweetLiked, "b", "cy")),
+    );
+    assert_eq!(acks(&cmds), ["ack.5"]);
+    assert_eq!(a.feed.get("b").unwrap().likes(), 1);
+    // Deliveries that come between two reports leave nothing to read.
+    update(&mut a, Msg::ConsumerDelivered(7));
+    update(
+        &mut a,
+        delivered(6, event(EventKind::TweetCreated, "c", "ann")),
+    );
+    update(
+        &mut a,
+        delivered(7, event(EventKind::TweetLiked, "c", "bob")),
+    );
+    assert_eq!(update(&mut a, Msg::ConsumerDelivered(7)), []);
+}
+
+#[test]
+fn the_consumers_delivered_mark_asks_for_nothing_while_history_loads() {
+    let mut a = app();
+    update(&mut a, Msg::ConsumerDelivered(500));
+    assert_eq!(update(&mut a, Msg::ConsumerDelivered(500)), []);
+}
+
+#[test]
 fn a_gap_that_cannot_be_read_is_asked_for_again_and_deleted_events_are_not_waited_for() {
     let mut a = with_tweets(3);
     let cmds = update(
