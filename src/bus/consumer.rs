@@ -255,27 +255,45 @@ pub struct AckInfo {
 }
 
 pub fn parse_ack_subject(reply: &str) -> Option<AckInfo> {
-    // Split a byte at a time: tokens are short, and this runs for every
-    // message read.
-    let mut t: [&[u8]; 12] = [b""; 12];
-    let mut n = 0;
-    for part in reply.as_bytes().split(|&b| b == b'.') {
-        *t.get_mut(n)? = part;
-        n += 1;
-    }
-    if n < 9 || t[0] != b"$JS" || t[1] != b"ACK" {
+    // This runs for every message read: the dots are counted (a loop the
+    // compiler vectorizes), then only the two numbers wanted are read, from
+    // the end, where they are.
+    let b = reply.as_bytes();
+    let tokens = b.iter().filter(|&&c| c == b'.').count() + 1;
+    if !matches!(tokens, 9 | 11 | 12) || !b.starts_with(b"$JS.ACK.") {
         return None;
     }
-    let base = if n == 9 { 2 } else { 4 };
-    let num = |i: usize| {
-        std::str::from_utf8(t.get(base + i)?)
-            .ok()?
-            .parse::<u64>()
-            .ok()
+    // The token that ends at `end`, and where the one before it ends.
+    let before = |end: usize| {
+        let dot = b[..end].iter().rposition(|&c| c == b'.').unwrap_or(0);
+        (&b[dot + 1..end], dot)
     };
+    // The newer forms carry a domain and an account hash after `$JS.ACK`,
+    // and the longest one a random token after the pending count.
+    let mut end = b.len();
+    if tokens == 12 {
+        end = before(end).1;
+    }
+    let (pending, end) = before(end);
+    let (_timestamp, end) = before(end);
+    let (_consumer_seq, end) = before(end);
+    let (stream_seq, _) = before(end);
     Some(AckInfo {
-        stream_seq: num(3)?,
-        pending: num(6)?,
+        stream_seq: decimal(stream_seq)?,
+        pending: decimal(pending)?,
+    })
+}
+
+/// A `u64` written in decimal, as `str::parse` reads one (an optional `+`,
+/// at least one digit, nothing else, no overflow).
+fn decimal(digits: &[u8]) -> Option<u64> {
+    let digits = digits.strip_prefix(b"+").unwrap_or(digits);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        let d = d.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(u64::from(d))
     })
 }
 
@@ -804,6 +822,55 @@ mod tests {
         );
         assert_eq!(parse_ack_subject("_INBOX.abc"), None);
         assert_eq!(parse_ack_subject("$JS.ACK.S.C.x.y.z.t.p"), None);
+    }
+
+    /// The ack subject read the obvious way: split on dots, each number
+    /// by `str::parse`.
+    fn parse_ack_subject_by_split(reply: &str) -> Option<AckInfo> {
+        let t: Vec<&str> = reply.split('.').collect();
+        if !(9..=12).contains(&t.len()) || t[0] != "$JS" || t[1] != "ACK" {
+            return None;
+        }
+        let base = if t.len() == 9 { 2 } else { 4 };
+        Some(AckInfo {
+            stream_seq: t.get(base + 3)?.parse().ok()?,
+            pending: t.get(base + 6)?.parse().ok()?,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ack_subject_is_read_as_splitting_it_would(
+            tokens in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "$JS", "ACK", "TWITTERCLONE", "jetfeed-ann", "0", "7", "42",
+                    "1700000000000000000", "18446744073709551615", "18446744073709551616",
+                    "+5", "+", "-1", "", "x", "4a", "0007",
+                ]),
+                0..15,
+            ),
+            numbers in proptest::collection::vec(0u64..100, 7..=10),
+            form in 0..3,
+        ) {
+            // Mostly subjects of the server's two forms (numbers where the
+            // numbers go, an odd token now and then), sometimes any tokens.
+            let mut tokens: Vec<String> = tokens.into_iter().map(str::to_owned).collect();
+            if form > 0 {
+                let mut ack: Vec<String> = ["$JS", "ACK"].map(str::to_owned).to_vec();
+                ack.extend(numbers.iter().map(u64::to_string));
+                for (at, odd) in tokens.iter().enumerate().take(2) {
+                    let at = (at * 5 + numbers.len()) % ack.len();
+                    ack[at] = odd.clone();
+                }
+                tokens = ack;
+            }
+            let reply = tokens.join(".");
+            proptest::prop_assert_eq!(
+                parse_ack_subject(&reply),
+                parse_ack_subject_by_split(&reply),
+                "{}", reply
+            );
+        }
     }
 
     #[test]
