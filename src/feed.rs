@@ -21,7 +21,11 @@
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
 
+use std::hash::BuildHasher;
+use std::sync::LazyLock;
+
 use foldhash::{HashMap, HashMapExt};
+use hashbrown::HashTable;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -399,6 +403,96 @@ fn too_roomy(len: usize, capacity: usize) -> bool {
     capacity > 4096 && capacity > 4 * len
 }
 
+/// Tweet ids to where their tweets are, without a second copy of each id:
+/// an entry is the id's hash and the tweet's sequence, and the id compared
+/// is the tweet's own, found by that sequence. Every index hashes alike
+/// (one random state per process), so a chunk's index merges into the
+/// feed's by its entries' hashes; ids that share a hash are told apart by
+/// comparing them.
+#[derive(Debug, Clone, Default)]
+struct ById(HashTable<(u64, u64)>);
+
+/// The hasher of every `ById`: random per process, as ids are untrusted.
+static ID_HASHER: LazyLock<foldhash::fast::RandomState> =
+    LazyLock::new(foldhash::fast::RandomState::default);
+
+fn id_hash(id: &str) -> u64 {
+    ID_HASHER.hash_one(id)
+}
+
+fn entry_hash(entry: &(u64, u64)) -> u64 {
+    entry.0
+}
+
+impl ById {
+    /// Where in `tweets` (ascending sequence) the tweet `id` is.
+    fn position(&self, tweets: &VecDeque<Tweet>, id: &str) -> Option<usize> {
+        let hash = id_hash(id);
+        let mut found = None;
+        self.0.find(hash, |&(h, seq)| {
+            h == hash
+                && tweets
+                    .binary_search_by_key(&seq, |t| t.seq)
+                    .is_ok_and(|pos| {
+                        found = Some(pos);
+                        tweets[pos].id == id
+                    })
+        })?;
+        found
+    }
+
+    fn contains(&self, tweets: &VecDeque<Tweet>, id: &str) -> bool {
+        self.position(tweets, id).is_some()
+    }
+
+    /// Notes the tweet `id` at `seq`; the caller knows it is not there yet.
+    fn insert(&mut self, id: &str, seq: u64) {
+        let hash = id_hash(id);
+        self.0.insert_unique(hash, (hash, seq), entry_hash);
+    }
+
+    /// Forgets the tweet `id` at `seq` (already taken out of the tweets).
+    fn remove(&mut self, id: &str, seq: u64) {
+        let hash = id_hash(id);
+        if let Ok(entry) = self.0.find_entry(hash, |&e| e == (hash, seq)) {
+            entry.remove();
+        }
+    }
+
+    /// Takes in every entry of `other`, whose ids this one does not hold.
+    fn merge(&mut self, other: ById) {
+        self.0.reserve(other.0.len(), entry_hash);
+        for entry in other.0 {
+            self.0.insert_unique(entry.0, entry, entry_hash);
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    fn shrink_to(&mut self, capacity: usize) {
+        self.0.shrink_to(capacity, entry_hash);
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Indexes are equal when they hold the same sequences (the feeds compared
+/// hold the tweets).
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        let seqs = |b: &ById| {
+            let mut seqs: Vec<(u64, u64)> = b.0.iter().copied().collect();
+            seqs.sort_unstable();
+            seqs
+        };
+        self.0.len() == other.0.len() && seqs(self) == seqs(other)
+    }
+}
+
 /// The ids of tweets let go from memory (and of tweets stored above those
 /// loaded), in a form that may say yes wrongly (about one id in a hundred)
 /// but never says no wrongly: 10 bits an id, in Bloom filters that double
@@ -472,7 +566,7 @@ pub struct Feed {
     /// Ascending stream sequence.
     tweets: VecDeque<Tweet>,
     /// Tweet id to the sequence of its `tweet_created`.
-    by_id: HashMap<String, u64>,
+    by_id: ById,
     /// Likes for tweets not loaded (yet), by tweet id, as applied forward:
     /// live, or in the window.
     pending: HashMap<Box<str>, LikeLog>,
@@ -532,7 +626,7 @@ impl Feed {
     pub fn window(first_seq: u64) -> Self {
         Feed {
             tweets: VecDeque::new(),
-            by_id: HashMap::new(),
+            by_id: ById::default(),
             pending: HashMap::new(),
             read_pending: HashMap::new(),
             last_seq: first_seq.saturating_sub(1),
@@ -663,14 +757,17 @@ impl Feed {
     }
 
     pub fn get(&self, id: &str) -> Option<&Tweet> {
-        let seq = *self.by_id.get(id)?;
-        self.index_of_seq(seq).and_then(|i| self.newest(i))
+        let pos = self.by_id.position(&self.tweets, id)?;
+        self.tweets.get(pos)
     }
 
     fn get_mut(&mut self, id: &str) -> Option<&mut Tweet> {
-        let seq = *self.by_id.get(id)?;
-        let pos = self.tweets.binary_search_by_key(&seq, |t| t.seq).ok()?;
+        let pos = self.by_id.position(&self.tweets, id)?;
         self.tweets.get_mut(pos)
+    }
+
+    fn holds(&self, id: &str) -> bool {
+        self.by_id.contains(&self.tweets, id)
     }
 
     /// Applies the event stored at stream sequence `seq`, newer than all
@@ -695,7 +792,7 @@ impl Feed {
         }
         match event.kind {
             EventKind::TweetCreated => {
-                if self.by_id.contains_key(&event.id) {
+                if self.holds(&event.id) {
                     return Err(Skip::DuplicateId);
                 }
                 // Likes for this id came before it existed: they were bad.
@@ -709,7 +806,7 @@ impl Feed {
                     self.let_go.insert(&event.id);
                     return Ok(Change::Newer);
                 }
-                self.by_id.insert(event.id.clone(), seq);
+                self.by_id.insert(&event.id, seq);
                 self.tweets.push_back(new_tweet(seq, event, new));
                 self.new_count += usize::from(new);
                 Ok(Change::Tweet)
@@ -826,7 +923,7 @@ impl Feed {
             let Some(t) = self.tweets.pop_front() else {
                 break;
             };
-            self.by_id.remove(&t.id);
+            self.by_id.remove(&t.id, t.seq);
             self.new_count -= usize::from(t.new);
             gone.push(t.seq);
         }
@@ -881,7 +978,7 @@ impl Feed {
             let Some(t) = popped else {
                 return (gone, None);
             };
-            self.by_id.remove(&t.id);
+            self.by_id.remove(&t.id, t.seq);
             self.let_go.insert(&t.id);
             self.new_count -= usize::from(t.new);
             gone += 1;
@@ -929,7 +1026,7 @@ impl Feed {
         for (seq, event, _) in events {
             // Their likes were all folded when they arrived.
             let tweet = event.kind == EventKind::TweetCreated;
-            if seq < from || seq > to || !tweet || self.by_id.contains_key(&event.id) {
+            if seq < from || seq > to || !tweet || self.holds(&event.id) {
                 continue;
             }
             let mut tweet = new_tweet(seq, event, false);
@@ -941,7 +1038,7 @@ impl Feed {
                 // Read in older history: stored before the tweet.
                 self.discarded += early.events;
             }
-            self.by_id.insert(tweet.id.clone(), seq);
+            self.by_id.insert(&tweet.id, seq);
             self.tweets.push_back(tweet);
             loaded += 1;
         }
@@ -984,8 +1081,7 @@ impl Feed {
             }
             let new = new && seq < again;
             let fresh = u64::from(seq < fresh_below);
-            let duplicate =
-                event.kind == EventKind::TweetCreated && self.by_id.contains_key(&event.id);
+            let duplicate = event.kind == EventKind::TweetCreated && self.holds(&event.id);
             if duplicate {
                 bad += fresh;
                 chunk.last_seq = seq;
@@ -1014,7 +1110,7 @@ impl Feed {
                     }
                 }
                 for (id, earlier) in chunk.pending {
-                    if self.by_id.contains_key(&*id) {
+                    if self.holds(&id) {
                         // Likes stored before their tweet, which is loaded:
                         // bad, and never to be applied to it if it is let
                         // go and read again.
@@ -1068,7 +1164,7 @@ impl Feed {
                 chunk.by_id.clear();
                 chunk.new_count = 0;
                 for t in &chunk.tweets {
-                    chunk.by_id.insert(t.id.clone(), t.seq);
+                    chunk.by_id.insert(&t.id, t.seq);
                     chunk.new_count += usize::from(t.new);
                 }
                 for (id, earlier) in chunk.pending {
@@ -1083,7 +1179,7 @@ impl Feed {
                 }
             }
         }
-        self.by_id.extend(chunk.by_id.drain());
+        self.by_id.merge(chunk.by_id);
         self.new_count += chunk.new_count;
         while let Some(t) = chunk.tweets.pop_back() {
             self.tweets.push_front(t);
@@ -1683,6 +1779,8 @@ mod tests {
                     Step::ReadNewer(_) => {}
                     Step::Read(_) | Step::Search(_) => {}
                 }
+                // The index holds every tweet loaded, and nothing else.
+                prop_assert_eq!(f.by_id.0.len(), f.len());
                 // Every tweet loaded shows what the log says so far.
                 for i in 0..f.len() {
                     let t = f.newest(i).unwrap();
