@@ -365,8 +365,9 @@ pub(super) fn read_on(app: &mut App) -> Vec<Cmd> {
 /// one.
 pub fn reset(app: &mut App) {
     app.feed = Feed::new();
-    // What waited was the old stream's.
+    // What waited was the old stream's, and so was the consumer's mark.
     app.gap = None;
+    app.consumer_delivered = None;
     if let Some(search) = app.search.as_mut() {
         search.parse(&app.feed);
     }

@@ -18,20 +18,29 @@ use crate::wire::EventKind;
 /// The subjects events are published on in one stream, one per kind, made
 /// once: each publish then shares its kind's instead of formatting and
 /// copying its own.
-struct Subjects([(EventKind, Subject); EventKind::ALL.len()]);
+struct Subjects {
+    created: Subject,
+    liked: Subject,
+    unliked: Subject,
+}
 
 impl Subjects {
     fn new(stream: &str) -> Subjects {
-        Subjects(EventKind::ALL.map(|kind| (kind, Subject::from(format!("{stream}.{kind}")))))
+        let subject = |kind: EventKind| Subject::from(format!("{stream}.{kind}"));
+        Subjects {
+            created: subject(EventKind::TweetCreated),
+            liked: subject(EventKind::TweetLiked),
+            unliked: subject(EventKind::TweetUnliked),
+        }
     }
 
     fn of(&self, kind: EventKind) -> Subject {
-        let (_, subject) = self
-            .0
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .unwrap_or(&self.0[0]);
-        subject.clone()
+        match kind {
+            EventKind::TweetCreated => &self.created,
+            EventKind::TweetLiked => &self.liked,
+            EventKind::TweetUnliked => &self.unliked,
+        }
+        .clone()
     }
 }
 

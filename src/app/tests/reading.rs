@@ -289,6 +289,16 @@ fn newest_events_the_consumer_delivered_but_that_never_came_are_read_from_the_st
 }
 
 #[test]
+fn the_old_streams_delivered_mark_asks_for_nothing_in_a_new_stream() {
+    let mut a = with_tweets(3);
+    update(&mut a, Msg::ConsumerDelivered(500));
+    update(&mut a, Msg::Reset);
+    // The new stream's consumer: its first event is on its way.
+    assert_eq!(update(&mut a, Msg::ConsumerDelivered(1)), []);
+    assert_eq!(a.gap, None);
+}
+
+#[test]
 fn the_consumers_delivered_mark_asks_for_nothing_while_history_loads() {
     let mut a = app();
     update(&mut a, Msg::ConsumerDelivered(500));
