@@ -1084,7 +1084,7 @@ impl Feed {
             let duplicate = event.kind == EventKind::TweetCreated && self.holds(&event.id);
             if duplicate {
                 bad += fresh;
-                chunk.last_seq = seq;
+                chunk.applied_to(seq);
                 continue;
             }
             match chunk.apply_owned(seq, event, new) {
@@ -1382,6 +1382,24 @@ mod tests {
         assert_eq!(f.apply(9, &again, false), Err(Skip::DuplicateId));
         assert_eq!(f.len(), 1);
         assert_eq!(f.get("a").unwrap().text, "text");
+    }
+
+    #[test]
+    fn a_reused_id_in_older_history_hides_no_tweet_after_it() {
+        // The newest tweet, "x", is loaded; older history reuses its id.
+        let mut f = Feed::window(10);
+        f.apply(10, &tweet("x"), false).unwrap();
+        let older = [tweet("a"), tweet("x"), tweet("b"), like("b", "u")];
+        let bad = f.prepend(
+            1,
+            (1..).zip(older).map(|(seq, e)| (seq, e, false)),
+            true,
+        );
+        assert_eq!(bad, 1, "the reused id");
+        assert_eq!(f.len(), 3);
+        assert_eq!(f.get("x").unwrap().seq, 10);
+        assert!(f.get("a").is_some());
+        assert_eq!(f.get("b").map(Tweet::likes), Some(1));
     }
 
     #[test]
