@@ -1390,11 +1390,7 @@ mod tests {
         let mut f = Feed::window(10);
         f.apply(10, &tweet("x"), false).unwrap();
         let older = [tweet("a"), tweet("x"), tweet("b"), like("b", "u")];
-        let bad = f.prepend(
-            1,
-            (1..).zip(older).map(|(seq, e)| (seq, e, false)),
-            true,
-        );
+        let bad = f.prepend(1, (1..).zip(older).map(|(seq, e)| (seq, e, false)), true);
         assert_eq!(bad, 1, "the reused id");
         assert_eq!(f.len(), 3);
         assert_eq!(f.get("x").unwrap().seq, 10);

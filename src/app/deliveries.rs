@@ -79,15 +79,22 @@ pub fn gap_filled(app: &mut App, from: u64, to: u64, events: Vec<Delivery>) -> V
 /// pushed while the connection was moving to another server (a node died)
 /// are lost in transit and come again only after the ack wait (30 s); a
 /// later delivery shows the hole at once (`apply_live`), but when they were
-/// the newest events nothing later comes. So when the consumer said a
-/// report ago that it had delivered past the feed's end, and nothing has
-/// come since to take the feed that far, that tail is read from the stream
-/// like any gap. The redeliveries, when they come, are replays.
+/// the newest events nothing later comes. So when the consumer says, two
+/// reports running, that it has delivered the same events past the feed's
+/// end (it has sent nothing since, and nothing came), that tail is read
+/// from the stream like any gap. A mark that moved means deliveries are
+/// still flowing, and those on their way are not read twice. The
+/// redeliveries, when they come, are replays.
 pub fn consumer_delivered(app: &mut App, seq: u64) -> Vec<Cmd> {
+    if app.loading {
+        // Live deliveries wait for the history: they are not late.
+        app.consumer_delivered = None;
+        return vec![];
+    }
     let before = app.consumer_delivered.replace(seq);
     let last = app.feed.last_seq();
     match before {
-        Some(to) if to > last && app.gap.is_none() && !app.loading => {
+        Some(to) if to == seq && to > last && app.gap.is_none() => {
             app.gap = Some(Gap {
                 from: last + 1,
                 to,

@@ -39,6 +39,9 @@ pub struct Watch {
 impl Watch {
     pub async fn run(mut self, tx: mpsc::Sender<Msg>) {
         let mut every = tokio::time::interval(EVERY);
+        // Reports stay a period apart, even after a slow one: the app reads
+        // a tail the consumer still says it delivered a report later.
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
             if tx.is_closed() {
