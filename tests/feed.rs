@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Client, NatsServer, bus_config, publish_raw};
 use crossterm::event::KeyCode;
@@ -546,4 +546,37 @@ async fn a_deleted_stream_is_made_again_and_the_feed_starts_over() {
             .count()
     );
     ann.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_newest_event_lost_in_transit_is_read_without_waiting_for_its_redelivery() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let mut ann = Client::start(&url, "ann").await;
+    send(&url, "bob", EventKind::TweetCreated, None, "seen").await;
+    ann.until("the first tweet", |a| a.feed.len() == 1).await;
+    // The next delivery is lost on its way, and nothing comes after it to
+    // show the hole: only the consumer's delivered mark says it was sent.
+    ann.lose_next_deliveries(1);
+    send(
+        &url,
+        "bob",
+        EventKind::TweetCreated,
+        None,
+        "lost in transit",
+    )
+    .await;
+    let t = Instant::now();
+    // Well within the ack wait (30 s), after which it would come again.
+    ann.until_within(Duration::from_secs(10), "the lost tweet", |a| {
+        a.feed.len() == 2
+    })
+    .await;
+    let took = t.elapsed();
+    assert_eq!(ann.app.feed.newest(0).unwrap().text, "lost in transit");
+    assert_eq!(ann.app.gaps_read, 1);
+    eprintln!(
+        "reliability: newest delivery lost in transit | read from the stream after {} ms",
+        took.as_millis()
+    );
 }

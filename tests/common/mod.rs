@@ -344,6 +344,9 @@ pub struct Client {
     /// Each chunk of history handed to the app: how many events, and the
     /// bytes of their tweets' texts.
     pub chunks: Vec<(usize, usize)>,
+    /// Live deliveries still to be dropped before the app sees them, as
+    /// when they are lost in transit (`lose_next_deliveries`).
+    lose: usize,
 }
 
 impl Client {
@@ -363,12 +366,28 @@ impl Client {
             connection_log: Vec::new(),
             stored: Vec::new(),
             chunks: Vec::new(),
+            lose: 0,
         };
         c.until("history loaded", |a| !a.loading).await;
         c
     }
 
-    fn handle(&mut self, msg: Msg) {
+    /// The next `n` live deliveries never reach the app, as when a node
+    /// dies with them on their way: unacked, they come again only after
+    /// the consumer's ack wait.
+    pub fn lose_next_deliveries(&mut self, n: usize) {
+        self.lose = n;
+    }
+
+    fn handle(&mut self, mut msg: Msg) {
+        if let Msg::Delivered(batch) = &mut msg {
+            let lost = self.lose.min(batch.len());
+            batch.drain(..lost);
+            self.lose -= lost;
+            if batch.is_empty() {
+                return;
+            }
+        }
         match &msg {
             Msg::Connection(c) => self.connection_log.push(c.clone()),
             Msg::Published(settled) => self.stored.extend(
