@@ -38,17 +38,11 @@ pub fn apply_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
             .last_seq()
             .max(next.iter().map(|d: &Delivery| d.seq).max().unwrap_or(0));
         if d.seq > last + 1 {
-            let (from, to) = (last + 1, d.seq - 1);
+            let to = d.seq - 1;
             let mut held = vec![d];
             held.extend(batch);
             let mut cmds = fold_live(app, next);
-            app.gap = Some(Gap {
-                from,
-                to,
-                held,
-                failed: false,
-            });
-            cmds.push(Cmd::FillGap { from, to });
+            cmds.push(open_gap(app, last + 1, to, held));
             return cmds;
         }
         next.push(d);
@@ -95,16 +89,22 @@ pub fn consumer_delivered(app: &mut App, seq: u64) -> Vec<Cmd> {
     let last = app.feed.last_seq();
     match before {
         Some(to) if to == seq && to > last && app.gap.is_none() => {
-            app.gap = Some(Gap {
-                from: last + 1,
-                to,
-                held: Vec::new(),
-                failed: false,
-            });
-            vec![Cmd::FillGap { from: last + 1, to }]
+            vec![open_gap(app, last + 1, to, Vec::new())]
         }
         _ => vec![],
     }
+}
+
+/// Has the events `from..=to` read from the stream; the deliveries `held`
+/// (those after them) wait, and are folded after them.
+fn open_gap(app: &mut App, from: u64, to: u64, held: Vec<Delivery>) -> Cmd {
+    app.gap = Some(Gap {
+        from,
+        to,
+        held,
+        failed: false,
+    });
+    Cmd::FillGap { from, to }
 }
 
 /// Reading a gap failed: it is asked for again at the next tick.
