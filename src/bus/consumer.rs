@@ -331,8 +331,9 @@ fn log_skipped(read: &[Delivery]) {
     }
 }
 
-/// What the reader task hands over at once: messages with where they sit.
-type Batch = Vec<(Message, AckInfo)>;
+/// What the reader task hands over at once: what it made of each message
+/// (`read_between`'s `map`), with where the message sits.
+type Batch<T> = Vec<(T, AckInfo)>;
 
 /// Messages a reader asks the server for at once: large batches keep the
 /// history flowing at the speed of the transport.
@@ -347,19 +348,25 @@ const READER_HEARTBEAT: Duration = Duration::from_secs(1);
 /// goes away, restarts, or the consumer is deleted, a new one resumes after
 /// the last message read: nothing is skipped or repeated. The reader stops
 /// when the receiver is dropped.
-pub fn read_from(readers: Readers, from: u64) -> Reader {
-    read_between(readers, from, u64::MAX)
+pub fn read_from(readers: Readers, from: u64) -> Reader<Message> {
+    read_between(readers, from, u64::MAX, |msg, _| msg)
 }
 
 /// `read_from`, stopping after the message at sequence `until`: a chunk of
-/// history asks the server for no more than it holds.
-pub fn read_between(readers: Readers, from: u64, until: u64) -> Reader {
+/// history asks the server for no more than it holds. Each message is
+/// turned into what the caller wants (`map`) by the reader's own task, as
+/// it arrives: a message is moved and dropped where it was read.
+pub fn read_between<T, F>(readers: Readers, from: u64, until: u64, map: F) -> Reader<T>
+where
+    T: Send + 'static,
+    F: Fn(Message, AckInfo) -> T + Send + Sync + 'static,
+{
     let (tx, rx) = mpsc::channel(8);
     let task = tokio::spawn(async move {
         let mut next = from.max(1);
         let mut failures = 0u32;
         loop {
-            match read_once(&readers, &mut next, until, &tx).await {
+            match read_once(&readers, &mut next, until, &map, &tx).await {
                 Ok(()) => return, // the receiver is gone, or `until` read
                 Err(e) => {
                     tracing::debug!("reader restarts at {next}: {e}");
@@ -382,16 +389,16 @@ pub fn read_between(readers: Readers, from: u64, until: u64) -> Reader {
 
 /// A running reader: `recv` the messages, `close` to stop it and remove its
 /// consumer from the server.
-pub struct Reader {
-    rx: mpsc::Receiver<Batch>,
+pub struct Reader<T> {
+    rx: mpsc::Receiver<Batch<T>>,
     task: tokio::task::JoinHandle<()>,
-    buffered: std::collections::VecDeque<(Message, AckInfo)>,
+    buffered: std::collections::VecDeque<(T, AckInfo)>,
 }
 
-impl Reader {
+impl<T> Reader<T> {
     /// The next message and where it sits. Never an error: the reader
     /// recovers from those by itself; `None` only once it has stopped.
-    pub async fn recv(&mut self) -> Option<(Message, AckInfo)> {
+    pub async fn recv(&mut self) -> Option<(T, AckInfo)> {
         if self.buffered.is_empty() {
             self.buffered.extend(self.rx.recv().await?);
         }
@@ -401,7 +408,7 @@ impl Reader {
     /// The messages read since the last call, in order, at least one:
     /// for a caller that handles them together (one wake-up and one
     /// deadline a batch, not one a message).
-    async fn recv_batch(&mut self) -> Option<Batch> {
+    async fn recv_batch(&mut self) -> Option<Batch<T>> {
         if self.buffered.is_empty() {
             return self.rx.recv().await;
         }
@@ -416,29 +423,32 @@ impl Reader {
 
 /// One consumer's life: reads until an error, which the caller recovers
 /// from, or until the receiver is dropped or `until` is read (`Ok`).
-async fn read_once(
+async fn read_once<T>(
     readers: &Readers,
     next: &mut u64,
     until: u64,
-    tx: &mpsc::Sender<Batch>,
+    map: &impl Fn(Message, AckInfo) -> T,
+    tx: &mpsc::Sender<Batch<T>>,
 ) -> Result<(), BusError> {
     let from = DeliverPolicy::ByStartSequence {
         start_sequence: *next,
     };
     let consumer = readers.create(from, String::new()).await?;
     let name = consumer.cached_info().name.clone();
-    let result = pull_into(&consumer, next, until, tx).await;
+    let result = pull_into(&consumer, next, until, map, tx).await;
     // Ended or failed, the slot is freed for the next reader.
     readers.free(&name).await;
     result
 }
 
-async fn pull_into(
+async fn pull_into<T>(
     consumer: &PullConsumer,
     next: &mut u64,
     until: u64,
-    tx: &mpsc::Sender<Batch>,
+    map: &impl Fn(Message, AckInfo) -> T,
+    tx: &mpsc::Sender<Batch<T>>,
 ) -> Result<(), BusError> {
+    use futures::FutureExt;
     let err = |e: &dyn std::fmt::Display| BusError::Consumer {
         consumer: "reader".into(),
         reason: e.to_string(),
@@ -453,43 +463,54 @@ async fn pull_into(
         .messages()
         .await
         .map_err(|e| err(&e))?;
-    // Hand messages over in batches: one wake-up per batch, not per message.
+    // Hand messages over in batches, one wake-up per batch, not per
+    // message: the first message, then those already waiting behind it.
     let mut missed = 0;
     loop {
-        let items = tokio::select! {
-            items = ready_batch(&mut messages, READER_BATCH) => items,
+        let mut item = tokio::select! {
+            item = messages.next() => item,
             () = tx.closed() => return Ok(()),
         };
-        let Some(items) = items else {
-            return Err(err(&"consumer ended"));
-        };
-        let mut batch = Vec::with_capacity(items.len());
+        let mut batch = Vec::new();
         let mut failed = None;
-        for item in items {
+        loop {
             let msg = match item {
-                Ok(m) => m.message,
-                Err(e) if e.kind() == pull::MessagesErrorKind::MissingHeartbeat && missed == 0 => {
+                Some(Ok(m)) => Some(m.message),
+                Some(Err(e))
+                    if e.kind() == pull::MessagesErrorKind::MissingHeartbeat && missed == 0 =>
+                {
                     missed += 1;
-                    continue;
+                    None
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     failed = Some(err(&e));
                     break;
                 }
+                None => {
+                    failed = Some(err(&"consumer ended"));
+                    break;
+                }
             };
-            missed = 0;
-            let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) else {
-                continue;
-            };
-            if info.stream_seq < *next {
-                continue;
+            if let Some(msg) = msg {
+                missed = 0;
+                if let Some(info) = msg.reply.as_deref().and_then(parse_ack_subject) {
+                    if info.stream_seq > until {
+                        *next = info.stream_seq;
+                        break;
+                    }
+                    if info.stream_seq >= *next {
+                        *next = info.stream_seq + 1;
+                        batch.push((map(msg, info), info));
+                    }
+                }
             }
-            if info.stream_seq > until {
-                *next = info.stream_seq;
+            if batch.len() >= READER_BATCH {
                 break;
             }
-            *next = info.stream_seq + 1;
-            batch.push((msg, info));
+            match messages.next().now_or_never() {
+                Some(waiting) => item = waiting,
+                None => break,
+            }
         }
         if !batch.is_empty() && tx.send(batch).await.is_err() {
             return Ok(());
@@ -686,7 +707,12 @@ async fn read_chunk(
         }));
     }
     let mut bytes = 0;
-    let mut reader = read_between(readers.clone(), from, to);
+    // Each message is decoded by the reader's task as it arrives, and
+    // weighed: its subject's and payload's bytes.
+    let mut reader = read_between(readers.clone(), from, to, move |msg, info| {
+        let bytes = (msg.subject.len() + msg.payload.len()) as u64;
+        (delivery_at(&msg, info, false, new_after), bytes)
+    });
     let result = 'read: loop {
         let batch = match tokio::time::timeout(CHUNK_STALL, reader.recv_batch()).await {
             Ok(Some(batch)) => batch,
@@ -698,12 +724,12 @@ async fn read_chunk(
                 });
             }
         };
-        for (msg, info) in batch {
+        for ((delivery, weight), info) in batch {
             if info.stream_seq > to {
                 break 'read Ok(true);
             }
-            bytes += (msg.subject.len() + msg.payload.len()) as u64;
-            events.push(delivery_at(&msg, info, false, new_after));
+            bytes += weight;
+            events.push(delivery);
             if info.stream_seq >= to || info.pending == 0 {
                 break 'read Ok(true);
             }

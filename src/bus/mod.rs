@@ -276,7 +276,7 @@ impl Session {
 
 /// Decoded events read from the stream, in order (`Session::read`).
 pub struct Events {
-    reader: consumer::Reader,
+    reader: consumer::Reader<async_nats::Message>,
 }
 
 impl Events {
