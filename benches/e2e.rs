@@ -145,21 +145,17 @@ where
     best.1
 }
 
-/// Runs the bare side and jetfeed once each, the bare side first in even
-/// rounds and second in odd ones, so neither always reads a cache the
-/// other just warmed.
-fn side_by_side(
-    round: usize,
-    bare: impl FnOnce() -> f64,
-    ours: impl FnOnce() -> f64,
-) -> (f64, f64) {
-    if round.is_multiple_of(2) {
-        let b = bare();
-        (b, ours())
-    } else {
-        let o = ours();
-        (bare(), o)
+/// Runs each side once, the side that goes first moving one place each
+/// round: no side always reads a cache another has just warmed, nor always
+/// runs after the others. With two sides, the bare one goes first in even
+/// rounds and second in odd ones.
+fn in_turn<const N: usize>(round: usize, sides: [&mut dyn FnMut() -> f64; N]) -> [f64; N] {
+    let mut out = [0.0; N];
+    for k in 0..N {
+        let i = (round + k) % N;
+        out[i] = sides[i]();
     }
+    out
 }
 
 /// The CPU time this process and the server had used at one moment.
@@ -369,13 +365,21 @@ async fn jetfeed_live(url: &str, n: usize, round: usize) -> f64 {
 
 /// Publishes `n` events, `in_flight` PubAcks awaited at once; with `ids`,
 /// each with a `Nats-Msg-Id` as jetfeed sends (the server then checks it
-/// against its duplicate window).
-async fn raw_publish(url: &str, n: usize, in_flight: usize, ids: bool) -> f64 {
+/// against its duplicate window). The CPU count in `cpu`, like the clock,
+/// starts once connected with the events made, as jetfeed's does.
+async fn raw_publish(
+    url: &str,
+    n: usize,
+    in_flight: usize,
+    ids: bool,
+    cpu: Option<(&mut CpuPerEvent, i32)>,
+) -> f64 {
     use async_nats::jetstream::message::PublishMessage;
     let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
     let events = mix(n, "rawpub");
     // Made as jetfeed makes its own: a seed drawn once, then a counter.
     let mut msg_ids = Ids::new(uuid::Uuid::new_v4().as_u128());
+    let since = cpu.as_ref().map(|(_, server)| CpuMark::now(*server));
     let t = Instant::now();
     for window in events.chunks(in_flight) {
         let mut acks = Vec::with_capacity(window.len());
@@ -390,7 +394,11 @@ async fn raw_publish(url: &str, n: usize, in_flight: usize, ids: bool) -> f64 {
             a.await.unwrap();
         }
     }
-    n as f64 / t.elapsed().as_secs_f64()
+    let eps = n as f64 / t.elapsed().as_secs_f64();
+    if let (Some((cpu, _)), Some(since)) = (cpu, since) {
+        cpu.note(since, n);
+    }
+    eps
 }
 
 /// jetfeed's publish path: events handed to the bus as the reducer's
@@ -410,9 +418,9 @@ async fn jetfeed_publish(
     let (tx, mut rx) = mpsc::channel(1024);
     let bus = follow(&bus_config(url, &format!("pub-{round}")), tx).await;
     while !matches!(rx.recv().await.unwrap(), Msg::HistoryLoaded) {}
-    let since = CpuMark::now(server);
     let events = mix(n, &format!("pub{round}-"));
     let mut msg_ids = Ids::new(uuid::Uuid::new_v4().as_u128());
+    let since = CpuMark::now(server);
     let t = Instant::now();
     for e in events {
         let msg_id = msg_ids.next_id();
@@ -1266,10 +1274,16 @@ fn main() {
         let server_pid = server.pid().expect("the server runs");
         for round in 0..ROUNDS {
             say(&format!("history, round {}…", round + 1));
-            let (b, o) = side_by_side(
+            let [b, o] = in_turn(
                 round,
-                || raw_cpu.measure(server_pid, n, || rt.block_on(raw_ordered(&url, n, batch))),
-                || our_cpu.measure(server_pid, n, || rt.block_on(jetfeed_history(&url, n))),
+                [
+                    &mut || {
+                        raw_cpu.measure(server_pid, n, || rt.block_on(raw_ordered(&url, n, batch)))
+                    },
+                    &mut || {
+                        our_cpu.measure(server_pid, n, || rt.block_on(jetfeed_history(&url, n)))
+                    },
+                ],
             );
             raw.push(b);
             ours.push(o);
@@ -1295,10 +1309,12 @@ fn main() {
         let (mut raw, mut ours) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             say(&format!("live, round {}…", round + 1));
-            let (b, o) = side_by_side(
+            let [b, o] = in_turn(
                 round,
-                || rt.block_on(raw_durable_ack(&url, n, &format!("raw-{round}"), batch)),
-                || rt.block_on(jetfeed_live(&url, n, round)),
+                [
+                    &mut || rt.block_on(raw_durable_ack(&url, n, &format!("raw-{round}"), batch)),
+                    &mut || rt.block_on(jetfeed_live(&url, n, round)),
+                ],
             );
             raw.push(b);
             ours.push(o);
@@ -1313,7 +1329,9 @@ fn main() {
     let mut raw_pub = Vec::new();
     if runs("publish") || runs("serve") {
         say("publish: the bare publisher's best window…");
-        let window = rt.block_on(best_batch(false, |b| raw_publish(&url, n_pub, b, false)));
+        let window = rt.block_on(best_batch(false, |b| {
+            raw_publish(&url, n_pub, b, false, None)
+        }));
         let mut publ = Vec::new();
         let mut raw_ids = Vec::new();
         let (mut bare_cpu, mut ids_cpu, mut our_cpu) = (
@@ -1325,30 +1343,33 @@ fn main() {
         for round in 0..ROUNDS {
             say(&format!("publish, round {}…", round + 1));
             if runs("publish") {
-                let (b, o) = side_by_side(
+                let [b, o, i] = in_turn(
                     round,
-                    || {
-                        bare_cpu.measure(server_pid, n_pub, || {
-                            rt.block_on(raw_publish(&url, n_pub, window, false))
-                        })
-                    },
-                    || {
-                        rt.block_on(jetfeed_publish(
-                            &url,
-                            n_pub,
-                            round,
-                            &mut our_cpu,
-                            server_pid,
-                        ))
-                    },
+                    [
+                        &mut || {
+                            let cpu = Some((&mut bare_cpu, server_pid));
+                            rt.block_on(raw_publish(&url, n_pub, window, false, cpu))
+                        },
+                        &mut || {
+                            rt.block_on(jetfeed_publish(
+                                &url,
+                                n_pub,
+                                round,
+                                &mut our_cpu,
+                                server_pid,
+                            ))
+                        },
+                        &mut || {
+                            let cpu = Some((&mut ids_cpu, server_pid));
+                            rt.block_on(raw_publish(&url, n_pub, window, true, cpu))
+                        },
+                    ],
                 );
                 raw_pub.push(b);
                 publ.push(o);
-                raw_ids.push(ids_cpu.measure(server_pid, n_pub, || {
-                    rt.block_on(raw_publish(&url, n_pub, window, true))
-                }));
+                raw_ids.push(i);
             } else {
-                raw_pub.push(rt.block_on(raw_publish(&url, n_pub, window, false)));
+                raw_pub.push(rt.block_on(raw_publish(&url, n_pub, window, false, None)));
             }
         }
         report.insert("raw_publish_window".into(), json!(window));
