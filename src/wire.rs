@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::sanitize;
@@ -400,8 +400,8 @@ pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
     if id.len() > MAX_ID_BYTES {
         return Err(DecodeError::IdTooLong);
     }
-    let date = DateTime::parse_from_rfc3339(raw.date.trim())
-        .map_err(|_| DecodeError::Date(truncate(&sanitize::line(&raw.date), DETAIL_MAX)))?;
+    let date = parse_date(raw.date.trim())
+        .ok_or_else(|| DecodeError::Date(truncate(&sanitize::line(&raw.date), DETAIL_MAX)))?;
     Ok(Event {
         kind,
         id,
@@ -409,6 +409,70 @@ pub fn decode(subject: &str, payload: &[u8]) -> Result<Event, DecodeError> {
         date,
         author: sanitize::text(&raw.author).trim().to_owned(),
     })
+}
+
+/// An RFC 3339 date, as chrono reads one. The form every producer of
+/// this format writes (`2024-03-05T14:07:09.123456789+01:00`, or with `Z`,
+/// with fewer digits or none after the seconds) is read here directly;
+/// anything else, chrono reads or refuses.
+fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
+    plain_date(s.as_bytes()).or_else(|| DateTime::parse_from_rfc3339(s).ok())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.F{1,9}](Z|+HH:MM|-HH:MM)` with a real date, a
+/// second under 60 and an offset under a day; `None` for anything else.
+fn plain_date(b: &[u8]) -> Option<DateTime<FixedOffset>> {
+    let number = |at: usize, len: usize| -> Option<u32> {
+        b.get(at..at + len)?.iter().try_fold(0u32, |n, &c| {
+            let d = c.wrapping_sub(b'0');
+            (d < 10).then(|| n * 10 + u32::from(d))
+        })
+    };
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || b.get(10) != Some(&b'T')
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(0, 4)?).ok()?,
+        number(5, 2)?,
+        number(8, 2)?,
+    )?;
+    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
+    if second > 59 {
+        return None;
+    }
+    let mut at = 19;
+    let mut nanos = 0;
+    if b.get(at) == Some(&b'.') {
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        nanos = number(at + 1, digits)? * 10u32.pow(9 - digits as u32);
+        at += 1 + digits;
+    }
+    let offset = match b.get(at..)? {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (hours, minutes) = (number(at + 1, 2)?, number(at + 4, 2)?);
+            if minutes > 59 {
+                return None;
+            }
+            let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    let offset = FixedOffset::east_opt(offset)?;
+    date.and_time(time).and_local_timezone(offset).single()
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -726,7 +790,51 @@ mod tests {
         assert!(plain_fields(br#"{"id":null}"#).is_none());
     }
 
+    #[test]
+    fn dates_as_producers_write_them_are_read_without_chrono() {
+        for date in [
+            "2024-03-05T14:07:09.123456789+01:00",
+            "2024-03-05T13:08:00.5Z",
+            "2024-03-05T13:08:00Z",
+            "2024-02-29T23:59:59.000001-09:30",
+        ] {
+            let plain = plain_date(date.as_bytes()).expect(date);
+            let by_chrono = DateTime::parse_from_rfc3339(date).unwrap();
+            assert_eq!(plain, by_chrono, "{date}");
+            assert_eq!(plain.offset(), by_chrono.offset(), "{date}");
+        }
+        for date in [
+            "2023-02-29T00:00:00Z",
+            "2024-03-05t13:08:00Z",
+            "2024-03-05T13:08:60Z",
+        ] {
+            assert!(plain_date(date.as_bytes()).is_none(), "{date}");
+        }
+    }
+
     proptest::proptest! {
+        /// Dates built from pieces that are mostly right: whenever the
+        /// direct reader takes one, chrono reads the same instant and
+        /// offset.
+        #[test]
+        fn a_date_read_directly_is_the_date_chrono_reads(
+            year in proptest::sample::select(vec!["2024", "1999", "0000", "9999", "20a4", "202"]),
+            month in proptest::sample::select(vec!["01", "02", "12", "13", "00", "1"]),
+            day in proptest::sample::select(vec!["01", "28", "29", "30", "31", "32"]),
+            t in proptest::sample::select(vec!["T", "t", " ", "X"]),
+            time in proptest::sample::select(vec!["00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60", "1:00:00"]),
+            fraction in proptest::sample::select(vec!["", ".", ".5", ".123456789", ".1234567891", ".00"]),
+            zone in proptest::sample::select(vec!["Z", "z", "+01:00", "-09:30", "+23:59", "+24:00", "-00:00", "+0100", "+01:60", ""]),
+        ) {
+            let date = format!("{year}-{month}-{day}{t}{time}{fraction}{zone}");
+            if let Some(plain) = plain_date(date.as_bytes()) {
+                let by_chrono = DateTime::parse_from_rfc3339(&date);
+                proptest::prop_assert_eq!(Ok(plain), by_chrono, "{}", date);
+                let by_chrono = by_chrono.unwrap();
+                proptest::prop_assert_eq!(plain.offset(), by_chrono.offset(), "{}", date);
+            }
+        }
+
         #[test]
         fn a_plain_strings_end_is_found_as_a_byte_at_a_time_search_finds_it(
             bytes in proptest::collection::vec(
