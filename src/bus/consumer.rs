@@ -403,8 +403,8 @@ where
     }
 }
 
-/// A running reader: `recv` the messages, `close` to stop it and remove its
-/// consumer from the server.
+/// A running reader: `recv` what it made of each message, `close` to stop
+/// it and remove its consumer from the server.
 pub struct Reader<T> {
     rx: mpsc::Receiver<Batch<T>>,
     task: tokio::task::JoinHandle<()>,
@@ -412,8 +412,9 @@ pub struct Reader<T> {
 }
 
 impl<T> Reader<T> {
-    /// The next message and where it sits. Never an error: the reader
-    /// recovers from those by itself; `None` only once it has stopped.
+    /// What the reader made of the next message, and where the message
+    /// sits. Never an error: the reader recovers from those by itself;
+    /// `None` only once it has stopped.
     pub async fn recv(&mut self) -> Option<(T, AckInfo)> {
         if self.buffered.is_empty() {
             self.buffered.extend(self.rx.recv().await?);
@@ -431,9 +432,14 @@ impl<T> Reader<T> {
         Some(self.buffered.drain(..).collect())
     }
 
-    pub async fn close(self) {
+    /// Stops the reader. `false` if its task ended in a panic (in `map`,
+    /// say): what it handed over may then stop short of what was there.
+    pub async fn close(self) -> bool {
         drop(self.rx);
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.task).await;
+        !matches!(
+            tokio::time::timeout(Duration::from_secs(1), self.task).await,
+            Ok(Err(e)) if e.is_panic()
+        )
     }
 }
 
@@ -754,7 +760,16 @@ async fn read_chunk(
             }
         }
     };
-    reader.close().await;
+    // A reader that died mid-chunk ends its messages early, which would
+    // otherwise look like the chunk's end.
+    let result = if reader.close().await {
+        result
+    } else {
+        Err(BusError::Consumer {
+            consumer: "history".into(),
+            reason: format!("events {from} to {to}: the reader failed"),
+        })
+    };
     if let Some(mean) = bytes.checked_div(events.len() as u64) {
         readers.event_bytes.store(mean.max(1), Ordering::Relaxed);
     }
