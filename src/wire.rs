@@ -799,6 +799,11 @@ mod tests {
             assert!(written_in_order(text).is_some(), "{text}");
             agrees_with_serde(payload).unwrap();
         }
+        // Other orders and spacing are read key by key, still without serde.
+        let reordered = r#"{ "id": "x", "author": "me", "messageType": "tweet_liked" }"#;
+        assert!(written_in_order(reordered).is_none());
+        assert!(plain_fields(reordered.as_bytes()).is_some());
+        agrees_with_serde(reordered.as_bytes()).unwrap();
     }
 
     #[test]
