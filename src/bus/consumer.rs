@@ -896,6 +896,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any bytes, those that differ from a dot by one bit among them
+        /// (0xAE has the dot's low bits).
+        #[test]
+        fn dots_are_counted_as_a_byte_at_a_time_count_counts_them(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::num::u8::ANY,
+                    proptest::sample::select(vec![b'.', 0xae, b'/', b'-', b'.' ^ 0x01, 0x00, 0xff]),
+                ],
+                0..40,
+            )
+        ) {
+            let by_byte = bytes.iter().filter(|&&c| c == b'.').count();
+            proptest::prop_assert_eq!(dots(&bytes), by_byte);
+        }
+
         #[test]
         fn the_ack_subject_is_read_as_splitting_it_would(
             tokens in proptest::collection::vec(
