@@ -35,6 +35,11 @@ impl EventKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The subject events of this kind are published on, in `stream`.
+    pub fn subject(self, stream: &str) -> String {
+        format!("{stream}.{self}")
+    }
 }
 
 impl fmt::Display for EventKind {
@@ -84,7 +89,7 @@ impl Event {
 
     /// The subject this event is published on, in `stream`.
     pub fn subject(&self, stream: &str) -> String {
-        format!("{stream}.{}", self.kind)
+        self.kind.subject(stream)
     }
 
     /// The JSON the Go service reads: its five fields, in its order.

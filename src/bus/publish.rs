@@ -26,7 +26,7 @@ struct Subjects {
 
 impl Subjects {
     fn new(stream: &str) -> Subjects {
-        let subject = |kind: EventKind| Subject::from(format!("{stream}.{kind}"));
+        let subject = |kind: EventKind| Subject::from(kind.subject(stream));
         Subjects {
             created: subject(EventKind::TweetCreated),
             liked: subject(EventKind::TweetLiked),
