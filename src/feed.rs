@@ -441,10 +441,6 @@ impl ById {
         found
     }
 
-    fn contains(&self, tweets: &VecDeque<Tweet>, id: &str) -> bool {
-        self.position(tweets, id).is_some()
-    }
-
     /// Notes the tweet `id` at `seq`; the caller knows it is not there yet.
     fn insert(&mut self, id: &str, seq: u64) {
         let hash = id_hash(id);
@@ -767,7 +763,7 @@ impl Feed {
     }
 
     fn holds(&self, id: &str) -> bool {
-        self.by_id.contains(&self.tweets, id)
+        self.by_id.position(&self.tweets, id).is_some()
     }
 
     /// Applies the event stored at stream sequence `seq`, newer than all
