@@ -579,4 +579,5 @@ async fn the_newest_event_lost_in_transit_is_read_without_waiting_for_its_redeli
         "reliability: newest delivery lost in transit | read from the stream after {} ms",
         took.as_millis()
     );
+    ann.shutdown().await;
 }
