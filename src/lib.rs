@@ -26,6 +26,7 @@ pub mod paths;
 pub mod sanitize;
 pub mod serve;
 pub mod server;
+pub mod swar;
 pub mod tui;
 pub mod ui;
 pub mod wire;

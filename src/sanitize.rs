@@ -115,18 +115,15 @@ fn clean(text: &str, one_line: bool) -> Cow<'_, str> {
 /// 0x20, and `y + 0x01` does when it is 0x7f; a byte with the top bit set
 /// (0x80 and over) is caught by `| x`.
 fn printable_ascii(b: &[u8]) -> bool {
-    const EACH: u64 = u64::from_le_bytes([1; 8]);
-    const LOWS: u64 = EACH * 0x7f;
-    const TOPS: u64 = EACH * 0x80;
-    let mut words = b.chunks_exact(8);
-    let all = words.by_ref().all(|word| {
-        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        let y = x & LOWS;
-        let not_control = y + EACH * 0x60;
-        let not_delete = !((y + EACH) | x) & TOPS;
-        (not_control & not_delete & TOPS) == TOPS
+    use crate::swar::splat;
+    let (mut words, rest) = crate::swar::words(b);
+    let all = words.all(|x| {
+        let y = x & splat(0x7f);
+        let not_control = y + splat(0x60);
+        let not_delete = !((y + splat(1)) | x) & splat(0x80);
+        (not_control & not_delete & splat(0x80)) == splat(0x80)
     });
-    all && words.remainder().iter().all(|b| (0x20..0x7f).contains(b))
+    all && rest.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 /// Consumes the body of the escape sequence introduced by `intro` (ESC or a

@@ -387,28 +387,24 @@ fn written_in_order(text: &str) -> Option<Fields<'_>> {
 /// `x - 0x01..` (or `x - 0x20..`) where `x` lacks it. A borrow can mark a
 /// byte above a true match, never below one, so the lowest mark is exact.
 fn string_end(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const TOPS: u64 = ONES << 7;
-    let mut words = b.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let slash = x ^ (ONES * u64::from(b'\\'));
+    use crate::swar::splat;
+    const ONES: u64 = splat(1);
+    let (words, rest) = crate::swar::words(b);
+    for (n, x) in words.enumerate() {
+        let quote = x ^ splat(b'"');
+        let slash = x ^ splat(b'\\');
         let marks = (quote.wrapping_sub(ONES) & !quote)
             | (slash.wrapping_sub(ONES) & !slash)
-            | (x.wrapping_sub(ONES * 0x20) & !x);
-        let marks = marks & TOPS;
+            | (x.wrapping_sub(splat(0x20)) & !x);
+        let marks = marks & splat(0x80);
         if marks != 0 {
-            return Some(at + (marks.trailing_zeros() / 8) as usize);
+            return Some(n * 8 + (marks.trailing_zeros() / 8) as usize);
         }
-        at += 8;
     }
-    let rest = words.remainder();
     let len = rest
         .iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    Some(at + len)
+    Some(b.len() - rest.len() + len)
 }
 
 /// Go writes `null` for nothing in some hand-rolled producers; read it as "".

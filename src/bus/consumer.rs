@@ -288,16 +288,16 @@ pub fn parse_ack_subject(reply: &str) -> Option<AckInfo> {
 /// the top bit of exactly the bytes that are not zero (no carry crosses a
 /// byte).
 fn dots(b: &[u8]) -> usize {
-    const LOWS: u64 = u64::from_le_bytes([0x7f; 8]);
-    const DOTS: u64 = u64::from_le_bytes([b'.'; 8]);
-    let mut words = b.chunks_exact(8);
-    let mut n = 0;
-    for word in words.by_ref() {
-        let x = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ DOTS;
-        let not_dots = (((x & LOWS) + LOWS) | x) & !LOWS;
-        n += 8 - not_dots.count_ones() as usize;
-    }
-    n + words.remainder().iter().filter(|&&c| c == b'.').count()
+    use crate::swar::splat;
+    let (words, rest) = crate::swar::words(b);
+    let whole: usize = words
+        .map(|x| {
+            let x = x ^ splat(b'.');
+            let not_dots = (((x & splat(0x7f)) + splat(0x7f)) | x) & splat(0x80);
+            8 - not_dots.count_ones() as usize
+        })
+        .sum();
+    whole + rest.iter().filter(|&&c| c == b'.').count()
 }
 
 /// A `u64` written in decimal, as `str::parse` reads one (an optional `+`,
