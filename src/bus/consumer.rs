@@ -946,6 +946,73 @@ mod tests {
         }
     }
 
+    /// A real server (the embedded one, on a free port, in a temporary
+    /// directory) holding a stream of `n` messages.
+    async fn stream_of(n: u64) -> (crate::server::Supervisor, tempfile::TempDir, Stream) {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = crate::server::Supervisor::start(crate::server::EmbeddedConfig {
+            binary: None,
+            data_dir: dir.path().to_owned(),
+            port,
+        })
+        .unwrap();
+        let js = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
+        let stream = js
+            .create_stream(async_nats::jetstream::stream::Config {
+                name: "READS".into(),
+                subjects: vec!["READS.*".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        for i in 1..=n {
+            js.publish("READS.x", i.to_string().into())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        (server, dir, stream)
+    }
+
+    /// What a reader hands over, until it stops, and whether it says it
+    /// ended well.
+    async fn read_all(mut reader: Reader<u64>) -> (Vec<u64>, bool) {
+        let mut seqs = Vec::new();
+        while let Ok(Some((seq, _))) =
+            tokio::time::timeout(Duration::from_secs(10), reader.recv()).await
+        {
+            seqs.push(seq);
+        }
+        (seqs, reader.close().await)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_whose_map_panics_says_so_when_closed() {
+        let (server, _dir, stream) = stream_of(5).await;
+        let readers = Readers::new(stream, "ann");
+        let whole = read_between(readers.clone(), 1, 5, |_, info| info.stream_seq);
+        assert_eq!(read_all(whole).await, (vec![1, 2, 3, 4, 5], true));
+        // Its messages stop short; without the panic reported, a chunk
+        // would take them for all there was.
+        let broken = read_between(readers, 1, 5, |_, info| {
+            assert!(
+                info.stream_seq != 3,
+                "a map that fails on the third message"
+            );
+            info.stream_seq
+        });
+        let (seqs, ended_well) = read_all(broken).await;
+        assert!(seqs.len() < 5, "{seqs:?}");
+        assert!(!ended_well);
+        server.stop();
+    }
+
     #[test]
     fn user_tokens_are_safe_and_distinct() {
         assert_eq!(user_token("ann_b-1"), "ann_b-1");
