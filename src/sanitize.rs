@@ -19,8 +19,8 @@ enum Class {
     /// A line break or tab: text, kept by `text`, a space for `line`.
     Space,
     /// A line break in another form: Unicode's line and paragraph
-    /// separators (kept by `text`), or a carriage return (dropped by
-    /// `text`: `\r\n` is stored as `\n`).
+    /// separators (kept by `text`), or a carriage return (`\n` for `text`,
+    /// which stores `\r\n` and a lone `\r` as `\n`).
     Break,
     /// A control character that must never reach a terminal.
     Drop,
@@ -54,7 +54,8 @@ fn classify(c: char) -> Class {
 }
 
 /// Text as jetfeed stores and keeps it: the text written, minus C0 and C1
-/// controls other than `\n` and `\t` (a `\r\n` becomes `\n`) and whole
+/// controls other than `\n` and `\t` (a `\r\n` or a lone `\r` becomes
+/// `\n`) and whole
 /// escape sequences (CSI, OSC, DCS, APC, PM, SOS). Borrows when nothing
 /// needs changing.
 pub fn text(text: &str) -> Cow<'_, str> {
@@ -97,11 +98,15 @@ fn clean(text: &str, one_line: bool) -> Cow<'_, str> {
                     out.push(c);
                 }
             }
-            Class::Break => {
-                if c != '\r' {
-                    out.push(c);
+            // A carriage return is a line break: alone (as terminals paste
+            // lines, and old files end them) it becomes `\n`; before `\n`
+            // it goes.
+            Class::Break if c == '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
                 }
             }
+            Class::Break => out.push(c),
             Class::Drop => {}
             Class::Escape => skip_escape(c, &mut chars),
         }
@@ -230,6 +235,8 @@ mod tests {
             assert!(matches!(text(s), Cow::Borrowed(_)), "{s:?}");
         }
         assert_eq!(text("windows\r\nline"), "windows\nline");
+        // Terminals paste lines ended by a lone carriage return.
+        assert_eq!(text("pasted\rlines\r\r\nend\r"), "pasted\nlines\n\nend\n");
     }
 
     #[test]

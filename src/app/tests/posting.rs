@@ -222,6 +222,9 @@ fn a_paste_keeps_its_lines_and_loses_its_controls() {
     let mut a = app();
     update(&mut a, Msg::Paste("a\u{1b}[2Jb\r\nc\td".into()));
     assert_eq!(a.draft.text(), "ab\nc\td");
+    // Terminals paste lines ended by a lone carriage return.
+    update(&mut a, Msg::Paste("\rcode:\r    indented\r".into()));
+    assert_eq!(a.draft.text(), "ab\nc\td\ncode:\n    indented\n");
 }
 
 #[test]
