@@ -3,6 +3,7 @@
 //! every one of them touches only the tweets that can be on screen.
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -101,7 +102,15 @@ pub fn lines(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
             Some((at, _)) => (&line[..at], true),
             None => (line, false),
         };
-        let (mut wrapped, line_cut) = wrap_cut(&super::glyphs::display(line), cols, room);
+        // Tabs that indent a line indent it by four columns each; others
+        // are a space, as on one line.
+        let tabs = line.len() - line.trim_start_matches('\t').len();
+        let line = if tabs == 0 {
+            Cow::Borrowed(line)
+        } else {
+            Cow::Owned("    ".repeat(tabs) + &line[tabs..])
+        };
+        let (mut wrapped, line_cut) = wrap_cut(&super::glyphs::display(&line), cols, room);
         if wrapped.is_empty() {
             wrapped.push(String::new());
         }
@@ -133,6 +142,8 @@ pub fn width(s: &str) -> usize {
 
 /// Word-wraps `text` to `cols` columns, breaking words longer than a line,
 /// and keeps at most `max_lines` lines (the last ending in `…` if cut).
+/// Spaces are kept as written (indentation, runs between words) but where
+/// a line is broken, and at the text's end.
 pub fn wrap(text: &str, cols: u16, max_lines: usize) -> Vec<String> {
     wrap_cut(text, cols, max_lines).0
 }
@@ -144,13 +155,27 @@ fn wrap_cut(text: &str, cols: u16, max_lines: usize) -> (Vec<String>, bool) {
     let mut line = String::new();
     let mut line_w = 0;
     let mut truncated = false;
-    'words: for word in text.split(' ').filter(|w| !w.is_empty()) {
+    // The spaces before each word: the indentation, then those written
+    // between words.
+    let mut spaces = 0;
+    let words = text.split(' ').filter_map(|piece| {
+        if piece.is_empty() {
+            spaces += 1;
+            return None;
+        }
+        Some((std::mem::replace(&mut spaces, 1), piece))
+    });
+    'words: for (spaces, word) in words {
         let word_w = width(word);
-        let gap = usize::from(line_w > 0);
+        // A line broken here starts with its word; indentation gives way
+        // to a word that would not fit beside it.
+        let gap = match (line_w, lines.is_empty()) {
+            (0, false) => 0,
+            (0, true) => spaces.min(cols.saturating_sub(word_w)),
+            _ => spaces,
+        };
         if line_w + gap + word_w <= cols {
-            if gap == 1 {
-                line.push(' ');
-            }
+            line.extend(std::iter::repeat_n(' ', gap));
             line.push_str(word);
             line_w += gap + word_w;
             continue;
@@ -166,9 +191,9 @@ fn wrap_cut(text: &str, cols: u16, max_lines: usize) -> (Vec<String>, bool) {
             continue;
         }
         // A word wider than a line: fill the current line, then break it.
-        if line_w > 0 && line_w + 1 < cols {
-            line.push(' ');
-            line_w += 1;
+        if line_w > 0 && line_w + gap < cols {
+            line.extend(std::iter::repeat_n(' ', gap));
+            line_w += gap;
         } else if line_w > 0 {
             lines.push(std::mem::take(&mut line));
             line_w = 0;
@@ -291,7 +316,18 @@ mod tests {
             ["the quick", "brown fox"]
         );
         assert_eq!(wrap("", 10, 9), Vec::<String>::new());
-        assert_eq!(wrap("  spaced   out  ", 20, 9), ["spaced out"]);
+        // Spaces as written, but at the end and where a line is broken.
+        assert_eq!(wrap("  spaced   out  ", 20, 9), ["  spaced   out"]);
+        assert_eq!(wrap("ab   cd   ef", 7, 9), ["ab   cd", "ef"]);
+        assert_eq!(wrap("      indented", 10, 9), ["  indented"]);
+    }
+
+    #[test]
+    fn indentation_and_runs_of_spaces_show_as_written() {
+        assert_eq!(
+            lines("code:\n    four\n\ttab\na     b  c", 40, 9),
+            ["code:", "    four", "    tab", "a     b  c"]
+        );
     }
 
     #[test]
@@ -354,6 +390,13 @@ mod tests {
             for line in wrap(&text, cols, MAX_TEXT_LINES) {
                 prop_assert!(width(&line) <= usize::from(cols), "{line:?} > {cols}");
             }
+        }
+
+        #[test]
+        fn a_line_that_fits_shows_as_written(text in "[a-z ]{0,40}", cols in 40u16..60) {
+            let lines = wrap(&text, cols, 9);
+            let shown = text.trim_end();
+            prop_assert_eq!(lines, if shown.is_empty() { vec![] } else { vec![shown.to_owned()] });
         }
 
         #[test]
