@@ -18,6 +18,8 @@ pub enum Error {
     Bus(#[from] BusError),
     #[error("no tweet {id} in stream {stream}: nothing was sent")]
     NoSuchTweet { id: String, stream: String },
+    #[error("no tweet {id} in stream {stream}")]
+    NotFound { id: String, stream: String },
 }
 
 /// Publishes a new tweet and waits for its PubAck. Returns its id.
@@ -41,7 +43,7 @@ pub async fn post(cfg: &BusConfig, text: &str) -> Result<String, Error> {
 /// that is no tweet is refused and nothing is published. Returns the
 /// tweet's event.
 pub async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<Event, Error> {
-    let session = Session::open(cfg, None).await?;
+    let session = Session::open_existing(cfg).await?;
     let result = async {
         let Some((_, tweet)) = session.find_tweet(id).await? else {
             return Err(Error::NoSuchTweet {
@@ -66,10 +68,10 @@ pub async fn like(cfg: &BusConfig, kind: EventKind, id: &str) -> Result<Event, E
 /// The tweet `id` with its like count and likers, counted over every event
 /// stored after it.
 pub async fn show(cfg: &BusConfig, id: &str) -> Result<(u64, Tweet), Error> {
-    let session = Session::open(cfg, None).await?;
+    let session = Session::open_existing(cfg).await?;
     let result = async {
         let Some((seq, tweet)) = session.find_tweet(id).await? else {
-            return Err(Error::NoSuchTweet {
+            return Err(Error::NotFound {
                 id: id.to_owned(),
                 stream: cfg.stream.clone(),
             });
@@ -94,7 +96,7 @@ pub async fn show(cfg: &BusConfig, id: &str) -> Result<(u64, Tweet), Error> {
         }
         events.close().await;
         let tweet = feed.get(id).cloned();
-        tweet.map(|t| (t.seq, t)).ok_or_else(|| Error::NoSuchTweet {
+        tweet.map(|t| (t.seq, t)).ok_or_else(|| Error::NotFound {
             id: id.to_owned(),
             stream: cfg.stream.clone(),
         })
@@ -121,7 +123,13 @@ pub struct TailOptions {
 /// read). Moves no user's consumer: it reads through ephemeral consumers.
 /// Runs until Ctrl-C.
 pub async fn tail(cfg: &BusConfig, opts: TailOptions) -> Result<(), Error> {
-    let session = Session::open(cfg, None).await?;
+    // Following, it waits for the first events of a stream not made yet;
+    // reading what is stored, it makes none.
+    let session = if opts.no_follow {
+        Session::open_existing(cfg).await?
+    } else {
+        Session::open(cfg, None).await?
+    };
     let span = session.span().await?;
     let mut from = span.first.max(1);
     if let Some(n) = opts.last {

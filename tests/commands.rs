@@ -154,6 +154,46 @@ fn like_refuses_an_id_that_is_no_tweet_and_says_what_it_did() {
 }
 
 #[test]
+fn commands_that_only_read_or_like_make_no_stream() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let id = run_ok(&url, &["--user", "ann", "post", "in the real stream"]);
+    let id = id.trim();
+    // A mistyped stream: one line naming it, and no stream made.
+    for args in [
+        vec!["show", id],
+        vec!["like", id],
+        vec!["unlike", id],
+        vec!["tail", "--no-follow"],
+    ] {
+        let mut all = vec!["--stream", "TWITERCLONE"];
+        all.extend(&args);
+        let out = run(&url, &all, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("stream TWITERCLONE: there is none"), "{err}");
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let streams = rt.block_on(async {
+        use futures::TryStreamExt;
+        let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+        js.stream_names()
+            .try_collect::<Vec<String>>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(streams, ["TWITTERCLONE"]);
+    // Where it exists, `show` reads and says nothing of sending.
+    let out = run(&url, &["show", "no-such-tweet"], None);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("no tweet no-such-tweet") && !err.contains("sent"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_tweet_is_found_among_many_newer_events() {
     let server = NatsServer::start();
     let url = server.url();

@@ -95,12 +95,27 @@ impl Session {
         cfg: &BusConfig,
         events: Option<mpsc::Sender<Msg>>,
     ) -> Result<Session, BusError> {
+        Self::connect(cfg, events, true).await
+    }
+
+    /// `open` for a command that only reads, or acts on what is stored: a
+    /// stream that does not exist (a mistyped `--stream`) is an error, not
+    /// made.
+    pub async fn open_existing(cfg: &BusConfig) -> Result<Session, BusError> {
+        Self::connect(cfg, None, false).await
+    }
+
+    async fn connect(
+        cfg: &BusConfig,
+        events: Option<mpsc::Sender<Msg>>,
+        create: bool,
+    ) -> Result<Session, BusError> {
         let (client, refusals) = connect::connect(&cfg.servers, events).await?;
         let js = jetstream::ContextBuilder::new()
             .timeout(cfg.publish_timeout)
             .max_ack_inflight(MAX_PUBLISHES_IN_FLIGHT * 2)
             .build(client.clone());
-        let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers).await?;
+        let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers, create).await?;
         Ok(Session {
             client,
             refusals,

@@ -1,4 +1,5 @@
-//! The stream: used as it is when it exists, created when it does not.
+//! The stream: used as it is when it exists, created when it does not
+//! (by the commands that write to it).
 
 use std::time::Duration;
 
@@ -32,18 +33,25 @@ pub fn error(stream: &str, e: impl std::fmt::Display) -> BusError {
     }
 }
 
-/// Finds the stream, or creates it. An existing stream is never changed.
+/// Finds the stream, or creates it (`create`; otherwise a missing stream
+/// is an error). An existing stream is never changed.
 pub async fn ensure(
     js: &Context,
     name: &str,
     replicas: usize,
     servers: &Servers,
+    create: bool,
 ) -> Result<Stream, BusError> {
     let no_jetstream = || BusError::NoJetStream(servers.to_string());
     for _ in 0..3 {
         match js.get_stream(name).await {
             Ok(s) => return Ok(s),
             Err(e) => match e.kind() {
+                GetStreamErrorKind::JetStream(j)
+                    if j.error_code() == ErrorCode::STREAM_NOT_FOUND && !create =>
+                {
+                    return Err(error(name, format!("there is none on {servers}")));
+                }
                 GetStreamErrorKind::JetStream(j)
                     if j.error_code() == ErrorCode::STREAM_NOT_FOUND => {}
                 GetStreamErrorKind::JetStream(j) if not_enabled(j.error_code()) => {

@@ -49,7 +49,8 @@ impl Watch {
             }
             // Made again if it was deleted; an error means the server is
             // away, and the connection comes back by itself.
-            let Ok(s) = stream::ensure(&self.js, &self.stream, self.replicas, &self.servers).await
+            let Ok(s) =
+                stream::ensure(&self.js, &self.stream, self.replicas, &self.servers, true).await
             else {
                 continue;
             };
