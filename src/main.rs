@@ -77,7 +77,10 @@ fn where_from() -> String {
             format!("{} (from {origin})", jetfeed::bus::redact(&urls))
         }
         Ok(config::ServerChoice::Embedded) => {
-            "the embedded server on 127.0.0.1:4222 (none named)".to_owned()
+            format!(
+                "the embedded server on 127.0.0.1:{} (none named)",
+                embedded_port_given().unwrap_or(4222)
+            )
         }
         Err(e) => e,
     };
@@ -89,6 +92,20 @@ fn where_from() -> String {
         "Config file: {file}\nServer without --server: {server}\n\
          A text starting with '-' goes after '--': jetfeed post -- -1 for that"
     )
+}
+
+/// `--embedded-port`, as the command line gives it: the help is made
+/// before the command line is read.
+fn embedded_port_given() -> Option<u16> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args
+        .iter()
+        .rposition(|a| a == "--embedded-port" || a.starts_with("--embedded-port="))?;
+    let value = match args[at].strip_prefix("--embedded-port=") {
+        Some(v) => v,
+        None => args.get(at + 1)?,
+    };
+    value.parse().ok()
 }
 
 fn run(cli: Cli, sources: Sources) -> Result<(), String> {

@@ -147,11 +147,12 @@ fn the_config_file_sets_what_flags_do_not() {
         out.contains("\"author\":\"from-config\""),
         "the config's user: {out}"
     );
-    // A flag beats the config file: the default stream has nothing.
+    // A flag beats the config file: the default stream is not there.
     let mut other = jetfeed_with(home.path(), data.path());
     other.args(["--stream", "TWITTERCLONE", "tail", "--json", "--no-follow"]);
     let (code, out, err) = output(other);
-    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    assert_eq!((code, out.as_str()), (Some(1), ""), "{err}");
+    assert!(err.contains("stream TWITTERCLONE: there is none"), "{err}");
     // --help names the file and where the server comes from.
     let mut help = jetfeed_with(home.path(), data.path());
     help.arg("--help");
@@ -164,6 +165,23 @@ fn the_config_file_sets_what_flags_do_not() {
         "{out}"
     );
     assert!(out.contains("(from config file)"), "{out}");
+    // Without a server named anywhere, the embedded one, on the port given.
+    let empty = tempfile::tempdir().unwrap();
+    for port in [
+        &["--embedded-port", "14222"][..],
+        &["--embedded-port=14222"],
+    ] {
+        let mut help = jetfeed_with(empty.path(), data.path());
+        help.env("HOME", empty.path())
+            .env_remove("NATS_CONTEXT")
+            .args(port)
+            .arg("--help");
+        let (_, out, _) = output(help);
+        assert!(
+            out.contains("Server without --server: the embedded server on 127.0.0.1:14222"),
+            "{out}"
+        );
+    }
 }
 
 #[test]

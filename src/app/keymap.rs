@@ -533,6 +533,24 @@ impl KeyMap {
         self.bindings.splice(before..before, new);
     }
 
+    /// A key bound to `action` in `scope` that another binding there (or
+    /// anywhere, or there when `scope` is anywhere) also takes, with that
+    /// binding: one of the two would never be done.
+    pub fn clash(&self, scope: Scope, action: Action) -> Option<(Key, Binding)> {
+        let overlaps =
+            |other: Scope| other == scope || other == Scope::Anywhere || scope == Scope::Anywhere;
+        self.bindings
+            .iter()
+            .filter(|b| b.scope == scope && b.action == action)
+            .find_map(|mine| {
+                let other = self
+                    .bindings
+                    .iter()
+                    .find(|b| b.key == mine.key && b.action != action && overlaps(b.scope))?;
+                Some((mine.key, *other))
+            })
+    }
+
     /// What `key` does whatever has the focus, if anything.
     pub fn anywhere(&self, key: &KeyEvent) -> Option<Action> {
         self.find(|b| b.scope == Scope::Anywhere, key)
@@ -580,6 +598,14 @@ mod tests {
 
     fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn no_key_does_two_things_in_one_place_by_default() {
+        let keys = KeyMap::default();
+        for b in keys.bindings() {
+            assert_eq!(keys.clash(b.scope, b.action), None, "{b:?}");
+        }
     }
 
     #[test]

@@ -149,8 +149,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         format!("{}: {message}", at(e.span()))
     })?;
     // Check the bindings now: a bad one is an error before anything starts.
-    for (scope, action, keys) in config.keys.read(&|span| at(Some(span)))? {
-        config.key_map.rebind(scope, action, &keys);
+    let bindings = config.keys.read(&|span| at(Some(span)))?;
+    for (scope, action, keys, _) in &bindings {
+        config.key_map.rebind(*scope, *action, keys);
+    }
+    // A key given to two things in one place would do only one of them.
+    for (scope, action, _, span) in bindings {
+        if let Some((key, other)) = config.key_map.clash(scope, action) {
+            return Err(format!(
+                "{}: keys.{}.{}: {} already does \"{}\" ({}); bind that to another key too",
+                at(Some(span)),
+                scope.describe(),
+                action.name().unwrap_or_default(),
+                key.label(),
+                other.action.describe_in(other.scope),
+                other.scope.describe(),
+            ));
+        }
     }
     config.path = Some(path.to_owned());
     Ok(config)
@@ -172,15 +187,17 @@ impl Keys {
         ]
     }
 
-    /// Every binding, read: (scope, action, keys), or an error line.
+    /// Every binding, read: (scope, action, keys, where the keys are
+    /// written), or an error line.
     #[allow(clippy::type_complexity)]
     fn read(
         &self,
         at: &dyn Fn(std::ops::Range<usize>) -> String,
-    ) -> Result<Vec<(Scope, Action, Vec<Key>)>, String> {
+    ) -> Result<Vec<(Scope, Action, Vec<Key>, std::ops::Range<usize>)>, String> {
         let mut out = Vec::new();
         for (scope, table, map) in self.scopes() {
             for (name, keys) in map {
+                let span = keys.span();
                 let action = Action::from_name(name.get_ref()).ok_or_else(|| {
                     format!(
                         "{}: keys.{table}.{}: no such action (one of: {})",
@@ -200,7 +217,7 @@ impl Keys {
                     .map_err(|e| {
                         format!("{}: keys.{table}.{}: {e}", at(keys.span()), name.get_ref())
                     })?;
-                out.push((scope, action, keys));
+                out.push((scope, action, keys, span));
             }
         }
         Ok(out)
@@ -401,6 +418,20 @@ newline = "Ctrl-J"
         );
         let e = parse_err("[keys.feed]\nexplode = \"x\"\n");
         assert!(e.contains(":2: keys.feed.explode: no such action"), "{e}");
+        // A key that something else in the same place (or anywhere) does.
+        let e = parse_err("[keys.feed]\nlike = \"j\"\n");
+        assert!(
+            e.contains(":2: keys.feed.like: j already does \"select an older tweet\" (feed)"),
+            "{e}"
+        );
+        let e = parse_err("[keys.anywhere]\nhelp = [\"F1\", \"l\"]\n");
+        assert!(e.contains(":2: keys.anywhere.help: l already does"), "{e}");
+        // Moved away from the key as well, it is free.
+        parse(
+            "[keys.feed]\nlike = \"j\"\nolder = \"Down\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
         let e = parse_err("user = \n");
         assert!(e.contains(":1: "), "{e}");
         for e in [e, parse_err("[keys.nowhere]\nlike = \"x\"")] {
