@@ -762,6 +762,15 @@ impl Feed {
         self.tweets.get_mut(pos)
     }
 
+    /// The likes of tweet `id` counted while it is not loaded (they wait
+    /// for it): each user whose last word is a like, and the anonymous
+    /// ones.
+    pub fn waiting_likes(&self, id: &str) -> u64 {
+        self.pending.get(id).map_or(0, |log| {
+            log.users.iter().filter(|(_, liked)| **liked).count() as u64 + log.anonymous
+        })
+    }
+
     fn holds(&self, id: &str) -> bool {
         self.by_id.position(&self.tweets, id).is_some()
     }

@@ -164,7 +164,11 @@ pub async fn tail(cfg: &BusConfig, opts: TailOptions) -> Result<(), Error> {
             }
             Ok(event) => match feed.apply(seq, &event, false) {
                 Ok(Change::Tweet | Change::Likes | Change::Deferred | Change::Newer) => {
-                    let likes = feed.get(&event.id).map_or(0, Tweet::likes);
+                    // A tweet from before printing started counts the
+                    // likes printed since.
+                    let likes = feed
+                        .get(&event.id)
+                        .map_or_else(|| feed.waiting_likes(&event.id), Tweet::likes);
                     Some(if opts.json {
                         json_line(seq, &event, &payload, likes)
                     } else {

@@ -291,6 +291,20 @@ fn tail_starts_where_it_is_told_and_stops_at_the_end_when_asked() {
     assert_eq!(messages(&["--last", "99"]).len(), 5);
     assert_eq!(messages(&["--since", "2s"]), ["late 0", "late 1"]);
     assert_eq!(messages(&["--since", "1h"]).len(), 5);
+    // Counts start where printing does: likes of an older tweet count
+    // from the first one printed.
+    let early = &json_lines(&run_ok(&url, &["tail", "--json", "--no-follow"]))[0];
+    let early = early["id"].as_str().unwrap();
+    run_ok(&url, &["--user", "bob", "like", early]);
+    run_ok(&url, &["--user", "cy", "like", early]);
+    let likes: Vec<u64> = json_lines(&run_ok(
+        &url,
+        &["tail", "--json", "--no-follow", "--last", "2"],
+    ))
+    .iter()
+    .map(|e| e["likes"].as_u64().unwrap())
+    .collect();
+    assert_eq!(likes, [1, 2]);
     let bad = run(&url, &["tail", "--since", "soon"], None);
     assert_eq!(bad.status.code(), Some(2), "a usage error");
 }

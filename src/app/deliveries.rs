@@ -150,7 +150,14 @@ fn fold_live(app: &mut App, batch: Vec<Delivery>) -> Vec<Cmd> {
                     // The like reported as failed was stored after all.
                     app.notice = None;
                 }
-                let notable = views::is_notable(app, &event).then(|| event.clone());
+                // A like by someone who likes it already, or an unlike by
+                // someone who does not, changes nothing: no notification.
+                let no_change = event.kind != EventKind::TweetCreated
+                    && !event.author.is_empty()
+                    && app.feed.get(&event.id).is_some_and(|t| {
+                        t.liked_by(&event.author) == (event.kind == EventKind::TweetLiked)
+                    });
+                let notable = (!no_change && views::is_notable(app, &event)).then(|| event.clone());
                 let applied = app.feed.apply_owned(d.seq, event, unread);
                 if let (Ok(_), Some(e)) = (&applied, notable) {
                     views::notice_event(app, d.seq, &e, true);

@@ -154,6 +154,17 @@ fn likes_of_my_tweets_and_mentions_are_notifications_grouped_by_tweet() {
         delivered(11, event(EventKind::TweetUnliked, "mine", "bob")),
     );
     assert_eq!(a.notifications.unread, 1, "an unlike too");
+    // What changes nothing tells nothing: a second like, an unlike by
+    // someone who never liked it. Anonymous likes each count.
+    for (seq, kind, who) in [
+        (12, EventKind::TweetLiked, "carol"),
+        (13, EventKind::TweetUnliked, "zed"),
+        (14, EventKind::TweetUnliked, "bob"),
+        (15, EventKind::TweetLiked, ""),
+    ] {
+        update(&mut a, delivered(seq, event(kind, "mine", who)));
+    }
+    assert_eq!(a.notifications.unread, 2, "one more anonymous like");
 }
 
 #[test]
