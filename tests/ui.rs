@@ -171,6 +171,24 @@ fn scrolled_to_the_oldest_40x12() {
 }
 
 #[test]
+fn scrolled_down_the_title_says_how_many_tweets_are_above() {
+    let mut app = busy_app(40, 12);
+    key(&mut app, KeyCode::Tab);
+    // At the newest, every tweet is read: nothing is above.
+    key(&mut app, KeyCode::Char('g'));
+    let top = screen(&app, 40, 12);
+    assert!(!top.contains('↑'), "{top}");
+    key(&mut app, KeyCode::Char('G'));
+    let oldest = screen(&app, 40, 12);
+    let above = app.top_index();
+    let title = oldest.lines().next().unwrap();
+    assert!(
+        above > 0 && title.contains(&format!("↑ {above} above")),
+        "{oldest}"
+    );
+}
+
+#[test]
 fn help_40x12() {
     let mut app = busy_app(40, 12);
     key(&mut app, KeyCode::Tab);

@@ -56,6 +56,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .right_aligned()
                 .style(p.new_mark),
         );
+    } else if search.is_none() && app.top_index() > 0 {
+        // Scrolled down: newer tweets, read ones, are above the pane.
+        let above = thousands(app.top_index() as u64);
+        block = block.title(
+            Line::from(format!(" ↑ {above} above "))
+                .right_aligned()
+                .style(p.dim),
+        );
     }
     let inner = block.inner(area);
     block.render(area, buf);
