@@ -61,13 +61,16 @@ pub fn take(data_dir: &Path, user: &str) -> Option<SavedDraft> {
 }
 
 /// Where the user was when jetfeed last quit, per stream: the tweet they
-/// had selected and how far they had read their notifications.
+/// had selected, how far they had read their notifications, and the
+/// oldest tweet they had not read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Place {
     #[serde(default)]
     pub selected: Option<u64>,
     #[serde(default)]
     pub read_mark: Option<u64>,
+    #[serde(default)]
+    pub unread_from: Option<u64>,
 }
 
 fn place_path(data_dir: &Path, user: &str, stream: &str) -> PathBuf {

@@ -440,6 +440,7 @@ fn restore_saved(app: &mut App, cfg: &BusConfig, dir: &Path) {
             Msg::PlaceRestored {
                 seq: place.selected,
                 read_mark: place.read_mark,
+                unread_from: place.unread_from,
             },
         );
     }
@@ -475,6 +476,7 @@ fn save_draft(app: &App, cfg: &BusConfig, data_dir: Option<&Path>) -> Option<boo
         let place = drafts::Place {
             selected: app.selected,
             read_mark: app.notifications.mark_to_save(),
+            unread_from: app.feed.oldest_new().and_then(|i| app.feed.seq_at(i)),
         };
         let _ = drafts::save_place(dir, &cfg.user, &cfg.stream, &place);
         let likes: Vec<drafts::SavedLike> = app

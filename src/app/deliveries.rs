@@ -299,10 +299,17 @@ pub fn apply_history(
         return read_on(app);
     }
     app.loading_older = false;
+    // Unread when jetfeed last quit, unless one's own.
+    let (unread_from, user) = (app.unread_from, app.user.clone());
+    let unread_before =
+        |seq: u64, e: &Event| unread_from.is_some_and(|u| seq >= u) && e.author != user;
     let decoded: Vec<(u64, Event, bool)> = events
         .into_iter()
         .filter_map(|d| match d.event {
-            Ok(e) => Some((d.seq, e, d.new)),
+            Ok(e) => {
+                let new = d.new || unread_before(d.seq, &e);
+                Some((d.seq, e, new))
+            }
             Err(_) => {
                 // Counted once, however often it is read again.
                 app.skipped += u64::from(!app.feed.was_read(d.seq));

@@ -165,6 +165,10 @@ pub struct App {
     pub return_to: Option<u64>,
     /// Chunks of older history read to find `return_to`.
     pub return_chunks: u32,
+    /// The oldest tweet still unread when jetfeed last quit: while the
+    /// first window loads, it and the newer tweets (but one's own) are
+    /// unread again.
+    pub unread_from: Option<u64>,
     /// Live events skipped by delivery, being read from the stream.
     pub gap: Option<deliveries::Gap>,
     /// How many such gaps were read and folded.
@@ -210,6 +214,7 @@ impl App {
             mine_let_go: views::MineLetGo::default(),
             search: None,
             return_to: None,
+            unread_from: None,
             return_chunks: 0,
             gap: None,
             gaps_read: 0,
@@ -338,8 +343,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Mouse(event) => mouse::on_mouse(app, event),
-        Msg::PlaceRestored { seq, read_mark } => {
+        Msg::PlaceRestored {
+            seq,
+            read_mark,
+            unread_from,
+        } => {
             app.return_to = seq;
+            app.unread_from = unread_from;
             if let Some(mark) = read_mark {
                 app.notifications.restore_mark(mark);
             }
@@ -399,6 +409,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         } => deliveries::apply_history(app, from, to, events, at_start),
         Msg::HistoryLoaded => {
             app.loading = false;
+            // Tweets read again later were read in this run.
+            app.unread_from = None;
             deliveries::read_on(app)
         }
         Msg::OlderFailed(why) => {

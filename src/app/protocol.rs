@@ -44,10 +44,12 @@ pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
     /// Where the user was when jetfeed last quit: the tweet they had
-    /// selected, and how far they had read their notifications.
+    /// selected, how far they had read their notifications, and the oldest
+    /// tweet they had not read.
     PlaceRestored {
         seq: Option<u64>,
         read_mark: Option<u64>,
+        unread_from: Option<u64>,
     },
     Paste(String),
     /// The terminal's new size, in columns and rows.

@@ -175,6 +175,7 @@ fn a_read_mark_from_an_earlier_run_decides_what_is_unread() {
         Msg::PlaceRestored {
             seq: None,
             read_mark: Some(3),
+            unread_from: None,
         },
     );
     let mut events: Vec<Delivery> = vec![Delivery {
@@ -382,6 +383,36 @@ fn a_question_mark_in_an_empty_draft_and_f1_open_the_help() {
 }
 
 #[test]
+fn tweets_unread_when_jetfeed_last_quit_are_unread_again() {
+    let mut a = app();
+    update(
+        &mut a,
+        Msg::PlaceRestored {
+            seq: Some(55),
+            read_mark: None,
+            unread_from: Some(57),
+        },
+    );
+    let mut events = tweets(40, 60);
+    events[19].event = Ok(event(EventKind::TweetCreated, "t59", "me"));
+    update(
+        &mut a,
+        Msg::History {
+            from: 40,
+            to: 60,
+            events,
+            at_start: true,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    let new: Vec<u64> = (0..a.feed.len())
+        .filter_map(|i| a.feed.newest(i).filter(|t| t.new).map(|t| t.seq))
+        .collect();
+    assert_eq!(new, [60, 58, 57], "from the mark on, but one's own");
+    assert_eq!(a.unread_from, None, "read again later, they were read now");
+}
+
+#[test]
 fn the_place_from_the_last_run_is_selected_once_loaded() {
     let mut a = app();
     update(
@@ -389,6 +420,7 @@ fn the_place_from_the_last_run_is_selected_once_loaded() {
         Msg::PlaceRestored {
             seq: Some(20),
             read_mark: None,
+            unread_from: None,
         },
     );
     update(&mut a, history(40, 60, false));
