@@ -23,7 +23,9 @@ pub fn lines(rows: &[HelpRow], width: u16, p: &theme::Palette) -> Vec<Line<'stat
         .map(|r| geometry::width(&r.keys.join(" ")))
         .max()
         .unwrap_or(0)
-        .min(MAX_KEYS_WIDTH);
+        .min(MAX_KEYS_WIDTH)
+        // On a narrow screen, what a key does keeps half the width.
+        .min((usize::from(width) / 2).saturating_sub(2));
     let mut lines = Vec::new();
     let mut scope = None;
     for row in rows {
@@ -37,9 +39,10 @@ pub fn lines(rows: &[HelpRow], width: u16, p: &theme::Palette) -> Vec<Line<'stat
                 Scope::In(crate::app::Focus::Notifications) => "In the notifications",
                 Scope::In(crate::app::Focus::Search) => "Writing a search",
             };
+            let heading = geometry::ellipsize(heading, usize::from(width));
             lines.push(Line::from(Span::styled(heading, p.dim)));
         }
-        let keys = row.keys.join(" ");
+        let keys = geometry::ellipsize(&row.keys.join(" "), keys_width);
         let pad = keys_width.saturating_sub(geometry::width(&keys));
         let keys = format!(" {keys}{} ", " ".repeat(pad));
         let room = usize::from(width).saturating_sub(geometry::width(&keys));
@@ -105,6 +108,26 @@ mod tests {
                 "{label} ({}) missing from the help",
                 b.action.describe_in(b.scope)
             );
+        }
+    }
+
+    #[test]
+    fn on_a_narrow_screen_what_each_key_does_still_shows() {
+        let keys = KeyMap::default();
+        let palette = theme::palette(crate::app::Theme::Dark);
+        for width in [18, 24, 30] {
+            for line in lines(&keys.help(), width, palette) {
+                let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                assert!(geometry::width(&text) <= usize::from(width), "{text:?}");
+                if let [_, what] = &line.spans[..] {
+                    // Whole, or cut with six columns shown at least.
+                    let cut = what.content.ends_with('…');
+                    assert!(
+                        !what.content.is_empty() && (!cut || geometry::width(&what.content) >= 6),
+                        "{text:?} at {width}"
+                    );
+                }
+            }
         }
     }
 }
