@@ -211,20 +211,43 @@ impl CpuPerEvent {
     }
 }
 
-/// The bare ordered drain of the whole stream: with `batch` 0 through
-/// async-nats's ordered consumer (its batch is fixed at 500), otherwise
-/// through one pull consumer that needs no acks, `batch` messages a pull.
-/// Takes `n` messages from a consumer's stream, doing nothing with them.
-async fn drain<T, E: std::fmt::Debug>(
-    mut messages: impl futures::Stream<Item = Result<T, E>> + Unpin,
+/// An event as the Go service reads one: its five fields, by serde_json.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct GoEvent {
+    message_type: String,
+    id: String,
+    message: String,
+    date: String,
+    author: String,
+}
+
+/// Takes `n` messages from a consumer's stream, doing nothing with them,
+/// or (`decode`) reading each payload as the Go service does.
+async fn drain<E: std::fmt::Debug>(
+    mut messages: impl futures::Stream<Item = Result<async_nats::jetstream::Message, E>> + Unpin,
     n: usize,
+    decode: bool,
 ) {
     for _ in 0..n {
-        messages.next().await.unwrap().unwrap();
+        let msg = messages.next().await.unwrap().unwrap();
+        if decode {
+            std::hint::black_box(serde_json::from_slice::<GoEvent>(&msg.payload).unwrap());
+        }
     }
 }
 
+/// The bare ordered drain of the whole stream: with `batch` 0 through
+/// async-nats's ordered consumer (its batch is fixed at 500), otherwise
+/// through one pull consumer that needs no acks, `batch` messages a pull.
 async fn raw_ordered(url: &str, n: usize, batch: usize) -> f64 {
+    raw_drain(url, n, batch, false).await
+}
+
+/// `raw_ordered`, `decode` saying whether each message is read as the Go
+/// service reads it.
+async fn raw_drain(url: &str, n: usize, batch: usize, decode: bool) -> f64 {
     let stream = stream_handle(url).await;
     let t = Instant::now();
     if batch == 0 {
@@ -232,7 +255,7 @@ async fn raw_ordered(url: &str, n: usize, batch: usize) -> f64 {
             .create_consumer(pull::OrderedConfig::default())
             .await
             .unwrap();
-        drain(consumer.messages().await.unwrap(), n).await;
+        drain(consumer.messages().await.unwrap(), n, decode).await;
     } else {
         let consumer = stream
             .create_consumer(pull::Config {
@@ -248,7 +271,7 @@ async fn raw_ordered(url: &str, n: usize, batch: usize) -> f64 {
             .messages()
             .await
             .unwrap();
-        drain(messages, n).await;
+        drain(messages, n, decode).await;
         let _ = stream.delete_consumer(&consumer.cached_info().name).await;
     }
     n as f64 / t.elapsed().as_secs_f64()
@@ -1269,12 +1292,14 @@ fn main() {
     if runs("history") {
         say("history: the bare reader's best batch…");
         let batch = rt.block_on(best_batch(true, |b| raw_ordered(&url, n, b)));
-        let (mut raw, mut ours) = (Vec::new(), Vec::new());
-        let (mut raw_cpu, mut our_cpu) = (CpuPerEvent::default(), CpuPerEvent::default());
+        let (mut raw, mut ours, mut decoding) = (Vec::new(), Vec::new(), Vec::new());
+        let mut raw_cpu = CpuPerEvent::default();
+        let mut our_cpu = CpuPerEvent::default();
+        let mut decoding_cpu = CpuPerEvent::default();
         let server_pid = server.pid().expect("the server runs");
         for round in 0..ROUNDS {
             say(&format!("history, round {}…", round + 1));
-            let [b, o] = in_turn(
+            let [b, o, d] = in_turn(
                 round,
                 [
                     &mut || {
@@ -1283,20 +1308,35 @@ fn main() {
                     &mut || {
                         our_cpu.measure(server_pid, n, || rt.block_on(jetfeed_history(&url, n)))
                     },
+                    // Beside the target's race: the bare drain reading each
+                    // event as the Go service does, the least a client that
+                    // uses the events does.
+                    &mut || {
+                        decoding_cpu.measure(server_pid, n, || {
+                            rt.block_on(raw_drain(&url, n, batch, true))
+                        })
+                    },
                 ],
             );
             raw.push(b);
             ours.push(o);
+            decoding.push(d);
         }
         report.insert(
             "history_cpu_us".into(),
-            json!({ "bare": raw_cpu.report(), "jetfeed": our_cpu.report() }),
+            json!({
+                "bare": raw_cpu.report(),
+                "jetfeed": our_cpu.report(),
+                "bare_decoding": decoding_cpu.report(),
+            }),
         );
-        let (rh, h) = (median(raw), median(ours));
+        let (rh, h, rd) = (median(raw), median(ours), median(decoding));
         report.insert("raw_ordered_batch".into(), json!(batch));
         report.insert("raw_ordered_eps".into(), json!(rh.round()));
+        report.insert("raw_decoding_eps".into(), json!(rd.round()));
         report.insert("history_eps".into(), json!(h.round()));
         report.insert("history_ratio".into(), json!(h / rh));
+        report.insert("history_ratio_decoding".into(), json!(h / rd));
     }
     if runs("live") {
         say("live: the bare consumer's best batch…");
@@ -1670,6 +1710,12 @@ fn print_table(r: &serde_json::Value) {
     };
     row3("history (events/s)", f("raw_ordered_eps"), f("history_eps"));
     cpu_rows("history_cpu_us", "bare");
+    row3(
+        "the same, bare decoding as Go does",
+        f("raw_decoding_eps"),
+        f("history_eps"),
+    );
+    cpu_rows("history_cpu_us", "bare_decoding");
     row3(
         "live, acked (events/s)",
         f("raw_durable_ack_eps"),
