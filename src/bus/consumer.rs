@@ -116,20 +116,14 @@ impl Readers {
         }
     }
 
-    /// A reader in the first free slot: a pull consumer of the messages on
-    /// `subject` (all if empty) from where `deliver` says, with no acks, in
-    /// memory. A slot is taken when its consumer exists: servers from 2.10
+    /// A reader in the first free slot: a pull consumer of the stream's
+    /// messages from where `deliver` says, with no acks, in memory. A slot is taken when its consumer exists: servers from 2.10
     /// refuse a create with the same name, and 2.9, which would update it
     /// instead, refuses because `max_waiting` (which cannot be updated)
     /// differs, chosen at random for each reader.
-    pub async fn create(
-        &self,
-        deliver: DeliverPolicy,
-        subject: String,
-    ) -> Result<PullConsumer, BusError> {
+    pub async fn create(&self, deliver: DeliverPolicy) -> Result<PullConsumer, BusError> {
         let config = pull::Config {
             deliver_policy: deliver,
-            filter_subject: subject,
             ack_policy: AckPolicy::None,
             memory_storage: true,
             num_replicas: 1,
@@ -455,7 +449,7 @@ async fn read_once<T>(
     let from = DeliverPolicy::ByStartSequence {
         start_sequence: *next,
     };
-    let consumer = readers.create(from, String::new()).await?;
+    let consumer = readers.create(from).await?;
     let name = consumer.cached_info().name.clone();
     let result = pull_into(&consumer, next, until, map, tx).await;
     // Ended or failed, the slot is freed for the next reader.

@@ -1,5 +1,5 @@
 //! Finding things in the stream without reading it whole: one tweet by id
-//! (newest first, tweets only), and the first event stored since a time.
+//! (newest first), and the first event stored since a time.
 
 use std::time::Duration;
 
@@ -23,15 +23,14 @@ fn consumer_error(e: impl std::fmt::Display) -> BusError {
     }
 }
 
-/// A reader of the messages on `subject` (all if `None`), starting where
-/// `deliver` says, in one of the user's reader slots (`None`: nothing to
-/// read). Its slot is freed with `Readers::free` under the name returned.
+/// A reader of the stream's messages, starting where `deliver` says, in
+/// one of the user's reader slots (`None`: nothing to read). Its slot is
+/// freed with `Readers::free` under the name returned.
 async fn reader(
     readers: &Readers,
-    subject: Option<String>,
     deliver: DeliverPolicy,
 ) -> Result<(String, Option<pull::Stream>), BusError> {
-    let consumer = readers.create(deliver, subject.unwrap_or_default()).await?;
+    let consumer = readers.create(deliver).await?;
     let name = consumer.cached_info().name.clone();
     if consumer.cached_info().num_pending == 0 {
         return Ok((name, None));
@@ -51,16 +50,17 @@ async fn reader(
 const STALL: Duration = Duration::from_secs(10);
 
 /// The tweet `id` and its stream sequence, if the stream holds it. Reads
-/// only the stream's `tweet_created` subject, newest chunk first: a recent
-/// tweet costs one small read; one that is not there, reading every tweet
-/// (never the likes).
+/// the stream newest chunk first: a recent tweet costs one small read; one
+/// that is not there, reading the whole stream. Every event is read, likes
+/// too, and the tweets picked out here: a server delivers a consumer
+/// filtered on `tweet_created` far more slowly than one reading
+/// everything (nats-server 2.9, a 300,000-event stream: a tweet 6,000
+/// events back found in 4.4 to 4.9 s that way, in 0.19 s this way).
 pub async fn find_tweet(
     readers: &Readers,
-    name: &str,
     span: Span,
     id: &str,
 ) -> Result<Option<(u64, Event)>, BusError> {
-    let subject = format!("{name}.{}", EventKind::TweetCreated.as_str());
     let first = span.first.max(1);
     let mut to = span.last;
     let mut size = FIRST_CHUNK;
@@ -68,7 +68,6 @@ pub async fn find_tweet(
         let from = to.saturating_sub(size - 1).max(first);
         let (slot, messages) = reader(
             readers,
-            Some(subject.clone()),
             DeliverPolicy::ByStartSequence {
                 start_sequence: from,
             },
@@ -133,7 +132,7 @@ pub async fn first_since(
         since.timestamp_nanos_opt().unwrap_or(0).into(),
     )
     .map_err(consumer_error)?;
-    let (slot, messages) = reader(readers, None, DeliverPolicy::ByStartTime { start_time }).await?;
+    let (slot, messages) = reader(readers, DeliverPolicy::ByStartTime { start_time }).await?;
     let Some(mut messages) = messages else {
         readers.free(&slot).await;
         return Ok(None);

@@ -140,10 +140,10 @@ impl Session {
     }
 
     /// The tweet `id` and where it is stored, if the stream holds it. Reads
-    /// the stream's tweets newest first, in growing chunks, never its likes.
+    /// the stream newest first, in growing chunks.
     pub async fn find_tweet(&self, id: &str) -> Result<Option<(u64, Event)>, BusError> {
         let span = self.span().await?;
-        lookup::find_tweet(&self.readers(), &self.cfg.stream, span, id).await
+        lookup::find_tweet(&self.readers(), span, id).await
     }
 
     /// The sequence of the first event stored at or after `since`.
