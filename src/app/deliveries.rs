@@ -240,7 +240,7 @@ pub fn let_far_tweets_go(app: &mut App) {
 fn remember_mine(app: &mut App, indices: std::ops::Range<usize>) {
     for t in indices.filter_map(|i| app.feed.newest(i)) {
         if t.author == app.user {
-            app.mine_let_go.remember(&t.id, &t.text);
+            app.mine_let_go.remember(&t.id, &t.text, t.seq);
         }
     }
 }

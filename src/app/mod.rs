@@ -165,6 +165,9 @@ pub struct App {
     pub return_to: Option<u64>,
     /// Chunks of older history read to find `return_to`.
     pub return_chunks: u32,
+    /// The tweet to open once `return_to` is found (a notification's,
+    /// let go from memory).
+    pub open_on_return: Option<String>,
     /// The oldest tweet still unread when jetfeed last quit: while the
     /// first window loads, it and the newer tweets (but one's own) are
     /// unread again.
@@ -215,6 +218,7 @@ impl App {
             search: None,
             return_to: None,
             unread_from: None,
+            open_on_return: None,
             return_chunks: 0,
             gap: None,
             gaps_read: 0,
@@ -542,8 +546,8 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::OpenTweet if app.focus == Focus::Notifications => {
             let rows = views::rows(&app.notifications);
             if let Some(row) = rows.get(app.notifications.cursor) {
-                let id = row.tweet_id.to_owned();
-                return views::open_tweet(app, id);
+                let (id, seq) = (row.tweet_id.to_owned(), row.tweet_seq);
+                return views::open_noted_tweet(app, id, seq);
             }
         }
         Action::OpenTweet => {

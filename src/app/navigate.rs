@@ -133,22 +133,43 @@ pub fn return_to_place(app: &mut App) -> Vec<Cmd> {
     if let Some(i) = app.feed.index_of_seq(seq) {
         app.return_to = None;
         select_index(app, i);
-        return vec![];
+        // A notification's tweet opens, unless the user has moved on.
+        return match app.open_on_return.take() {
+            Some(id) if app.focus == super::Focus::Notifications => {
+                super::views::open_tweet(app, id)
+            }
+            _ => vec![],
+        };
     }
     if app.loading {
         // The newest chunks are still coming.
         return vec![];
     }
     let older = seq < app.feed.first_seq() && !app.feed.is_complete();
-    if !older || app.return_chunks >= RETURN_CHUNKS {
+    // Let go above the feed loaded (the selection far down).
+    let newer = seq > app.feed.loaded_to() && !app.feed.is_top_loaded();
+    if !(older || newer) || app.return_chunks >= RETURN_CHUNKS {
         // Gone from the stream, or too far back: the newest it is.
         app.return_to = None;
+        if let Some(id) = app.open_on_return.take() {
+            app.error(format!(
+                "that tweet is too far from here to read back: jetfeed show {} prints it",
+                crate::sanitize::line(&id)
+            ));
+        }
         return vec![];
     }
-    if app.loading_older {
+    if app.loading_older || app.loading_newer {
         return vec![];
     }
     app.return_chunks += 1;
+    if newer {
+        app.loading_newer = true;
+        return vec![Cmd::LoadNewer {
+            after: app.feed.loaded_to(),
+            to: app.feed.last_seq(),
+        }];
+    }
     app.loading_older = true;
     vec![Cmd::LoadOlder {
         before: app.feed.first_seq(),

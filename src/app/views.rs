@@ -33,6 +33,9 @@ pub struct Notification {
     /// Who did it; empty for an anonymous like.
     pub who: String,
     pub tweet_id: String,
+    /// Where the tweet is stored, when known: it is read back from there
+    /// to be opened once it has been let go from memory.
+    pub tweet_seq: Option<u64>,
     /// The start of the tweet, for the list.
     pub snippet: String,
     /// Stored while the user was away (or arrived live): unread until the
@@ -157,7 +160,8 @@ fn my_tweet_snippet(app: &App, id: &str) -> Option<String> {
 /// to go.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MineLetGo {
-    snippets: HashMap<String, String>,
+    /// Each tweet's snippet and sequence.
+    snippets: HashMap<String, (String, u64)>,
     /// The ids, in the order they went.
     order: VecDeque<String>,
 }
@@ -169,7 +173,7 @@ pub const MAX_MINE_LET_GO: usize = 10_000;
 impl MineLetGo {
     /// Remembers the user's tweet `id` as it is let go; the one that went
     /// longest ago is forgotten past `MAX_MINE_LET_GO`.
-    pub fn remember(&mut self, id: &str, text: &str) {
+    pub fn remember(&mut self, id: &str, text: &str, seq: u64) {
         if self.snippets.contains_key(id) {
             return;
         }
@@ -178,12 +182,17 @@ impl MineLetGo {
         {
             self.snippets.remove(&old);
         }
-        self.snippets.insert(id.to_owned(), snippet(text));
+        self.snippets.insert(id.to_owned(), (snippet(text), seq));
         self.order.push_back(id.to_owned());
     }
 
     pub fn snippet(&self, id: &str) -> Option<&str> {
-        self.snippets.get(id).map(String::as_str)
+        self.snippets.get(id).map(|(s, _)| s.as_str())
+    }
+
+    /// Where the tweet `id` is stored.
+    pub fn seq(&self, id: &str) -> Option<u64> {
+        self.snippets.get(id).map(|&(_, seq)| seq)
     }
 }
 
@@ -217,6 +226,14 @@ pub fn notice_event(app: &mut App, seq: u64, event: &Event, new: bool) {
         kind,
         who: event.author.clone(),
         tweet_id: event.id.clone(),
+        tweet_seq: match event.kind {
+            EventKind::TweetCreated => Some(seq),
+            _ => app
+                .feed
+                .get(&event.id)
+                .map(|t| t.seq)
+                .or_else(|| app.mine_let_go.seq(&event.id)),
+        },
         snippet: text,
         new,
     };
@@ -236,6 +253,7 @@ pub struct NoteRow<'a> {
     pub who: Vec<&'a str>,
     pub anonymous: usize,
     pub tweet_id: &'a str,
+    pub tweet_seq: Option<u64>,
     pub snippet: &'a str,
     pub unread: bool,
 }
@@ -257,6 +275,7 @@ pub fn rows(n: &Notifications) -> Vec<NoteRow<'_>> {
                     row.who.push(&note.who);
                 }
                 row.unread |= unread;
+                row.tweet_seq = row.tweet_seq.or(note.tweet_seq);
             }
             _ => rows.push(NoteRow {
                 kind: note.kind,
@@ -267,6 +286,7 @@ pub fn rows(n: &Notifications) -> Vec<NoteRow<'_>> {
                 },
                 anonymous: usize::from(note.who.is_empty()),
                 tweet_id: &note.tweet_id,
+                tweet_seq: note.tweet_seq,
                 snippet: &note.snippet,
                 unread,
             }),
@@ -378,6 +398,27 @@ pub fn likers_shown(tweet: &Tweet) -> Vec<String> {
 }
 
 /// Opens the page of the tweet `id`, coming from `back`.
+/// Opens the tweet of a notification: at once if it is loaded, else once
+/// it has been read back from where it is stored (`seq`), as a place kept
+/// across runs is.
+pub fn open_noted_tweet(app: &mut App, id: String, seq: Option<u64>) -> Vec<Cmd> {
+    if app.feed.get(&id).is_some() {
+        return open_tweet(app, id);
+    }
+    let Some(seq) = seq else {
+        app.error(format!(
+            "that tweet is no longer known here: jetfeed show {} prints it",
+            crate::sanitize::line(&id)
+        ));
+        return vec![];
+    };
+    app.return_to = Some(seq);
+    app.return_chunks = 0;
+    app.open_on_return = Some(id);
+    app.info("reading back to the tweet…");
+    super::navigate::return_to_place(app)
+}
+
 pub fn open_tweet(app: &mut App, id: String) -> Vec<Cmd> {
     let back = if app.focus == Focus::Tweet {
         app.page.as_ref().map_or(Focus::Feed, |p| p.back)

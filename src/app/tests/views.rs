@@ -476,6 +476,89 @@ fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
     let listed = rows(&a.notifications);
     assert_eq!(listed[0].snippet, "tweet mine");
     assert_eq!(listed[0].who, vec!["bob"]);
+    // Enter on it reads the tweet back from where it is stored, then
+    // opens it.
+    update(&mut a, key(KeyCode::Tab));
+    update(&mut a, key(KeyCode::Char('N')));
+    let first = a.feed.first_seq();
+    let cmds = update(&mut a, key(KeyCode::Enter));
+    assert_eq!(cmds, [Cmd::LoadOlder { before: first }]);
+    assert_eq!(a.focus, Focus::Notifications, "still listed while it loads");
+    let mut events = tweets(1, first - 1);
+    events[1].event = Ok(event(EventKind::TweetCreated, "mine", "me"));
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: first - 1,
+            events,
+            at_start: true,
+        },
+    );
+    assert_eq!(a.focus, Focus::Tweet);
+    assert_eq!(a.page.as_ref().map(|p| p.id.as_str()), Some("mine"));
+    assert_eq!(
+        a.feed.get("mine").map(|t| t.likes()),
+        Some(1),
+        "its like counted"
+    );
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Notifications, "back where it was opened");
+}
+
+#[test]
+fn a_notifications_tweet_let_go_above_is_read_back_and_opened() {
+    use crate::app::deliveries::KEEP_AROUND;
+    // ann's tweets, then one of mine at the very end, liked by bob.
+    let n = 3 * KEEP_AROUND as u64;
+    let mut log: Vec<Event> = (1..n)
+        .map(|k| event(EventKind::TweetCreated, &format!("t{k}"), "ann"))
+        .collect();
+    log.push(event(EventKind::TweetCreated, "mine", "me"));
+    log.push(event(EventKind::TweetLiked, "mine", "bob"));
+    let last = log.len() as u64;
+    let chunk = |from: u64, to: u64| -> Vec<Delivery> {
+        (from..=to)
+            .map(|seq| Delivery {
+                seq,
+                event: Ok(log[seq as usize - 1].clone()),
+                ack: None,
+                new: false,
+            })
+            .collect()
+    };
+    let mut a = app();
+    let from = last - 999;
+    update(
+        &mut a,
+        Msg::History {
+            from,
+            to: last,
+            events: chunk(from, last),
+            at_start: false,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    assert_eq!(rows(&a.notifications).len(), 1);
+    // Far down, the newest tweets, mine among them, are let go.
+    update(&mut a, key(KeyCode::Tab));
+    read_to_oldest(&mut a, chunk, |_| {});
+    assert!(a.feed.get("mine").is_none() && !a.feed.is_top_loaded());
+    update(&mut a, key(KeyCode::Char('N')));
+    let after = a.feed.loaded_to();
+    let cmds = update(&mut a, key(KeyCode::Enter));
+    assert_eq!(cmds, [Cmd::LoadNewer { after, to: last }]);
+    update(
+        &mut a,
+        Msg::Newer {
+            from: after + 1,
+            to: last,
+            events: chunk(after + 1, last),
+        },
+    );
+    assert_eq!(a.page.as_ref().map(|p| p.id.as_str()), Some("mine"));
+    assert_eq!(a.focus, Focus::Tweet);
+    assert_eq!(a.feed.get("mine").map(|t| t.likes()), Some(1));
 }
 
 #[test]
@@ -483,13 +566,13 @@ fn the_users_tweets_let_go_are_remembered_up_to_a_bound() {
     use crate::app::views::{MAX_MINE_LET_GO, MineLetGo};
     let mut mine = MineLetGo::default();
     for i in 0..MAX_MINE_LET_GO {
-        mine.remember(&format!("m{i}"), "text");
+        mine.remember(&format!("m{i}"), "text", i as u64);
     }
     // Remembered again as it goes again: nothing else is forgotten for it.
-    mine.remember("m0", "text");
+    mine.remember("m0", "text", 0);
     assert!(mine.snippet("m0").is_some() && mine.snippet("m1").is_some());
     // One more: the one that went longest ago is forgotten.
-    mine.remember("last", "text");
+    mine.remember("last", "text", 99_999);
     assert_eq!(mine.snippet("m0"), None);
     assert_eq!(mine.snippet("m1"), Some("text"));
     assert_eq!(mine.snippet("last"), Some("text"));
