@@ -1050,6 +1050,25 @@ async fn the_page_in_a_real_browser_is_live_likes_and_keeps_hostile_text_as_text
         Duration::from_secs(10),
     )
     .await;
+    // The longest name there may be, unbroken, stays inside its card.
+    let long = "W".repeat(64);
+    cli_post(&url, dir.path(), &long, "a tweet by a long name");
+    page.until(
+        "the long name shown",
+        &format!("return document.querySelector('#feed li .author').textContent === '{long}';"),
+        Duration::from_secs(10),
+    )
+    .await;
+    let overflow = page
+        .js(
+            "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];",
+            vec![],
+        )
+        .await;
+    assert!(
+        overflow[0].as_u64() <= overflow[1].as_u64(),
+        "the page scrolls sideways: {overflow}"
+    );
     page.close().await;
     tui.shutdown().await;
 }

@@ -189,6 +189,37 @@ fn scrolled_down_the_title_says_how_many_tweets_are_above() {
 }
 
 #[test]
+fn more_unread_notifications_than_are_kept_are_counted_as_a_floor() {
+    let mut app = new_app();
+    app.size = (80, 24);
+    let kept = jetfeed::app::views::MAX_NOTIFICATIONS as u64;
+    for seq in 1..=kept + 5 {
+        let text = format!("hi @me, number {seq}");
+        let payload = raw(
+            "tweet_created",
+            &format!("m{seq}"),
+            &text,
+            "2024-06-01T11:00:00Z",
+            "bob",
+        );
+        deliver(&mut app, seq, &payload, true);
+    }
+    let s = screen(&app, 80, 24);
+    let status = s.lines().last().unwrap();
+    assert!(
+        status.contains(&format!("{kept}+ notifications")),
+        "{status}"
+    );
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('N'));
+    let s = screen(&app, 80, 24);
+    assert!(
+        !s.lines().last().unwrap().contains("notifications"),
+        "all read"
+    );
+}
+
+#[test]
 fn help_40x12() {
     let mut app = busy_app(40, 12);
     key(&mut app, KeyCode::Tab);

@@ -55,6 +55,9 @@ pub struct Notifications {
     /// was away is unread then).
     pub read_mark: Option<u64>,
     pub unread: usize,
+    /// Unread ones were dropped past `MAX_NOTIFICATIONS`: `unread` counts
+    /// those kept, and there were more.
+    pub unread_dropped: bool,
     /// The selected row.
     pub cursor: usize,
     pub back: Option<Focus>,
@@ -82,6 +85,7 @@ impl Notifications {
             && self.is_unread(&old)
         {
             self.unread = self.unread.saturating_sub(1);
+            self.unread_dropped = true;
         }
     }
 
@@ -91,6 +95,7 @@ impl Notifications {
             self.read_mark = Some(self.read_mark.unwrap_or(0).max(newest.seq));
         }
         self.unread = 0;
+        self.unread_dropped = false;
     }
 
     /// The mark to keep for the next run: the read mark, or just before the

@@ -38,7 +38,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
             } else {
                 "notifications"
             };
-            (format!(" {unread} {unit}"), p.new_mark)
+            // More were unread than are kept: the count is a floor.
+            let more = if app.notifications.unread_dropped {
+                "+"
+            } else {
+                ""
+            };
+            (format!(" {unread}{more} {unit}"), p.new_mark)
         }),
         app.stream_messages.map(|n| {
             let unit = if n == 1 { "msg" } else { "msgs" };
