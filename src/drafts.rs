@@ -20,21 +20,35 @@ pub struct SavedDraft {
     pub id: Option<String>,
 }
 
-/// Where `user`'s draft is kept.
+/// Where `user`'s draft is kept: the first one saved, and the others
+/// (`n` from 2) when several terminals of the user quit with drafts.
 pub fn path(data_dir: &Path, user: &str) -> PathBuf {
-    data_dir
-        .join("drafts")
-        .join(format!("{}.json", user_token(user)))
+    nth_path(data_dir, user, 1)
 }
 
-/// Writes `value` as JSON to `file`, readable by this user only.
-fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
+fn nth_path(data_dir: &Path, user: &str, n: usize) -> PathBuf {
+    let token = user_token(user);
+    let name = if n == 1 {
+        format!("{token}.json")
+    } else {
+        format!("{token}.{n}.json")
+    };
+    data_dir.join("drafts").join(name)
+}
+
+/// Drafts one user may have waiting at once.
+const MAX_SAVED_DRAFTS: usize = 100;
+
+/// Writes `value` as JSON to `file`, readable by this user only; with
+/// `new`, only if there is no such file yet.
+fn write_private_as(file: &Path, value: &impl Serialize, new: bool) -> io::Result<()> {
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir)?;
     }
     let json = serde_json::to_vec(value).map_err(io::Error::other)?;
     let mut f = fs::OpenOptions::new()
         .create(true)
+        .create_new(new)
         .write(true)
         .truncate(true)
         .mode(0o600)
@@ -42,22 +56,44 @@ fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
     io::Write::write_all(&mut f, &json)
 }
 
-/// Saves a draft, readable by this user only.
-pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
-    let file = path(data_dir, user);
-    write_private(&file, draft)?;
-    Ok(file)
+/// Writes `value` as JSON to `file`, readable by this user only.
+fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
+    write_private_as(file, value, false)
 }
 
-/// Takes `user`'s saved draft, if any: it is removed from disk once read.
-pub fn take(data_dir: &Path, user: &str) -> Option<SavedDraft> {
-    let file = path(data_dir, user);
-    let bytes = fs::read(&file).ok()?;
-    let draft = serde_json::from_slice::<SavedDraft>(&bytes).ok();
-    if draft.is_some() {
-        let _ = fs::remove_file(&file);
+/// Saves a draft, readable by this user only, beside any other waiting (a
+/// second terminal of the same user quit with one): none is overwritten.
+pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
+    for n in 1..=MAX_SAVED_DRAFTS {
+        let file = nth_path(data_dir, user, n);
+        match write_private_as(&file, draft, true) {
+            Ok(()) => return Ok(file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
     }
-    draft.filter(|d| !d.text.trim().is_empty())
+    Err(io::Error::other(format!(
+        "{MAX_SAVED_DRAFTS} drafts already wait"
+    )))
+}
+
+/// Takes one of `user`'s saved drafts, the first saved, if any: it is
+/// removed from disk once read. A file that cannot be read is left alone.
+pub fn take(data_dir: &Path, user: &str) -> Option<SavedDraft> {
+    (1..=MAX_SAVED_DRAFTS).find_map(|n| {
+        let file = nth_path(data_dir, user, n);
+        let bytes = fs::read(&file).ok()?;
+        let draft = serde_json::from_slice::<SavedDraft>(&bytes).ok()?;
+        let _ = fs::remove_file(&file);
+        Some(draft).filter(|d| !d.text.trim().is_empty())
+    })
+}
+
+/// How many of `user`'s saved drafts wait.
+pub fn waiting(data_dir: &Path, user: &str) -> usize {
+    (1..=MAX_SAVED_DRAFTS)
+        .filter(|&n| nth_path(data_dir, user, n).exists())
+        .count()
 }
 
 /// Where the user was when jetfeed last quit, per stream: the tweet they
@@ -156,6 +192,25 @@ mod tests {
     }
 
     #[test]
+    fn drafts_saved_by_two_terminals_both_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let draft = |text: &str| SavedDraft {
+            text: text.into(),
+            id: None,
+        };
+        save(dir.path(), "ann", &draft("from the first")).unwrap();
+        save(dir.path(), "ann", &draft("from the second")).unwrap();
+        assert_eq!(waiting(dir.path(), "ann"), 2);
+        assert_eq!(take(dir.path(), "ann"), Some(draft("from the first")));
+        assert_eq!(waiting(dir.path(), "ann"), 1);
+        // One saved now goes where the first was.
+        save(dir.path(), "ann", &draft("from a third")).unwrap();
+        assert_eq!(take(dir.path(), "ann"), Some(draft("from a third")));
+        assert_eq!(take(dir.path(), "ann"), Some(draft("from the second")));
+        assert_eq!(take(dir.path(), "ann"), None);
+    }
+
+    #[test]
     fn a_damaged_file_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let file = path(dir.path(), "ann");
@@ -163,5 +218,12 @@ mod tests {
         fs::write(&file, b"{not json").unwrap();
         assert_eq!(take(dir.path(), "ann"), None);
         assert!(file.exists(), "not deleted: nothing typed is lost");
+        // Saved beside it, a draft still comes back.
+        let draft = SavedDraft {
+            text: "after".into(),
+            id: None,
+        };
+        save(dir.path(), "ann", &draft).unwrap();
+        assert_eq!(take(dir.path(), "ann"), Some(draft));
     }
 }

@@ -463,6 +463,7 @@ fn restore_saved(app: &mut App, cfg: &BusConfig, dir: &Path) {
             Msg::DraftRestored {
                 text: saved.text,
                 id: saved.id,
+                more: drafts::waiting(dir, &cfg.user),
             },
         );
     }

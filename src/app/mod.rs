@@ -386,9 +386,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::Quit => quit(app),
-        Msg::DraftRestored { text, id } => {
+        Msg::DraftRestored { text, id, more } => {
             app.draft = Draft::restored(sanitize::text(&text).into_owned(), id);
-            app.info("your unsent draft is back");
+            app.info(match more {
+                0 => "your unsent draft is back".to_owned(),
+                n => format!("your unsent draft is back; {n} more wait, one each start"),
+            });
             vec![]
         }
         Msg::Reset => {

@@ -64,10 +64,12 @@ pub enum Msg {
     /// Likes and unlikes that had not gone out when jetfeed last quit, each
     /// with its message id: they go out (again) now.
     LikesRestored(Vec<Outgoing>),
-    /// A draft saved when jetfeed last quit, and the id it was posted under.
+    /// A draft saved when jetfeed last quit, the id it was posted under,
+    /// and how many more wait (saved by other terminals of the user).
     DraftRestored {
         text: String,
         id: Option<String>,
+        more: usize,
     },
     /// A chunk of history: every event stored from `from` to `to`, read
     /// newest chunk first (no acks). `at_start`: nothing older exists.

@@ -168,6 +168,7 @@ fn a_restored_draft_keeps_its_id_for_the_retry() {
         Msg::DraftRestored {
             text: "from last time".into(),
             id: Some("id-7".into()),
+            more: 0,
         },
     );
     assert_eq!(a.draft.text(), "from last time");
@@ -176,6 +177,17 @@ fn a_restored_draft_keeps_its_id_for_the_retry() {
         published(&update(&mut a, key(KeyCode::Enter))).msg_id,
         "id-7"
     );
+    // Others saved by other terminals of the user wait their turn.
+    update(
+        &mut a,
+        Msg::DraftRestored {
+            text: "another".into(),
+            id: None,
+            more: 2,
+        },
+    );
+    let said = &a.notice.as_ref().unwrap().text;
+    assert!(said.contains("2 more wait"), "{said}");
 }
 
 #[test]

@@ -200,6 +200,7 @@ fn record(steps: &[Step]) -> (Vec<Msg>, Vec<Cmd>, App) {
             Step::DraftRestored { with_id } => Msg::DraftRestored {
                 text: "from last time 👋🏽".into(),
                 id: with_id.then(|| "restored-id".into()),
+                more: 0,
             },
         };
         msgs.push(msg.clone());
