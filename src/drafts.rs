@@ -61,10 +61,15 @@ fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
     write_private_as(file, value, false)
 }
 
-/// Saves a draft, readable by this user only, beside any other waiting (a
-/// second terminal of the same user quit with one): none is overwritten.
+/// Saves a draft, readable by this user only, after any other waiting (a
+/// second terminal of the same user quit with one): none is overwritten,
+/// and drafts come back in the order they were saved.
 pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
-    for n in 1..=MAX_SAVED_DRAFTS {
+    let last = (1..=MAX_SAVED_DRAFTS)
+        .rev()
+        .find(|&n| nth_path(data_dir, user, n).exists())
+        .unwrap_or(0);
+    for n in last + 1..=MAX_SAVED_DRAFTS {
         let file = nth_path(data_dir, user, n);
         match write_private_as(&file, draft, true) {
             Ok(()) => return Ok(file),
@@ -203,10 +208,10 @@ mod tests {
         assert_eq!(waiting(dir.path(), "ann"), 2);
         assert_eq!(take(dir.path(), "ann"), Some(draft("from the first")));
         assert_eq!(waiting(dir.path(), "ann"), 1);
-        // One saved now goes where the first was.
-        save(dir.path(), "ann", &draft("from a third")).unwrap();
-        assert_eq!(take(dir.path(), "ann"), Some(draft("from a third")));
+        // Saved again unsent, it goes after the one still waiting.
+        save(dir.path(), "ann", &draft("from the first")).unwrap();
         assert_eq!(take(dir.path(), "ann"), Some(draft("from the second")));
+        assert_eq!(take(dir.path(), "ann"), Some(draft("from the first")));
         assert_eq!(take(dir.path(), "ann"), None);
     }
 

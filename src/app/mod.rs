@@ -388,9 +388,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Quit => quit(app),
         Msg::DraftRestored { text, id, more } => {
             app.draft = Draft::restored(sanitize::text(&text).into_owned(), id);
+            // Others, from other terminals of the user, come back one a start.
             app.info(match more {
                 0 => "your unsent draft is back".to_owned(),
-                n => format!("your unsent draft is back; {n} more wait, one each start"),
+                n => format!("your unsent draft is back ({n} more saved)"),
             });
             vec![]
         }

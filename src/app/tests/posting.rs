@@ -187,7 +187,7 @@ fn a_restored_draft_keeps_its_id_for_the_retry() {
         },
     );
     let said = &a.notice.as_ref().unwrap().text;
-    assert!(said.contains("2 more wait"), "{said}");
+    assert!(said.contains("(2 more saved)"), "{said}");
 }
 
 #[test]
