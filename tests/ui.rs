@@ -220,6 +220,44 @@ fn more_unread_notifications_than_are_kept_are_counted_as_a_floor() {
 }
 
 #[test]
+fn a_search_scrolled_down_says_how_many_matches_are_above() {
+    let mut app = new_app();
+    app.size = (40, 12);
+    for seq in 1..=12u64 {
+        let text = if seq % 2 == 0 {
+            "needle in here"
+        } else {
+            "only hay"
+        };
+        let payload = raw(
+            "tweet_created",
+            &format!("t{seq}"),
+            text,
+            "2024-06-01T11:00:00Z",
+            "bob",
+        );
+        deliver(&mut app, seq, &payload, false);
+    }
+    update(&mut app, Msg::HistoryLoaded);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('/'));
+    for c in "needle".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('G'));
+    let s = screen(&app, 40, 12);
+    let title = s.lines().next().unwrap();
+    let top = app.feed.seq_at(app.top_index()).unwrap();
+    let above = (top + 1..=12).filter(|k| k % 2 == 0).count();
+    assert!(
+        above > 0 && title.contains(&format!("↑ {above} above")),
+        "{s}"
+    );
+}
+
+#[test]
 fn help_40x12() {
     let mut app = busy_app(40, 12);
     key(&mut app, KeyCode::Tab);

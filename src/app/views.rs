@@ -376,6 +376,11 @@ impl Search {
         self.hits.contains(&seq)
     }
 
+    /// How many matches are newer than `seq`.
+    pub fn hits_above(&self, seq: u64) -> usize {
+        self.hits.range(seq.saturating_add(1)..).count()
+    }
+
     /// The sequence of the nearest match at or older than `seq` (`older`),
     /// or at or newer than it.
     pub fn nearest(&self, seq: u64, older: bool) -> Option<u64> {

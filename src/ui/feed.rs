@@ -56,11 +56,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .right_aligned()
                 .style(p.new_mark),
         );
-    } else if search.is_none() && app.top_index() > 0 {
-        // Scrolled down: newer tweets, read ones, are above the pane.
-        let above = thousands(app.top_index() as u64);
+    } else if let Some(above) = above_the_pane(app).filter(|&n| n > 0) {
+        // Scrolled down: newer tweets (or matches), read ones, are above.
         block = block.title(
-            Line::from(format!(" ↑ {above} above "))
+            Line::from(format!(" ↑ {} above ", thousands(above as u64)))
                 .right_aligned()
                 .style(p.dim),
         );
@@ -156,6 +155,16 @@ pub fn progress(app: &App) -> Option<String> {
 }
 
 /// A count as the screen writes it: `1234567` as `1,234,567`.
+/// How many of the tweets the feed shows are above the pane: all loaded
+/// ones, or a search's matches.
+fn above_the_pane(app: &App) -> Option<usize> {
+    let top = app.feed.seq_at(app.top_index())?;
+    Some(match app.search.as_ref().filter(|s| !s.is_empty()) {
+        Some(search) => search.hits_above(top),
+        None => app.top_index(),
+    })
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
