@@ -528,6 +528,16 @@ fn t_shows_dates_and_times_instead_of_ages_and_back() {
     );
     key(&mut app, KeyCode::Char('t'));
     assert!(screen(&app, 80, 24).contains("ann · 3h"));
+    // On a tweet's page, ages are added to its date and time.
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    let page = screen(&app, 80, 24);
+    let line = page.lines().nth(1).unwrap();
+    assert!(line.contains("-on · now · "), "{page}");
+    key(&mut app, KeyCode::Char('t'));
+    let page = screen(&app, 80, 24);
+    let line = page.lines().nth(1).unwrap();
+    assert!(line.contains("-on · ") && !line.contains("now"), "{page}");
 }
 
 #[test]

@@ -26,11 +26,18 @@ pub fn lines(app: &App, id: &str, cols: u16, text_rows: usize) -> Vec<Line<'stat
             Span::styled(glyphs::display(&tweet.author).into_owned(), p.author),
             Span::styled(
                 format!(
-                    " · {}",
+                    " · {}{}",
+                    // `t` shows ages: the page gives one before its date.
+                    match app.time {
+                        crate::app::TimeFormat::Relative => {
+                            format!("{} · ", super::feed::age(app.now, tweet.date))
+                        }
+                        crate::app::TimeFormat::Absolute => String::new(),
+                    },
                     tweet
                         .date
                         .with_timezone(&chrono::Local)
-                        .format("%A %-d %B %Y, %H:%M:%S %Z")
+                        .format("%A %-d %B %Y, %H:%M:%S %Z"),
                 ),
                 p.dim,
             ),
