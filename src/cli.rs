@@ -20,8 +20,9 @@ pub struct Cli {
 #[derive(Args)]
 pub struct Global {
     /// NATS server URLs, comma-separated (several for a cluster). Without
-    /// it (or a context, or a server in the config file), jetfeed uses
-    /// nats://127.0.0.1:4222, starting its own server there when none runs.
+    /// it (or a context, or a server in the config file), jetfeed uses its
+    /// embedded server on 127.0.0.1 (port 4222, or --embedded-port),
+    /// starting it when none runs.
     #[arg(long, env = "NATS_URL", global = true, value_name = "URLS")]
     pub server: Option<String>,
 

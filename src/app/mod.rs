@@ -424,6 +424,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::OlderFailed(why) => {
             app.loading_older = false;
             app.error(format!("older tweets not loaded: {why}"));
+            // A place or a notification's tweet being read back is given
+            // up: nothing is held back from being let go for it.
+            views::give_up_noted_tweet(app, Some(&why));
+            app.return_to = None;
             vec![]
         }
         Msg::Newer { from, to, events } => deliveries::apply_newer(app, from, to, events),
@@ -431,6 +435,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.loading_newer = false;
             app.to_newest = false;
             app.error(format!("newer tweets not loaded: {why}"));
+            views::give_up_noted_tweet(app, Some(&why));
+            app.return_to = None;
             vec![]
         }
         Msg::Delivered(batch) => deliveries::apply_live(app, batch),
@@ -584,6 +590,7 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
             Focus::Notifications => {
                 app.focus = app.notifications.back.take().unwrap_or(Focus::Feed);
+                views::give_up_noted_tweet(app, None);
             }
             Focus::Search => {
                 app.focus = Focus::Feed;

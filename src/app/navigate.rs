@@ -132,14 +132,16 @@ pub fn return_to_place(app: &mut App) -> Vec<Cmd> {
     };
     if let Some(i) = app.feed.index_of_seq(seq) {
         app.return_to = None;
-        select_index(app, i);
-        // A notification's tweet opens, unless the user has moved on.
-        return match app.open_on_return.take() {
-            Some(id) if app.focus == super::Focus::Notifications => {
-                super::views::open_tweet(app, id)
+        // A notification's tweet opens if its list is still open; the feed
+        // stays where it was.
+        if let Some(id) = app.open_on_return.take() {
+            if app.focus == super::Focus::Notifications {
+                return super::views::open_tweet(app, id);
             }
-            _ => vec![],
-        };
+            return vec![];
+        }
+        select_index(app, i);
+        return vec![];
     }
     if app.loading {
         // The newest chunks are still coming.

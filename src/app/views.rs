@@ -407,13 +407,17 @@ pub fn likers_shown(tweet: &Tweet) -> Vec<String> {
     who
 }
 
-/// Opens the page of the tweet `id`, coming from `back`.
 /// Opens the tweet of a notification: at once if it is loaded, else once
 /// it has been read back from where it is stored (`seq`), as a place kept
-/// across runs is.
+/// across runs is; the feed's selection stays where it was.
 pub fn open_noted_tweet(app: &mut App, id: String, seq: Option<u64>) -> Vec<Cmd> {
     if app.feed.get(&id).is_some() {
         return open_tweet(app, id);
+    }
+    if app.search.as_ref().is_some_and(|s| !s.is_empty()) {
+        // What a search reads back, it keeps only if it matches.
+        app.error("that tweet is not loaded: end the search (Esc) to open it");
+        return vec![];
     }
     let Some(seq) = seq else {
         app.error(format!(
@@ -429,6 +433,18 @@ pub fn open_noted_tweet(app: &mut App, id: String, seq: Option<u64>) -> Vec<Cmd>
     super::navigate::return_to_place(app)
 }
 
+/// The tweet a notification was to open is given up: the user left the
+/// list, or reading it back failed (`why`).
+pub fn give_up_noted_tweet(app: &mut App, why: Option<&str>) {
+    if app.open_on_return.take().is_some() {
+        app.return_to = None;
+        if let Some(why) = why {
+            app.error(format!("tweet not opened: {why}"));
+        }
+    }
+}
+
+/// Opens the page of the tweet `id`, coming from where the focus is.
 pub fn open_tweet(app: &mut App, id: String) -> Vec<Cmd> {
     let back = if app.focus == Focus::Tweet {
         app.page.as_ref().map_or(Focus::Feed, |p| p.back)

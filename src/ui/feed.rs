@@ -154,7 +154,6 @@ pub fn progress(app: &App) -> Option<String> {
     ))
 }
 
-/// A count as the screen writes it: `1234567` as `1,234,567`.
 /// How many of the tweets the feed shows are above the pane: all loaded
 /// ones, or a search's matches.
 fn above_the_pane(app: &App) -> Option<usize> {
@@ -165,6 +164,7 @@ fn above_the_pane(app: &App) -> Option<usize> {
     })
 }
 
+/// A count as the screen writes it: `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();

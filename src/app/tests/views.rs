@@ -479,6 +479,7 @@ fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
     // Enter on it reads the tweet back from where it is stored, then
     // opens it.
     update(&mut a, key(KeyCode::Tab));
+    let place = a.selected;
     update(&mut a, key(KeyCode::Char('N')));
     let first = a.feed.first_seq();
     let cmds = update(&mut a, key(KeyCode::Enter));
@@ -502,8 +503,76 @@ fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
         Some(1),
         "its like counted"
     );
+    assert_eq!(a.selected, place, "the feed's selection stays");
     update(&mut a, key(KeyCode::Esc));
     assert_eq!(a.focus, Focus::Notifications, "back where it was opened");
+}
+
+/// The user's tweet `mine`, liked by bob after enough newer tweets that it
+/// was let go; the feed focused.
+fn my_liked_tweet_let_go() -> App {
+    let mut a = with_tweets(1);
+    update(
+        &mut a,
+        delivered(2, event(EventKind::TweetCreated, "mine", "me")),
+    );
+    let n = 2 * crate::app::KEEP_AROUND as u64 + 10;
+    update(&mut a, Msg::Delivered(tweets(3, 2 + n)));
+    update(
+        &mut a,
+        delivered(3 + n, event(EventKind::TweetLiked, "mine", "bob")),
+    );
+    assert!(a.feed.get("mine").is_none(), "let go");
+    update(&mut a, key(KeyCode::Tab));
+    a
+}
+
+#[test]
+fn reading_a_notifications_tweet_back_ends_when_the_list_is_left_or_a_read_fails() {
+    let mut a = my_liked_tweet_let_go();
+    let place = a.selected;
+    update(&mut a, key(KeyCode::Char('N')));
+    let first = a.feed.first_seq();
+    assert_eq!(
+        update(&mut a, key(KeyCode::Enter)),
+        [Cmd::LoadOlder { before: first }]
+    );
+    // Left before it loads: nothing opens, nothing is held back, the feed
+    // stays where it was.
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!((a.return_to, a.open_on_return.as_deref()), (None, None));
+    let mut events = tweets(1, first - 1);
+    events[1].event = Ok(event(EventKind::TweetCreated, "mine", "me"));
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: first - 1,
+            events,
+            at_start: true,
+        },
+    );
+    assert_eq!((a.focus, a.selected), (Focus::Feed, place));
+
+    // A read that fails gives it up, and says so.
+    let mut b = my_liked_tweet_let_go();
+    update(&mut b, key(KeyCode::Char('N')));
+    update(&mut b, key(KeyCode::Enter));
+    update(&mut b, Msg::OlderFailed("server away".into()));
+    assert_eq!((b.return_to, b.open_on_return.as_deref()), (None, None));
+    let said = &b.notice.as_ref().unwrap().text;
+    assert!(said.contains("tweet not opened: server away"), "{said}");
+
+    // With a search standing it is not read back: a search keeps only its
+    // matches of what it reads.
+    let mut c = my_liked_tweet_let_go();
+    update(&mut c, key(KeyCode::Char('/')));
+    update(&mut c, key(KeyCode::Char('x')));
+    update(&mut c, key(KeyCode::Enter));
+    update(&mut c, key(KeyCode::Char('N')));
+    assert_eq!(update(&mut c, key(KeyCode::Enter)), []);
+    let said = &c.notice.as_ref().unwrap().text;
+    assert!(said.contains("end the search"), "{said}");
 }
 
 #[test]
