@@ -39,16 +39,14 @@ fn nth_path(data_dir: &Path, user: &str, n: usize) -> PathBuf {
 /// Drafts one user may have waiting at once.
 const MAX_SAVED_DRAFTS: usize = 100;
 
-/// Writes `value` as JSON to `file`, readable by this user only; with
-/// `new`, only if there is no such file yet.
-fn write_private_as(file: &Path, value: &impl Serialize, new: bool) -> io::Result<()> {
+/// Writes `value` as JSON to `file`, readable by this user only.
+fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir)?;
     }
     let json = serde_json::to_vec(value).map_err(io::Error::other)?;
     let mut f = fs::OpenOptions::new()
         .create(true)
-        .create_new(new)
         .write(true)
         .truncate(true)
         .mode(0o600)
@@ -56,22 +54,42 @@ fn write_private_as(file: &Path, value: &impl Serialize, new: bool) -> io::Resul
     io::Write::write_all(&mut f, &json)
 }
 
-/// Writes `value` as JSON to `file`, readable by this user only.
-fn write_private(file: &Path, value: &impl Serialize) -> io::Result<()> {
-    write_private_as(file, value, false)
+/// Writes `value` to `file` only if there is no such file: written whole
+/// under a name of this process's, then linked into place, so a crash
+/// leaves no half-written draft and none is ever replaced.
+fn write_new(file: &Path, value: &impl Serialize) -> io::Result<()> {
+    let tmp = file.with_extension(format!("writing{}", std::process::id()));
+    write_private(&tmp, value)?;
+    let linked = fs::hard_link(&tmp, file);
+    let _ = fs::remove_file(&tmp);
+    linked
+}
+
+/// The numbers of `user`'s draft files, ascending.
+fn slots(data_dir: &Path, user: &str) -> Vec<usize> {
+    (1..=MAX_SAVED_DRAFTS)
+        .filter(|&n| nth_path(data_dir, user, n).exists())
+        .collect()
 }
 
 /// Saves a draft, readable by this user only, after any other waiting (a
 /// second terminal of the same user quit with one): none is overwritten,
 /// and drafts come back in the order they were saved.
 pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathBuf> {
-    let last = (1..=MAX_SAVED_DRAFTS)
-        .rev()
-        .find(|&n| nth_path(data_dir, user, n).exists())
-        .unwrap_or(0);
-    for n in last + 1..=MAX_SAVED_DRAFTS {
+    let mut taken = slots(data_dir, user);
+    if taken.last().is_some_and(|&n| n >= MAX_SAVED_DRAFTS) {
+        // Drafts taken from the front and saved at the back have walked
+        // to the last number: they move down to 1, 2, ..., in order.
+        for (i, &n) in taken.iter().enumerate() {
+            if i + 1 != n {
+                let _ = fs::rename(nth_path(data_dir, user, n), nth_path(data_dir, user, i + 1));
+            }
+        }
+        taken = slots(data_dir, user);
+    }
+    for n in taken.last().map_or(1, |n| n + 1)..=MAX_SAVED_DRAFTS {
         let file = nth_path(data_dir, user, n);
-        match write_private_as(&file, draft, true) {
+        match write_new(&file, draft) {
             Ok(()) => return Ok(file),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
@@ -82,22 +100,32 @@ pub fn save(data_dir: &Path, user: &str, draft: &SavedDraft) -> io::Result<PathB
     )))
 }
 
+/// One of `user`'s saved drafts, read; `None` if it cannot be.
+fn read_draft(file: &Path) -> Option<SavedDraft> {
+    serde_json::from_slice(&fs::read(file).ok()?).ok()
+}
+
 /// Takes one of `user`'s saved drafts, the first saved, if any: it is
 /// removed from disk once read. A file that cannot be read is left alone.
 pub fn take(data_dir: &Path, user: &str) -> Option<SavedDraft> {
-    (1..=MAX_SAVED_DRAFTS).find_map(|n| {
+    slots(data_dir, user).into_iter().find_map(|n| {
         let file = nth_path(data_dir, user, n);
-        let bytes = fs::read(&file).ok()?;
-        let draft = serde_json::from_slice::<SavedDraft>(&bytes).ok()?;
-        let _ = fs::remove_file(&file);
+        let draft = read_draft(&file)?;
+        // Claimed by moving it away: two jetfeeds starting at once never
+        // both take it.
+        let claimed = file.with_extension(format!("taken{}", std::process::id()));
+        fs::rename(&file, &claimed).ok()?;
+        let _ = fs::remove_file(&claimed);
         Some(draft).filter(|d| !d.text.trim().is_empty())
     })
 }
 
-/// How many of `user`'s saved drafts wait.
+/// How many of `user`'s saved drafts wait (files that cannot be read do
+/// not count).
 pub fn waiting(data_dir: &Path, user: &str) -> usize {
-    (1..=MAX_SAVED_DRAFTS)
-        .filter(|&n| nth_path(data_dir, user, n).exists())
+    slots(data_dir, user)
+        .into_iter()
+        .filter(|&n| read_draft(&nth_path(data_dir, user, n)).is_some())
         .count()
 }
 
@@ -216,6 +244,25 @@ mod tests {
     }
 
     #[test]
+    fn drafts_taken_and_saved_again_for_ever_still_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let draft = |text: &str| SavedDraft {
+            text: text.into(),
+            id: None,
+        };
+        save(dir.path(), "ann", &draft("one")).unwrap();
+        save(dir.path(), "ann", &draft("two")).unwrap();
+        let mut order = Vec::new();
+        for _ in 0..3 * MAX_SAVED_DRAFTS {
+            let d = take(dir.path(), "ann").unwrap();
+            order.push(d.text.clone());
+            save(dir.path(), "ann", &d).unwrap();
+        }
+        assert_eq!(waiting(dir.path(), "ann"), 2);
+        assert!(order.chunks(2).all(|p| p == ["one", "two"]), "{order:?}");
+    }
+
+    #[test]
     fn a_damaged_file_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let file = path(dir.path(), "ann");
@@ -223,6 +270,7 @@ mod tests {
         fs::write(&file, b"{not json").unwrap();
         assert_eq!(take(dir.path(), "ann"), None);
         assert!(file.exists(), "not deleted: nothing typed is lost");
+        assert_eq!(waiting(dir.path(), "ann"), 0, "nor counted as waiting");
         // Saved beside it, a draft still comes back.
         let draft = SavedDraft {
             text: "after".into(),
