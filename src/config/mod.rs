@@ -153,7 +153,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
     for (scope, action, keys, _) in &bindings {
         config.key_map.rebind(*scope, *action, keys);
     }
-    // A key given to two things in one place would do only one of them.
+    // A key given to two things in one place would do only one of them;
+    // a character bound anywhere could never be typed in a tweet.
+    for (scope, action, keys, span) in &bindings {
+        let typed = keys.iter().find(|k| {
+            matches!(k.code, crossterm::event::KeyCode::Char(_))
+                && !k.modifiers.intersects(
+                    crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+                )
+        });
+        if let (Scope::Anywhere, Some(key)) = (scope, typed) {
+            return Err(format!(
+                "{}: keys.anywhere.{}: {} could then never be typed in a tweet; bind it in [keys.feed], or with Ctrl or Alt",
+                at(Some(span.clone())),
+                action.name().unwrap_or_default(),
+                key.label(),
+            ));
+        }
+    }
     for (scope, action, _, span) in bindings {
         if let Some((key, other)) = config.key_map.clash(scope, action) {
             return Err(format!(
@@ -424,8 +441,17 @@ newline = "Ctrl-J"
             e.contains(":2: keys.feed.like: j already does \"select an older tweet\" (feed)"),
             "{e}"
         );
-        let e = parse_err("[keys.anywhere]\nhelp = [\"F1\", \"l\"]\n");
-        assert!(e.contains(":2: keys.anywhere.help: l already does"), "{e}");
+        let e = parse_err("[keys.anywhere]\nhelp = [\"F1\", \"Ctrl-L\"]\nquit = \"Ctrl-L\"\n");
+        assert!(
+            e.contains("keys.anywhere.") && e.contains("Ctrl-L already does"),
+            "{e}"
+        );
+        // A character anywhere would never be typed in the draft.
+        let e = parse_err("[keys.anywhere]\nnotifications = \"N\"\n");
+        assert!(
+            e.contains(":2: keys.anywhere.notifications: N could then never be typed"),
+            "{e}"
+        );
         // Moved away from the key as well, it is free.
         parse(
             "[keys.feed]\nlike = \"j\"\nolder = \"Down\"\n",
