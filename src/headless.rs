@@ -123,12 +123,14 @@ pub struct TailOptions {
 /// read). Moves no user's consumer: it reads through ephemeral consumers.
 /// Runs until Ctrl-C.
 pub async fn tail(cfg: &BusConfig, opts: TailOptions) -> Result<(), Error> {
-    // Following, it waits for the first events of a stream not made yet;
-    // reading what is stored, it makes none.
-    let session = if opts.no_follow {
-        Session::open_existing(cfg).await?
-    } else {
-        Session::open(cfg, None).await?
+    // Reading what is stored, it makes no stream. Following, it makes one
+    // that is not there, and says so: a mistyped name is seen at once.
+    let session = match Session::open_existing(cfg).await {
+        Err(BusError::NoStream { stream, servers }) if !opts.no_follow => {
+            eprintln!("jetfeed: no stream {stream} on {servers} yet: made it, waiting for events");
+            Session::open(cfg, None).await?
+        }
+        found => found?,
     };
     let span = session.span().await?;
     let mut from = span.first.max(1);

@@ -184,7 +184,33 @@ fn commands_that_only_read_or_like_make_no_stream() {
             .unwrap()
     });
     assert_eq!(streams, ["TWITTERCLONE"]);
-    // Where it exists, `show` reads and says nothing of sending.
+    // A following `tail` makes the stream it waits on, and says so.
+    let mut follow = jetfeed()
+        .args(["--server", &url, "--stream", "TWITERCLONE", "tail"])
+        .env(
+            "JETFEED_DATA_DIR",
+            std::env::temp_dir().join("jetfeed-commands-test"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = follow.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut line);
+        let _ = tx.send(line);
+    });
+    let said = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_default();
+    follow.kill().unwrap();
+    follow.wait().unwrap();
+    assert!(
+        said.contains("no stream TWITERCLONE on") && said.contains("made it"),
+        "{said}"
+    );
     let out = run(&url, &["show", "no-such-tweet"], None);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(

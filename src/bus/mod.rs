@@ -63,6 +63,9 @@ pub enum BusError {
     NoJetStream(String),
     #[error("stream {stream}: {reason}")]
     Stream { stream: String, reason: String },
+    /// The stream does not exist, and was not to be made.
+    #[error("stream {stream}: there is none on {servers}")]
+    NoStream { stream: String, servers: String },
     #[error("consumer {consumer}: {reason}")]
     Consumer { consumer: String, reason: String },
     #[error("{0}")]

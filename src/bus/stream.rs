@@ -50,7 +50,10 @@ pub async fn ensure(
                 GetStreamErrorKind::JetStream(j)
                     if j.error_code() == ErrorCode::STREAM_NOT_FOUND && !create =>
                 {
-                    return Err(error(name, format!("there is none on {servers}")));
+                    return Err(BusError::NoStream {
+                        stream: name.to_owned(),
+                        servers: servers.to_string(),
+                    });
                 }
                 GetStreamErrorKind::JetStream(j)
                     if j.error_code() == ErrorCode::STREAM_NOT_FOUND => {}
