@@ -211,7 +211,8 @@ impl CpuPerEvent {
     }
 }
 
-/// An event as the Go service reads one: its five fields, by serde_json.
+/// An event as the Go service reads one: its five fields, by serde_json,
+/// the date parsed (Go's `time.Time`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
@@ -219,7 +220,7 @@ struct GoEvent {
     message_type: String,
     id: String,
     message: String,
-    date: String,
+    date: DateTime<chrono::FixedOffset>,
     author: String,
 }
 
