@@ -33,6 +33,9 @@ pub struct Editor {
     text: String,
     /// A byte offset into `text`, always on a grapheme boundary.
     cursor: usize,
+    /// The column a run of ↑ and ↓ aims for: where it started, kept across
+    /// rows too short to reach it. Any other edit ends the run.
+    goal: Option<usize>,
 }
 
 /// One edit of the draft's text.
@@ -59,7 +62,11 @@ impl Editor {
     /// `text` with the cursor at its end.
     pub fn with_text(text: String) -> Self {
         let cursor = text.len();
-        Self { text, cursor }
+        Self {
+            text,
+            cursor,
+            goal: None,
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -84,12 +91,14 @@ impl Editor {
     /// follows into one grapheme (a skin tone, a combining mark) leaves the
     /// cursor after the joined grapheme.
     pub fn insert(&mut self, s: &str) {
+        self.goal = None;
         self.text.insert_str(self.cursor, s);
         self.cursor += s.len();
         self.snap_forward();
     }
 
     pub fn apply(&mut self, edit: Edit) {
+        self.goal = None;
         match edit {
             Edit::Left => self.cursor = self.prev_boundary(self.cursor),
             Edit::Right => self.cursor = self.next_boundary(self.cursor),
@@ -128,8 +137,10 @@ impl Editor {
         match edit {
             Edit::Up | Edit::Down => {
                 let layout = super::draft_layout::lay_out(&self.text, self.cursor, cols);
-                self.cursor = layout.vertical(edit == Edit::Up);
+                let goal = self.goal.unwrap_or(layout.cursor.1);
+                self.cursor = layout.vertical_to(edit == Edit::Up, goal);
                 self.snap_forward();
+                self.goal = Some(goal);
             }
             edit => self.apply(edit),
         }
@@ -377,6 +388,48 @@ mod tests {
         e.apply_at(Edit::Down, 20);
         e.apply_at(Edit::Down, 20);
         assert_eq!(e.cursor(), e.text().len());
+    }
+
+    #[test]
+    fn a_run_of_up_and_down_keeps_its_column_across_short_rows() {
+        let mut e = editor(
+            "a longer first line
+ab
+the third line",
+        );
+        // Column 9 of the last row, then up twice: column 9 of the first,
+        // though the row between is two columns wide.
+        for _ in 0.."line".len() + 1 {
+            e.apply_at(Edit::Left, 40);
+        }
+        e.apply_at(Edit::Up, 40);
+        assert_eq!(
+            e.cursor(),
+            "a longer first line
+ab"
+            .len(),
+            "the short row's end"
+        );
+        e.apply_at(Edit::Up, 40);
+        assert_eq!(e.cursor(), 9);
+        e.apply_at(Edit::Down, 40);
+        e.apply_at(Edit::Down, 40);
+        assert_eq!(
+            e.cursor(),
+            "a longer first line
+ab
+the third"
+                .len()
+        );
+        // Another edit ends the run: the next one starts from where it is.
+        e.apply_at(Edit::Start, 40);
+        e.apply_at(Edit::Down, 40);
+        assert_eq!(
+            e.cursor(),
+            "a longer first line
+"
+            .len()
+        );
     }
 
     fn any_edit() -> impl Strategy<Value = Result<String, Edit>> {

@@ -140,7 +140,13 @@ impl DraftLayout {
     /// the nearest before it. Up from the first row is the start of the
     /// text; down from the last, its end.
     pub fn vertical(&self, up: bool) -> usize {
-        let (row, col) = self.cursor;
+        self.vertical_to(up, self.cursor.1)
+    }
+
+    /// `vertical`, aiming for column `col` rather than the cursor's: the
+    /// column a run of ↑ and ↓ started from, kept across shorter rows.
+    pub fn vertical_to(&self, up: bool, col: usize) -> usize {
+        let row = self.cursor.0;
         let target = if up {
             row.checked_sub(1)
         } else {
