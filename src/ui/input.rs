@@ -35,14 +35,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     } else {
         ""
     };
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(p.border_type(focused))
         .border_style(p.border(focused))
         .title(Line::from(title))
         .title(Line::from(counter).right_aligned().style(counter_style));
     let inner = block.inner(area);
-    block.render(area, buf);
     if inner.is_empty() {
+        block.render(area, buf);
         return None;
     }
     // Wrapped in the same display forms as tweets (`glyphs`), scrolled so
@@ -53,6 +53,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         .cursor
         .0
         .saturating_sub(usize::from(inner.height) - 1);
+    // Rows scrolled out of the pane are counted on its lower border.
+    let below = layout
+        .rows
+        .len()
+        .saturating_sub(first_row + usize::from(inner.height));
+    let hidden = match (first_row, below) {
+        (0, 0) => None,
+        (0, b) => Some(format!(" ↓ {b} more ")),
+        (a, 0) => Some(format!(" ↑ {a} more ")),
+        (a, b) => Some(format!(" ↑ {a} ↓ {b} more ")),
+    };
+    if let Some(hidden) = hidden.filter(|h| geometry::width(h) <= usize::from(inner.width)) {
+        block = block.title_bottom(Line::from(hidden).right_aligned().style(p.dim));
+    }
+    block.render(area, buf);
     if draft.text().is_empty() {
         let hint = if focused {
             "What's happening? Enter posts · Tab: feed, then ?: keys"
