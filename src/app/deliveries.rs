@@ -326,18 +326,25 @@ pub fn apply_history(
         .filter(|(_, e, _)| e.kind == EventKind::TweetCreated && e.author == app.user)
         .map(|(_, e, _)| e.id.as_str())
         .collect();
+    // Who likes each of them so far: the chunk holds all that happened to
+    // them up to its end, so a like that changes nothing (a second one, an
+    // unlike by someone who did not like it) is told apart, as live.
+    let mut liking: foldhash::HashSet<(&str, &str)> = foldhash::HashSet::default();
     let notable: Vec<(u64, Event, bool)> = decoded
         .iter()
         .filter(|(_, e, _)| {
             e.author != app.user
                 && match e.kind {
                     EventKind::TweetCreated => views::mentions(&e.message, &app.user),
-                    _ => mine.contains(e.id.as_str()),
+                    _ if !mine.contains(e.id.as_str()) => false,
+                    _ if e.author.is_empty() => true,
+                    EventKind::TweetLiked => liking.insert((e.id.as_str(), e.author.as_str())),
+                    EventKind::TweetUnliked => liking.remove(&(e.id.as_str(), e.author.as_str())),
                 }
         })
         .cloned()
         .collect();
-    drop(mine);
+    drop((mine, liking));
     let below = app.feed.first_seq();
     match app.search.as_ref().filter(|s| !s.is_empty()) {
         // A search reading the stream keeps its matches, not all it reads.

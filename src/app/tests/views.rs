@@ -168,6 +168,44 @@ fn likes_of_my_tweets_and_mentions_are_notifications_grouped_by_tweet() {
 }
 
 #[test]
+fn likes_read_from_history_that_change_nothing_tell_nothing() {
+    let mut a = app();
+    let events: Vec<Delivery> = [
+        event(EventKind::TweetCreated, "mine", "me"),
+        event(EventKind::TweetLiked, "mine", "bob"),
+        event(EventKind::TweetLiked, "mine", "bob"),
+        event(EventKind::TweetUnliked, "mine", "carol"),
+        event(EventKind::TweetUnliked, "mine", "bob"),
+        event(EventKind::TweetLiked, "mine", ""),
+        event(EventKind::TweetLiked, "mine", ""),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, e)| Delivery {
+        seq: i as u64 + 1,
+        event: Ok(e),
+        ack: None,
+        new: true,
+    })
+    .collect();
+    update(
+        &mut a,
+        Msg::History {
+            from: 1,
+            to: 7,
+            events,
+            at_start: true,
+        },
+    );
+    let seqs: Vec<u64> = a.notifications.items.iter().map(|n| n.seq).collect();
+    assert_eq!(
+        seqs,
+        [7, 6, 5, 2],
+        "bob's like and unlike, two anonymous likes"
+    );
+}
+
+#[test]
 fn a_read_mark_from_an_earlier_run_decides_what_is_unread() {
     let mut a = app();
     update(
