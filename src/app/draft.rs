@@ -36,7 +36,16 @@ pub struct Editor {
     /// The column a run of ↑ and ↓ aims for: where it started, kept across
     /// rows too short to reach it. Any other edit ends the run.
     goal: Option<usize>,
+    /// The text and cursor before each change, the newest last, for undo
+    /// (`MAX_UNDO` at most).
+    undo: Vec<(String, usize)>,
+    /// The last change typed a character of a word: the next one joins it,
+    /// so undo takes back a word at a time.
+    typing: bool,
 }
+
+/// Changes the draft can take back, at most.
+const MAX_UNDO: usize = 100;
 
 /// One edit of the draft's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +60,8 @@ pub enum Edit {
     DeleteWord,
     /// Ctrl-U: everything before the cursor.
     DeleteToStart,
+    /// Ctrl-Z: takes back the last change (typing, a word at a time).
+    Undo,
     /// A line break in the draft.
     Newline,
     /// A row up or down in the pane, at the same column.
@@ -65,7 +76,7 @@ impl Editor {
         Self {
             text,
             cursor,
-            goal: None,
+            ..Self::default()
         }
     }
 
@@ -92,13 +103,37 @@ impl Editor {
     /// cursor after the joined grapheme.
     pub fn insert(&mut self, s: &str) {
         self.goal = None;
+        let typing = s.chars().count() == 1 && !s.contains(char::is_whitespace);
+        self.remember(typing);
         self.text.insert_str(self.cursor, s);
         self.cursor += s.len();
         self.snap_forward();
     }
 
+    /// Keeps the text as it is, for undo, before a change; `typing` joins
+    /// it to the change before if that was typing too.
+    fn remember(&mut self, typing: bool) {
+        if !(typing && self.typing) {
+            if self.undo.len() == MAX_UNDO {
+                self.undo.remove(0);
+            }
+            self.undo.push((self.text.clone(), self.cursor));
+        }
+        self.typing = typing;
+    }
+
     pub fn apply(&mut self, edit: Edit) {
         self.goal = None;
+        let changes = !matches!(
+            edit,
+            Edit::Left | Edit::Right | Edit::Start | Edit::End | Edit::Up | Edit::Down | Edit::Undo
+        );
+        if changes && edit != Edit::Newline {
+            self.remember(false);
+        } else if !changes {
+            // Moving ends a run of typing.
+            self.typing = false;
+        }
         match edit {
             Edit::Left => self.cursor = self.prev_boundary(self.cursor),
             Edit::Right => self.cursor = self.next_boundary(self.cursor),
@@ -126,6 +161,16 @@ impl Editor {
             }
             Edit::DeleteToStart => self.remove(0, self.cursor),
             Edit::Newline => self.insert("\n"),
+            Edit::Undo => {
+                // Past changes that changed nothing (a Backspace at the start).
+                while let Some((text, cursor)) = self.undo.pop() {
+                    if text != self.text {
+                        self.text = text;
+                        self.cursor = cursor;
+                        break;
+                    }
+                }
+            }
             // Rows depend on the pane's width: see `apply_at`.
             Edit::Up | Edit::Down => {}
         }
@@ -388,6 +433,47 @@ mod tests {
         e.apply_at(Edit::Down, 20);
         e.apply_at(Edit::Down, 20);
         assert_eq!(e.cursor(), e.text().len());
+    }
+
+    #[test]
+    fn undo_takes_back_a_word_a_deletion_or_a_paste_at_a_time() {
+        let mut e = Editor::default();
+        for c in "hello world".chars() {
+            e.insert(&c.to_string());
+        }
+        e.apply(Edit::Undo);
+        assert_eq!(e.text(), "hello ");
+        e.apply(Edit::Undo);
+        e.apply(Edit::Undo);
+        assert_eq!((e.text(), e.cursor()), ("", 0));
+        e.insert("pasted\ntext");
+        e.apply(Edit::Newline);
+        e.apply(Edit::DeleteToStart);
+        assert_eq!(e.text(), "");
+        e.apply(Edit::Undo);
+        assert_eq!(e.text(), "pasted\ntext\n");
+        e.apply(Edit::Undo);
+        assert_eq!(e.text(), "pasted\ntext");
+        // Moving between keystrokes makes them two changes.
+        e.insert("a");
+        e.apply(Edit::Left);
+        e.insert("b");
+        e.apply(Edit::Undo);
+        assert_eq!(e.text(), "pasted\ntexta");
+        // Nothing left to take back: nothing happens.
+        for _ in 0..10 {
+            e.apply(Edit::Undo);
+        }
+        assert_eq!(e.text(), "");
+        e.insert("y");
+        e.apply(Edit::Start);
+        e.apply(Edit::Backspace);
+        e.apply(Edit::Undo);
+        assert_eq!(
+            e.text(),
+            "",
+            "a Backspace that changed nothing is passed over"
+        );
     }
 
     #[test]

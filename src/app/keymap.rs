@@ -72,6 +72,7 @@ impl Action {
                 Edit::Delete => "delete forwards",
                 Edit::DeleteWord => "delete a word backwards",
                 Edit::DeleteToStart => "delete to the start",
+                Edit::Undo => "undo",
                 Edit::Newline => "a line break",
                 Edit::Up => "cursor a row up",
                 Edit::Down => "cursor a row down",
@@ -100,7 +101,7 @@ impl Action {
 impl Action {
     /// Every action a key can be bound to, by the name the config file
     /// uses for it.
-    pub const NAMED: [(&'static str, Action); 32] = [
+    pub const NAMED: [(&'static str, Action); 33] = [
         ("quit", Action::Quit),
         ("switch-focus", Action::SwitchFocus),
         ("focus-feed", Action::FocusFeed),
@@ -118,6 +119,7 @@ impl Action {
         ("delete-forward", Action::Edit(Edit::Delete)),
         ("delete-word", Action::Edit(Edit::DeleteWord)),
         ("delete-to-start", Action::Edit(Edit::DeleteToStart)),
+        ("undo", Action::Edit(Edit::Undo)),
         ("older", Action::Select(Move::Older)),
         ("newer", Action::Select(Move::Newer)),
         ("page-older", Action::Select(Move::PageOlder)),
@@ -364,6 +366,7 @@ impl Default for KeyMap {
             (Key::plain(K::Delete), Edit(E::Delete)),
             (Key::ctrl('w'), Edit(E::DeleteWord)),
             (Key::ctrl('u'), Edit(E::DeleteToStart)),
+            (Key::ctrl('z'), Edit(E::Undo)),
         ];
         let feed = [
             (Key::char('q'), Quit),
@@ -417,6 +420,7 @@ impl Default for KeyMap {
             (Key::plain(K::Delete), Edit(E::Delete)),
             (Key::ctrl('w'), Edit(E::DeleteWord)),
             (Key::ctrl('u'), Edit(E::DeleteToStart)),
+            (Key::ctrl('z'), Edit(E::Undo)),
         ];
         let bind = |scope| move |(key, action)| Binding { scope, key, action };
         let bindings = anywhere
