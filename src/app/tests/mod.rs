@@ -127,6 +127,37 @@ pub(super) fn read_to_oldest(
     reads
 }
 
+/// The events `from..=to` of `log` (its first event at sequence 1), as
+/// a chunk of history delivers them.
+pub(super) fn log_chunk(log: &[Event], from: u64, to: u64) -> Vec<Delivery> {
+    (from..=to)
+        .map(|seq| Delivery {
+            seq,
+            event: Ok(log[seq as usize - 1].clone()),
+            ack: None,
+            new: false,
+        })
+        .collect()
+}
+
+/// An app whose start-up window is the newest 1,000 events of `log`.
+pub(super) fn with_newest_of(log: &[Event]) -> App {
+    let mut a = app();
+    let last = log.len() as u64;
+    let from = last - 999;
+    update(
+        &mut a,
+        Msg::History {
+            from,
+            to: last,
+            events: log_chunk(log, from, last),
+            at_start: false,
+        },
+    );
+    update(&mut a, Msg::HistoryLoaded);
+    a
+}
+
 pub(super) fn with_tweets(n: usize) -> App {
     let mut a = app();
     update(&mut a, history(1, n as u64, true));

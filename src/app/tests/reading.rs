@@ -425,29 +425,9 @@ fn scrolled_from_the_newest_tweet_to_the_oldest_and_back_the_feed_holds_a_few_th
     }
     log.push(event(EventKind::TweetLiked, "t1", "bob"));
     let last = log.len() as u64;
-    let chunk = |from: u64, to: u64| -> Vec<Delivery> {
-        (from..=to)
-            .map(|seq| Delivery {
-                seq,
-                event: Ok(log[seq as usize - 1].clone()),
-                ack: None,
-                new: false,
-            })
-            .collect()
-    };
-    let mut a = app();
+    let chunk = |from: u64, to: u64| log_chunk(&log, from, to);
     // The window: the newest 1,000 events.
-    let from = last - 999;
-    update(
-        &mut a,
-        Msg::History {
-            from,
-            to: last,
-            events: chunk(from, last),
-            at_start: false,
-        },
-    );
-    update(&mut a, Msg::HistoryLoaded);
+    let mut a = with_newest_of(&log);
     update(&mut a, key(KeyCode::Tab));
     let mut most = 0;
     read_to_oldest(&mut a, chunk, |a| most = most.max(a.feed.len()));

@@ -497,6 +497,48 @@ fn a_megabyte_tweets_page_scrolls_as_far_as_it_goes() {
 
 #[test]
 fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
+    let mut a = my_liked_tweet_let_go();
+    assert_eq!(a.notifications.unread, 1);
+    let listed = rows(&a.notifications);
+    assert_eq!(listed[0].snippet, "tweet mine");
+    assert_eq!(listed[0].who, vec!["bob"]);
+    // Enter on it reads the tweet back from where it is stored, then
+    // opens it.
+    let place = a.selected;
+    update(&mut a, key(KeyCode::Char('N')));
+    let first = a.feed.first_seq();
+    let cmds = update(&mut a, key(KeyCode::Enter));
+    assert_eq!(cmds, [Cmd::LoadOlder { before: first }]);
+    assert_eq!(a.focus, Focus::Notifications, "still listed while it loads");
+    update(&mut a, my_tweets_chunk(first));
+    assert_eq!(a.focus, Focus::Tweet);
+    assert_eq!(a.page.as_ref().map(|p| p.id.as_str()), Some("mine"));
+    assert_eq!(
+        a.feed.get("mine").map(|t| t.likes()),
+        Some(1),
+        "its like counted"
+    );
+    assert_eq!(a.selected, place, "the feed's selection stays");
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.focus, Focus::Notifications, "back where it was opened");
+}
+
+/// The oldest chunk of history, up to `first`: the user's tweet `mine`
+/// (at sequence 2) among ann's.
+fn my_tweets_chunk(first: u64) -> Msg {
+    let mut events = tweets(1, first - 1);
+    events[1].event = Ok(event(EventKind::TweetCreated, "mine", "me"));
+    Msg::History {
+        from: 1,
+        to: first - 1,
+        events,
+        at_start: true,
+    }
+}
+
+/// The user's tweet `mine`, liked by bob after enough newer tweets that it
+/// was let go; the feed focused.
+fn my_liked_tweet_let_go() -> App {
     let mut a = with_tweets(1);
     update(
         &mut a,
@@ -510,57 +552,6 @@ fn likes_of_my_tweets_let_go_from_memory_are_still_notifications() {
         &mut a,
         delivered(3 + n, event(EventKind::TweetLiked, "mine", "bob")),
     );
-    assert_eq!(a.notifications.unread, 1);
-    let listed = rows(&a.notifications);
-    assert_eq!(listed[0].snippet, "tweet mine");
-    assert_eq!(listed[0].who, vec!["bob"]);
-    // Enter on it reads the tweet back from where it is stored, then
-    // opens it.
-    update(&mut a, key(KeyCode::Tab));
-    let place = a.selected;
-    update(&mut a, key(KeyCode::Char('N')));
-    let first = a.feed.first_seq();
-    let cmds = update(&mut a, key(KeyCode::Enter));
-    assert_eq!(cmds, [Cmd::LoadOlder { before: first }]);
-    assert_eq!(a.focus, Focus::Notifications, "still listed while it loads");
-    let mut events = tweets(1, first - 1);
-    events[1].event = Ok(event(EventKind::TweetCreated, "mine", "me"));
-    update(
-        &mut a,
-        Msg::History {
-            from: 1,
-            to: first - 1,
-            events,
-            at_start: true,
-        },
-    );
-    assert_eq!(a.focus, Focus::Tweet);
-    assert_eq!(a.page.as_ref().map(|p| p.id.as_str()), Some("mine"));
-    assert_eq!(
-        a.feed.get("mine").map(|t| t.likes()),
-        Some(1),
-        "its like counted"
-    );
-    assert_eq!(a.selected, place, "the feed's selection stays");
-    update(&mut a, key(KeyCode::Esc));
-    assert_eq!(a.focus, Focus::Notifications, "back where it was opened");
-}
-
-/// The user's tweet `mine`, liked by bob after enough newer tweets that it
-/// was let go; the feed focused.
-fn my_liked_tweet_let_go() -> App {
-    let mut a = with_tweets(1);
-    update(
-        &mut a,
-        delivered(2, event(EventKind::TweetCreated, "mine", "me")),
-    );
-    let n = 2 * crate::app::KEEP_AROUND as u64 + 10;
-    update(&mut a, Msg::Delivered(tweets(3, 2 + n)));
-    update(
-        &mut a,
-        delivered(3 + n, event(EventKind::TweetLiked, "mine", "bob")),
-    );
-    assert!(a.feed.get("mine").is_none(), "let go");
     update(&mut a, key(KeyCode::Tab));
     a
 }
@@ -579,17 +570,7 @@ fn reading_a_notifications_tweet_back_ends_when_the_list_is_left_or_a_read_fails
     // stays where it was.
     update(&mut a, key(KeyCode::Esc));
     assert_eq!((a.return_to, a.open_on_return.as_deref()), (None, None));
-    let mut events = tweets(1, first - 1);
-    events[1].event = Ok(event(EventKind::TweetCreated, "mine", "me"));
-    update(
-        &mut a,
-        Msg::History {
-            from: 1,
-            to: first - 1,
-            events,
-            at_start: true,
-        },
-    );
+    update(&mut a, my_tweets_chunk(first));
     assert_eq!((a.focus, a.selected), (Focus::Feed, place));
 
     // A read that fails gives it up, and says so.
@@ -624,28 +605,8 @@ fn a_notifications_tweet_let_go_above_is_read_back_and_opened() {
     log.push(event(EventKind::TweetCreated, "mine", "me"));
     log.push(event(EventKind::TweetLiked, "mine", "bob"));
     let last = log.len() as u64;
-    let chunk = |from: u64, to: u64| -> Vec<Delivery> {
-        (from..=to)
-            .map(|seq| Delivery {
-                seq,
-                event: Ok(log[seq as usize - 1].clone()),
-                ack: None,
-                new: false,
-            })
-            .collect()
-    };
-    let mut a = app();
-    let from = last - 999;
-    update(
-        &mut a,
-        Msg::History {
-            from,
-            to: last,
-            events: chunk(from, last),
-            at_start: false,
-        },
-    );
-    update(&mut a, Msg::HistoryLoaded);
+    let chunk = |from: u64, to: u64| log_chunk(&log, from, to);
+    let mut a = with_newest_of(&log);
     assert_eq!(rows(&a.notifications).len(), 1);
     // Far down, the newest tweets, mine among them, are let go.
     update(&mut a, key(KeyCode::Tab));
