@@ -154,8 +154,13 @@ pub fn return_to_place(app: &mut App) -> Vec<Cmd> {
         // Gone from the stream, or too far back: the newest it is.
         app.return_to = None;
         if let Some(id) = app.open_on_return.take() {
+            let why = if older || newer {
+                "is too far from here to read back"
+            } else {
+                "is no longer in the stream"
+            };
             app.error(format!(
-                "that tweet is too far from here to read back: jetfeed show {} prints it",
+                "that tweet {why}: jetfeed show {} prints it if it is there",
                 crate::sanitize::line(&id)
             ));
         }

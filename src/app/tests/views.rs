@@ -582,6 +582,26 @@ fn reading_a_notifications_tweet_back_ends_when_the_list_is_left_or_a_read_fails
     let said = &b.notice.as_ref().unwrap().text;
     assert!(said.contains("tweet not opened: server away"), "{said}");
 
+    // Read back and not there (deleted from the stream): said so.
+    let mut d = my_liked_tweet_let_go();
+    update(&mut d, key(KeyCode::Char('N')));
+    update(&mut d, key(KeyCode::Enter));
+    let first = d.feed.first_seq();
+    let mut events = tweets(1, first - 1);
+    events[1].event = Ok(event(EventKind::TweetLiked, "t1", "cy"));
+    update(
+        &mut d,
+        Msg::History {
+            from: 1,
+            to: first - 1,
+            events,
+            at_start: true,
+        },
+    );
+    assert_eq!(d.focus, Focus::Notifications);
+    let said = &d.notice.as_ref().unwrap().text;
+    assert!(said.contains("no longer in the stream"), "{said}");
+
     // With a search standing it is not read back: a search keeps only its
     // matches of what it reads.
     let mut c = my_liked_tweet_let_go();
