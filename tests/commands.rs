@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Output, Stdio};
 
-use common::{NatsServer, jetfeed, publish_raw};
+use common::{NatsServer, Proc, jetfeed, jetfeed_in, publish_raw};
 
 fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = jetfeed();
@@ -185,32 +185,16 @@ fn commands_that_only_read_or_like_make_no_stream() {
     });
     assert_eq!(streams, ["TWITTERCLONE"]);
     // A following `tail` makes the stream it waits on, and says so.
-    let mut follow = jetfeed()
-        .args(["--server", &url, "--stream", "TWITERCLONE", "tail"])
-        .env(
-            "JETFEED_DATA_DIR",
-            std::env::temp_dir().join("jetfeed-commands-test"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = follow.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut line);
-        let _ = tx.send(line);
-    });
-    let said = rx
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .unwrap_or_default();
-    follow.kill().unwrap();
-    follow.wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut follow = jetfeed_in(dir.path());
+    follow.args(["--server", &url, "--stream", "TWITERCLONE", "tail"]);
+    let follow = Proc::spawn_stderr(follow);
+    let said = follow.line_matching(|l| l.contains("TWITERCLONE"));
     assert!(
         said.contains("no stream TWITERCLONE on") && said.contains("made it"),
         "{said}"
     );
+    drop(follow);
     let out = run(&url, &["show", "no-such-tweet"], None);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(

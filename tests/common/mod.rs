@@ -593,7 +593,8 @@ pub fn tui(data: &Path, url: &str, user: &str, extra: &[&str]) -> Pty {
     Pty::spawn(cmd, 80, 24)
 }
 
-/// A running jetfeed process whose stdout is read line by line.
+/// A running jetfeed process whose stdout (or stderr) is read line by
+/// line.
 pub struct Proc {
     pub child: Child,
     lines: std::sync::mpsc::Receiver<String>,
@@ -602,7 +603,16 @@ pub struct Proc {
 }
 
 impl Proc {
-    pub fn spawn(mut cmd: Command) -> Self {
+    pub fn spawn(cmd: Command) -> Self {
+        Self::spawn_reading(cmd, false)
+    }
+
+    /// `spawn`, reading its stderr instead of its stdout.
+    pub fn spawn_stderr(cmd: Command) -> Self {
+        Self::spawn_reading(cmd, true)
+    }
+
+    fn spawn_reading(mut cmd: Command, stderr: bool) -> Self {
         use std::io::BufRead;
         let mut child = cmd
             .stdout(Stdio::piped())
@@ -610,7 +620,11 @@ impl Proc {
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        let out = child.stdout.take().unwrap();
+        let out: Box<dyn std::io::Read + Send> = if stderr {
+            Box::new(child.stderr.take().unwrap())
+        } else {
+            Box::new(child.stdout.take().unwrap())
+        };
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(out).lines() {
