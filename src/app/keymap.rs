@@ -309,6 +309,12 @@ impl Key {
     }
 
     /// Pressed exactly as bound.
+    /// Whether this key, pressed in the draft or the search line with no
+    /// binding taking it, types a character.
+    pub fn is_typed(&self) -> bool {
+        typed(self.code, self.modifiers).is_some()
+    }
+
     fn matches(&self, key: &KeyEvent) -> bool {
         let held = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         self.code == key.code && self.modifiers == held
@@ -441,6 +447,20 @@ impl Default for KeyMap {
             .chain(search.into_iter().map(bind(Scope::In(Focus::Search))))
             .collect();
         KeyMap { bindings }
+    }
+}
+
+/// The character a key types in the draft or the search line, unless a
+/// binding takes it: one without Ctrl or Alt.
+fn typed(code: KeyCode, modifiers: KeyModifiers) -> Option<char> {
+    match code {
+        KeyCode::Char(c)
+            if !modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !c.is_control() =>
+        {
+            Some(c)
+        }
+        _ => None,
     }
 }
 
@@ -582,17 +602,7 @@ impl KeyMap {
         if bound.is_some() || !matches!(focus, Focus::Draft | Focus::Search) {
             return bound;
         }
-        match key.code {
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                    && !c.is_control() =>
-            {
-                Some(Action::Type(c))
-            }
-            _ => None,
-        }
+        typed(key.code, key.modifiers).map(Action::Type)
     }
 }
 

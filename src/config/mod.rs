@@ -156,12 +156,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
     // A key given to two things in one place would do only one of them;
     // a character bound anywhere could never be typed in a tweet.
     for (scope, action, keys, span) in &bindings {
-        let typed = keys.iter().find(|k| {
-            matches!(k.code, crossterm::event::KeyCode::Char(_))
-                && !k.modifiers.intersects(
-                    crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
-                )
-        });
+        let typed = keys.iter().find(|k| k.is_typed());
         if let (Scope::Anywhere, Some(key)) = (scope, typed) {
             return Err(format!(
                 "{}: keys.anywhere.{}: {} could then never be typed in a tweet; bind it in [keys.feed], or with Ctrl or Alt",
