@@ -423,20 +423,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::OlderFailed(why) => {
             app.loading_older = false;
-            app.error(format!("older tweets not loaded: {why}"));
-            // A place or a notification's tweet being read back is given
-            // up: nothing is held back from being let go for it.
-            views::give_up_noted_tweet(app, Some(&why));
-            app.return_to = None;
+            reading_failed(app, "older", &why);
             vec![]
         }
         Msg::Newer { from, to, events } => deliveries::apply_newer(app, from, to, events),
         Msg::NewerFailed(why) => {
             app.loading_newer = false;
             app.to_newest = false;
-            app.error(format!("newer tweets not loaded: {why}"));
-            views::give_up_noted_tweet(app, Some(&why));
-            app.return_to = None;
+            reading_failed(app, "newer", &why);
             vec![]
         }
         Msg::Delivered(batch) => deliveries::apply_live(app, batch),
@@ -681,6 +675,15 @@ fn end_search(app: &mut App) -> Vec<Cmd> {
     }
     navigate::scroll_into_view(app);
     vec![]
+}
+
+/// Reading `which` (older or newer) tweets failed: said so, and a place or
+/// a notification's tweet being read back is given up, so nothing is held
+/// back from being let go for it.
+fn reading_failed(app: &mut App, which: &str, why: &str) {
+    app.error(format!("{which} tweets not loaded: {why}"));
+    views::give_up_noted_tweet(app, Some(why));
+    app.return_to = None;
 }
 
 fn quit(app: &mut App) -> Vec<Cmd> {
