@@ -46,6 +46,10 @@ pub struct Editor {
 
 /// Changes the draft can take back, at most.
 const MAX_UNDO: usize = 100;
+/// The text kept for undo, at most (bytes): a pasted megabyte edited a
+/// hundred times is not kept a hundred times. The last change is always
+/// kept.
+const MAX_UNDO_BYTES: usize = 1 << 20;
 
 /// One edit of the draft's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,10 +118,11 @@ impl Editor {
     /// it to the change before if that was typing too.
     fn remember(&mut self, typing: bool) {
         if !(typing && self.typing) {
-            if self.undo.len() == MAX_UNDO {
-                self.undo.remove(0);
-            }
             self.undo.push((self.text.clone(), self.cursor));
+            let mut kept: usize = self.undo.iter().map(|(t, _)| t.len()).sum();
+            while self.undo.len() > MAX_UNDO || (kept > MAX_UNDO_BYTES && self.undo.len() > 1) {
+                kept -= self.undo.remove(0).0.len();
+            }
         }
         self.typing = typing;
     }
@@ -473,6 +478,32 @@ mod tests {
             e.text(),
             "",
             "a Backspace that changed nothing is passed over"
+        );
+    }
+
+    #[test]
+    fn undo_keeps_a_bounded_amount_of_text() {
+        let mut e = Editor::default();
+        e.insert(&"word ".repeat(80_000));
+        for _ in 0..10 {
+            e.apply(Edit::DeleteWord);
+        }
+        let kept: usize = e.undo.iter().map(|(t, _)| t.len()).sum();
+        assert!(kept <= MAX_UNDO_BYTES, "{kept} bytes kept");
+        e.apply(Edit::Undo);
+        assert_eq!(
+            e.text().len(),
+            400_000 - 9 * 5,
+            "the last change still undone"
+        );
+        let mut small = Editor::default();
+        for _ in 0..2 * MAX_UNDO {
+            small.insert(" ");
+        }
+        assert_eq!(
+            small.undo.len(),
+            MAX_UNDO,
+            "and a bounded number of changes"
         );
     }
 
