@@ -258,6 +258,40 @@ fn a_search_scrolled_down_says_how_many_matches_are_above() {
 }
 
 #[test]
+fn matches_above_are_counted_so_far_a_frame() {
+    let mut app = new_app();
+    app.size = (40, 12);
+    let batch: Vec<_> = (1..=10_010u64)
+        .map(|seq| {
+            let payload = raw(
+                "tweet_created",
+                &format!("t{seq}"),
+                "needle",
+                "2024-06-01T11:00:00Z",
+                "bob",
+            );
+            Delivery {
+                seq,
+                event: jetfeed::wire::decode("TWITTERCLONE.tweet_created", &payload),
+                ack: None,
+                new: false,
+            }
+        })
+        .collect();
+    update(&mut app, Msg::Delivered(batch));
+    update(&mut app, Msg::HistoryLoaded);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('/'));
+    for c in "needle".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('G'));
+    let s = screen(&app, 40, 12);
+    assert!(s.lines().next().unwrap().contains("↑ 10,000+ above"), "{s}");
+}
+
+#[test]
 fn help_40x12() {
     let mut app = busy_app(40, 12);
     key(&mut app, KeyCode::Tab);

@@ -376,9 +376,10 @@ impl Search {
         self.hits.contains(&seq)
     }
 
-    /// How many matches are newer than `seq`.
-    pub fn hits_above(&self, seq: u64) -> usize {
-        self.hits.range(seq.saturating_add(1)..).count()
+    /// How many matches are newer than `seq`, counting to `most` at most
+    /// (a frame asks: it never walks more than that).
+    pub fn hits_above(&self, seq: u64, most: usize) -> usize {
+        self.hits.range(seq.saturating_add(1)..).take(most).count()
     }
 
     /// The sequence of the nearest match at or older than `seq` (`older`),

@@ -58,8 +58,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
     } else if let Some(above) = above_the_pane(app).filter(|&n| n > 0) {
         // Scrolled down: newer tweets (or matches), read ones, are above.
+        let more = if above >= ABOVE_COUNTED { "+" } else { "" };
         block = block.title(
-            Line::from(format!(" ↑ {} above ", thousands(above as u64)))
+            Line::from(format!(" ↑ {}{more} above ", thousands(above as u64)))
                 .right_aligned()
                 .style(p.dim),
         );
@@ -154,12 +155,15 @@ pub fn progress(app: &App) -> Option<String> {
     ))
 }
 
+/// A search's matches above the pane are counted up to this many a frame.
+const ABOVE_COUNTED: usize = 10_000;
+
 /// How many of the tweets the feed shows are above the pane: all loaded
-/// ones, or a search's matches.
+/// ones, or a search's matches (`ABOVE_COUNTED` at most).
 fn above_the_pane(app: &App) -> Option<usize> {
     let top = app.feed.seq_at(app.top_index())?;
     Some(match app.search.as_ref().filter(|s| !s.is_empty()) {
-        Some(search) => search.hits_above(top),
+        Some(search) => search.hits_above(top, ABOVE_COUNTED),
         None => app.top_index(),
     })
 }
