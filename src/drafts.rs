@@ -206,6 +206,14 @@ pub fn take_likes(data_dir: &Path, user: &str, stream: &str) -> Vec<SavedLike> {
 mod tests {
     use super::*;
 
+    /// A draft never posted.
+    fn draft(text: &str) -> SavedDraft {
+        SavedDraft {
+            text: text.into(),
+            id: None,
+        }
+    }
+
     #[test]
     fn a_saved_draft_comes_back_once_with_its_id() {
         let dir = tempfile::tempdir().unwrap();
@@ -227,10 +235,6 @@ mod tests {
     #[test]
     fn drafts_saved_by_two_terminals_both_come_back() {
         let dir = tempfile::tempdir().unwrap();
-        let draft = |text: &str| SavedDraft {
-            text: text.into(),
-            id: None,
-        };
         save(dir.path(), "ann", &draft("from the first")).unwrap();
         save(dir.path(), "ann", &draft("from the second")).unwrap();
         assert_eq!(waiting(dir.path(), "ann"), 2);
@@ -246,10 +250,6 @@ mod tests {
     #[test]
     fn drafts_taken_and_saved_again_for_ever_still_save() {
         let dir = tempfile::tempdir().unwrap();
-        let draft = |text: &str| SavedDraft {
-            text: text.into(),
-            id: None,
-        };
         save(dir.path(), "ann", &draft("one")).unwrap();
         save(dir.path(), "ann", &draft("two")).unwrap();
         let mut order = Vec::new();
@@ -272,11 +272,7 @@ mod tests {
         assert!(file.exists(), "not deleted: nothing typed is lost");
         assert_eq!(waiting(dir.path(), "ann"), 0, "nor counted as waiting");
         // Saved beside it, a draft still comes back.
-        let draft = SavedDraft {
-            text: "after".into(),
-            id: None,
-        };
-        save(dir.path(), "ann", &draft).unwrap();
-        assert_eq!(take(dir.path(), "ann"), Some(draft));
+        save(dir.path(), "ann", &draft("after")).unwrap();
+        assert_eq!(take(dir.path(), "ann"), Some(draft("after")));
     }
 }
