@@ -551,18 +551,34 @@ fn an_unsent_draft_comes_back_on_the_next_run_of_the_real_binary() {
         saved.contains("half a thought 👋🏽"),
         "saved as typed: {saved}"
     );
+    // Another terminal of ann's quit with a draft too: saved beside it.
+    let other = jetfeed::drafts::SavedDraft {
+        text: "from another terminal".into(),
+        id: None,
+    };
+    jetfeed::drafts::save(dir.path(), "ann", &other).unwrap();
 
-    let (status, out, _) = common::run_in_pty(run(&["--exit-after-first-frame"]), 100, 30);
-    assert!(status.success());
-    let term = common::terminal::emulate(&out, 100, 30);
-    let rows = common::terminal::rows(&term);
+    let start = || {
+        let (status, out, _) = common::run_in_pty(run(&["--exit-after-first-frame"]), 100, 30);
+        assert!(status.success());
+        common::terminal::rows(&common::terminal::emulate(&out, 100, 30))
+    };
+    let rows = start();
     let draft = rows.iter().find(|r| r.contains("half a thought"));
     assert!(
         draft.is_some_and(|r| r.contains("half a thought 👋") && r.starts_with('│')),
         "the draft is back in its pane: {rows:#?}"
     );
     assert!(
-        rows.last().unwrap().contains("your unsent draft is back"),
+        rows.last()
+            .unwrap()
+            .contains("your unsent draft is back (1 more saved)"),
+        "{rows:#?}"
+    );
+    // Saved again unsent, it waits behind the other, which comes next.
+    let rows = start();
+    assert!(
+        rows.iter().any(|r| r.contains("from another terminal")),
         "{rows:#?}"
     );
 }
