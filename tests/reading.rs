@@ -285,6 +285,14 @@ fn the_real_binary_returns_to_the_tweet_being_read_and_takes_the_mouse() {
     second.wait_for("▌ tweet number 07");
     second.type_bytes(b"q");
     assert!(second.wait().success());
+
+    // Never passed over, the tweet is unread in the next run too, though
+    // the consumer has acked it by now.
+    let mut third = run();
+    third.wait_for("▌ tweet number 07");
+    third.wait_for("↑ 1 new");
+    third.type_bytes(b"\x03");
+    assert!(third.wait().success());
 }
 
 #[test]
