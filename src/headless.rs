@@ -125,13 +125,17 @@ pub struct TailOptions {
 pub async fn tail(cfg: &BusConfig, opts: TailOptions) -> Result<(), Error> {
     // Reading what is stored, it makes no stream. Following, it makes one
     // that is not there, and says so: a mistyped name is seen at once.
-    let session = match Session::open_existing(cfg).await {
-        Err(BusError::NoStream { stream, servers }) if !opts.no_follow => {
-            eprintln!("jetfeed: no stream {stream} on {servers} yet: made it, waiting for events");
-            Session::open(cfg, None).await?
-        }
-        found => found?,
+    let session = if opts.no_follow {
+        Session::open_existing(cfg).await?
+    } else {
+        Session::open(cfg, None).await?
     };
+    if session.made_stream() {
+        eprintln!(
+            "jetfeed: no stream {} on {} yet: made it, waiting for events",
+            cfg.stream, cfg.servers
+        );
+    }
     let span = session.span().await?;
     let mut from = span.first.max(1);
     if let Some(n) = opts.last {

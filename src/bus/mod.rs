@@ -88,6 +88,7 @@ pub struct Session {
     refusals: connect::Refusals,
     js: Context,
     stream: jetstream::stream::Stream,
+    made_stream: bool,
     cfg: BusConfig,
 }
 
@@ -118,14 +119,21 @@ impl Session {
             .timeout(cfg.publish_timeout)
             .max_ack_inflight(MAX_PUBLISHES_IN_FLIGHT * 2)
             .build(client.clone());
-        let stream = stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers, create).await?;
+        let (stream, made_stream) =
+            stream::ensure(&js, &cfg.stream, cfg.replicas, &cfg.servers, create).await?;
         Ok(Session {
             client,
             refusals,
             js,
             stream,
+            made_stream,
             cfg: cfg.clone(),
         })
+    }
+
+    /// Whether opening made the stream: it was not there.
+    pub fn made_stream(&self) -> bool {
+        self.made_stream
     }
 
     /// Publishes one event and waits for its PubAck; returns the stream
@@ -226,6 +234,7 @@ impl Session {
             js,
             stream,
             cfg,
+            ..
         } = self;
         // Subscribe before taking the history's end, so that every event
         // after that end is delivered live to this terminal.

@@ -34,18 +34,19 @@ pub fn error(stream: &str, e: impl std::fmt::Display) -> BusError {
 }
 
 /// Finds the stream, or creates it (`create`; otherwise a missing stream
-/// is an error). An existing stream is never changed.
+/// is an error), and says whether it made it. An existing stream is never
+/// changed.
 pub async fn ensure(
     js: &Context,
     name: &str,
     replicas: usize,
     servers: &Servers,
     create: bool,
-) -> Result<Stream, BusError> {
+) -> Result<(Stream, bool), BusError> {
     let no_jetstream = || BusError::NoJetStream(servers.to_string());
     for _ in 0..3 {
         match js.get_stream(name).await {
-            Ok(s) => return Ok(s),
+            Ok(s) => return Ok((s, false)),
             Err(e) => match e.kind() {
                 GetStreamErrorKind::JetStream(j)
                     if j.error_code() == ErrorCode::STREAM_NOT_FOUND && !create =>
@@ -68,7 +69,7 @@ pub async fn ensure(
         match js.create_stream(config(name, replicas)).await {
             Ok(s) => {
                 tracing::info!("created stream {name}");
-                return Ok(s);
+                return Ok((s, true));
             }
             Err(e) => match e.kind() {
                 // Another client created it first: use theirs.

@@ -49,7 +49,7 @@ impl Watch {
             }
             // Made again if it was deleted; an error means the server is
             // away, and the connection comes back by itself.
-            let Ok(s) =
+            let Ok((s, _)) =
                 stream::ensure(&self.js, &self.stream, self.replicas, &self.servers, true).await
             else {
                 continue;
